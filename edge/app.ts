@@ -1,0 +1,78 @@
+/**
+ * The Hono application: middleware in order (observe → body limit → session), the route files, and one error
+ * handler that answers every failure as problem+json.
+ */
+import { Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { DropsService, UsersStore } from '../workers/index.js';
+import type { TokenService } from './auth/tokens.js';
+import type { EdgeEnv } from './context.js';
+import type { EdgeKeys } from './keys.js';
+import { createHttpMetrics, observe } from './middleware/observe.js';
+import { rateLimit } from './middleware/rate-limit.js';
+import { session } from './middleware/session.js';
+import { problem, problemResponse, toProblem } from './problems.js';
+import { registerDrops } from './routes/drops.js';
+import { registerHealth, type ReadinessChecks } from './routes/health.js';
+import { registerIdentity } from './routes/identity.js';
+
+export interface EdgeDeps {
+  log: Logger;
+  registry: Registry;
+  redis: Redis;
+  keys: EdgeKeys;
+  tokens: TokenService;
+  users: UsersStore;
+  drops: DropsService;
+  readiness: ReadinessChecks;
+  bodyLimitBytes: number;
+  cookieSecure: boolean;
+  rateLimits: { enabled: boolean; guestPerMinute: number };
+}
+
+const passThrough: MiddlewareHandler<EdgeEnv> = (_c, next) => next();
+
+export function createApp(deps: EdgeDeps): Hono<EdgeEnv> {
+  const app = new Hono<EdgeEnv>();
+  app.use(observe({ log: deps.log, metrics: createHttpMetrics(deps.registry) }));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes,
+      onError: (c) =>
+        problemResponse(
+          c,
+          problem('payload_too_large', `the body may be at most ${deps.bodyLimitBytes} bytes`),
+        ),
+    }),
+  );
+  app.use('/api/*', session({ tokens: deps.tokens }));
+
+  registerHealth(app, { checks: deps.readiness, registry: deps.registry });
+  registerIdentity(app, {
+    users: deps.users,
+    tokens: deps.tokens,
+    cookieSecure: deps.cookieSecure,
+    guestLimit: deps.rateLimits.enabled
+      ? rateLimit({
+          redis: deps.redis,
+          keys: deps.keys,
+          name: 'guest',
+          limit: deps.rateLimits.guestPerMinute,
+          windowSeconds: 60,
+        })
+      : passThrough,
+  });
+  registerDrops(app, { drops: deps.drops });
+
+  app.notFound((c) => problemResponse(c, problem('not_found', `no route for ${c.req.method} ${c.req.path}`)));
+  app.onError((error, c) => {
+    const { problem: p, expected } = toProblem(error);
+    if (!expected) (c.get('log') ?? deps.log).error({ err: error }, 'unexpected error');
+    return problemResponse(c, p);
+  });
+  return app;
+}

@@ -1,0 +1,106 @@
+/**
+ * Session tokens: HS256 JWTs signed and verified with jose, with issuer, audience, expiry and a `typ` claim, so an
+ * admission token can never pass for a session. Verification accepts HS256 only (no `alg: none`, no key confusion).
+ */
+import { randomUUID } from 'node:crypto';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { z } from 'zod';
+import { HttpProblem } from '../problems.js';
+
+export const TOKEN_ISSUER = 'dropline';
+export const TOKEN_AUDIENCE = 'dropline';
+const ALGORITHM = 'HS256';
+
+export type Role = 'shopper' | 'brand' | 'operator';
+
+export interface Session {
+  userId: string;
+  role: Role;
+  email: string | null;
+  brandId: string | null;
+  guest: boolean;
+  expiresAt: Date;
+}
+
+const sessionClaims = z.object({
+  sub: z.uuid(),
+  typ: z.literal('session'),
+  role: z.enum(['shopper', 'brand', 'operator']),
+  email: z.string().nullable().default(null),
+  brandId: z.uuid().nullable().default(null),
+  guest: z.boolean().default(false),
+  exp: z.number(),
+});
+
+export interface TokenServiceOptions {
+  secret: string;
+  ttlSeconds: number;
+  clock?: { now(): number };
+}
+
+export interface TokenService {
+  ttlSeconds: number;
+  key: Uint8Array;
+  sign(user: Omit<Session, 'expiresAt'>): Promise<{ token: string; expiresAt: Date }>;
+  /** Throws HttpProblem `unauthorized` for anything but a valid, unexpired session token. */
+  verify(token: string): Promise<Session>;
+}
+
+export function createTokenService({ secret, ttlSeconds, clock = Date }: TokenServiceOptions): TokenService {
+  const key = new TextEncoder().encode(secret);
+  return {
+    ttlSeconds,
+    key,
+    async sign(user) {
+      const now = Math.floor(clock.now() / 1000);
+      const exp = now + ttlSeconds;
+      const token = await new SignJWT({
+        typ: 'session',
+        role: user.role,
+        email: user.email,
+        brandId: user.brandId,
+        guest: user.guest,
+      })
+        .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+        .setSubject(user.userId)
+        .setIssuer(TOKEN_ISSUER)
+        .setAudience(TOKEN_AUDIENCE)
+        .setIssuedAt(now)
+        .setExpirationTime(exp)
+        .setJti(randomUUID())
+        .sign(key);
+      return { token, expiresAt: new Date(exp * 1000) };
+    },
+    async verify(token) {
+      let payload: unknown;
+      try {
+        ({ payload } = await jwtVerify(token, key, {
+          algorithms: [ALGORITHM],
+          issuer: TOKEN_ISSUER,
+          audience: TOKEN_AUDIENCE,
+          currentDate: new Date(clock.now()),
+          requiredClaims: ['exp', 'sub'],
+        }));
+      } catch (error) {
+        const expired = error instanceof joseErrors.JWTExpired;
+        throw new HttpProblem(
+          'unauthorized',
+          expired ? 'the session has expired; sign in again' : 'the token is not valid',
+          {},
+          { cause: error },
+        );
+      }
+      const claims = sessionClaims.safeParse(payload);
+      if (!claims.success) throw new HttpProblem('unauthorized', 'the token is not a session token');
+      const c = claims.data;
+      return {
+        userId: c.sub,
+        role: c.role,
+        email: c.email,
+        brandId: c.brandId,
+        guest: c.guest,
+        expiresAt: new Date(c.exp * 1000),
+      };
+    },
+  };
+}

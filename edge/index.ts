@@ -1,0 +1,15 @@
+/**
+ * edge/: the HTTP API (Hono) and, later, the Socket.IO gateway. Handlers validate, call the other folders' index
+ * APIs and map the result; errors become problem+json.
+ */
+export { createApp, type EdgeDeps } from './app.js';
+export { startServer, type RunningServer } from './server.js';
+export { createTokenService, type Role, type Session, type TokenService } from './auth/tokens.js';
+export { hashPassword, verifyPassword } from './auth/password.js';
+export { createEdgeKeys, type EdgeKeys } from './keys.js';
+export { PROBLEMS, type Problem, type ProblemCode, type FieldError } from './problems.js';
+export { SESSION_COOKIE } from './middleware/session.js';
+export type { EdgeEnv } from './context.js';
+export type { DropJson, DropListResponse } from './routes/drops.js';
+export type { SessionResponse, UserJson } from './routes/identity.js';
+export type { ReadyResponse } from './routes/health.js';

@@ -1,0 +1,131 @@
+/** Drops: create, list, read, change, and move through their statuses (open, close, cancel). */
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import type { Actor, Drop, DropsService, DropStatus } from '../../workers/index.js';
+import type { Session } from '../auth/tokens.js';
+import type { EdgeEnv } from '../context.js';
+import { requireRole } from '../middleware/session.js';
+import { decodeCursor, encodeCursor, paging, pathId, readJson, readQuery } from '../validation.js';
+
+export interface DropJson {
+  id: string;
+  brandId: string;
+  title: string;
+  description: string;
+  sku: string;
+  priceCents: number;
+  currency: string;
+  stock: number;
+  perUserLimit: number;
+  holdSeconds: number;
+  admissionPerMinute: number;
+  maxActive: number;
+  opensAt: string;
+  closesAt: string | null;
+  status: DropStatus;
+}
+
+export interface DropListResponse {
+  drops: DropJson[];
+  nextCursor: string | null;
+}
+
+const STATUSES = ['scheduled', 'open', 'sold_out', 'closed', 'cancelled'] as const;
+
+const instant = z.iso
+  .datetime({ offset: true, message: 'must be an ISO-8601 date and time, e.g. 2030-01-31T18:00:00Z' })
+  .transform((v) => new Date(v))
+  .refine((d) => !Number.isNaN(d.getTime()), 'is not a real date');
+
+const fields = {
+  title: z.string().trim().min(1, 'must not be empty').max(200),
+  description: z.string().max(5000),
+  sku: z.string().trim().min(1, 'must not be empty').max(64),
+  priceCents: z.number().int('must be a whole number of minor units').min(0).max(100_000_000),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code, e.g. USD'),
+  stock: z.number().int('must be a whole number').min(1).max(1_000_000),
+  perUserLimit: z.number().int('must be a whole number').min(1).max(1000),
+  holdSeconds: z.number().int('must be a whole number of seconds').min(1).max(86_400),
+  admissionPerMinute: z.number().int('must be a whole number').min(1).max(1_000_000),
+  maxActive: z.number().int('must be a whole number').min(1).max(1_000_000),
+  opensAt: instant,
+  closesAt: instant.nullable(),
+};
+
+const createBody = z.strictObject({
+  ...fields,
+  description: fields.description.optional(),
+  currency: fields.currency.optional(),
+  closesAt: fields.closesAt.optional(),
+  perUserLimit: fields.perUserLimit.optional(),
+  holdSeconds: fields.holdSeconds.optional(),
+  admissionPerMinute: fields.admissionPerMinute.optional(),
+  maxActive: fields.maxActive.optional(),
+  brandId: z.uuid('must be a brand id').optional(),
+});
+
+const patchBody = z.strictObject(fields).partial();
+
+const listQuery = z.strictObject({ status: z.enum(STATUSES).optional(), ...paging });
+const listCursor = z.tuple([z.iso.datetime(), z.uuid()]);
+
+export const dropJson = (d: Drop): DropJson => ({
+  id: d.id,
+  brandId: d.brandId,
+  title: d.title,
+  description: d.description,
+  sku: d.sku,
+  priceCents: d.priceCents,
+  currency: d.currency,
+  stock: d.stock,
+  perUserLimit: d.perUserLimit,
+  holdSeconds: d.holdSeconds,
+  admissionPerMinute: d.admissionPerMinute,
+  maxActive: d.maxActive,
+  opensAt: d.opensAt.toISOString(),
+  closesAt: d.closesAt?.toISOString() ?? null,
+  status: d.status,
+});
+
+const actor = (s: Session): Actor => ({ id: s.userId, role: s.role, brandId: s.brandId });
+
+export function registerDrops(app: Hono<EdgeEnv>, { drops }: { drops: DropsService }) {
+  app.post('/api/drops', async (c) => {
+    const who = requireRole(c, 'brand', 'operator');
+    const body = await readJson(c, createBody);
+    return c.json(dropJson(await drops.create(actor(who), body)), 201);
+  });
+
+  app.get('/api/drops', async (c) => {
+    const query = readQuery(c, listQuery);
+    const after = query.cursor ? decodeCursor(query.cursor, listCursor) : undefined;
+    const page = await drops.list({
+      limit: query.limit + 1,
+      ...(query.status ? { status: query.status } : {}),
+      ...(after ? { after: { opensAt: new Date(after[0]), id: after[1] } } : {}),
+    });
+    const more = page.length > query.limit;
+    const shown = page.slice(0, query.limit);
+    const last = shown.at(-1);
+    return c.json({
+      drops: shown.map(dropJson),
+      nextCursor: more && last ? encodeCursor([last.opensAt.toISOString(), last.id]) : null,
+    } satisfies DropListResponse);
+  });
+
+  app.get('/api/drops/:id', async (c) => c.json(dropJson(await drops.get(pathId(c, 'id', 'drop')))));
+
+  app.patch('/api/drops/:id', async (c) => {
+    const who = requireRole(c, 'brand', 'operator');
+    const id = pathId(c, 'id', 'drop');
+    const body = await readJson(c, patchBody);
+    return c.json(dropJson(await drops.patch(actor(who), id, body)));
+  });
+
+  for (const action of ['open', 'close', 'cancel'] as const) {
+    app.post(`/api/drops/:id/${action}`, async (c) => {
+      const who = requireRole(c, 'brand', 'operator');
+      return c.json(dropJson(await drops[action](actor(who), pathId(c, 'id', 'drop'))));
+    });
+  }
+}

@@ -1,0 +1,144 @@
+/** Sign-up, sign-in, sign-out, guest shoppers and the caller's identity; and operator-created users. */
+import type { Context, Hono } from 'hono';
+import { deleteCookie, setCookie } from 'hono/cookie';
+import { z } from 'zod';
+import type { UsersStore } from '../../workers/index.js';
+import { decoyHash, hashPassword, verifyPassword } from '../auth/password.js';
+import type { Role, Session, TokenService } from '../auth/tokens.js';
+import type { EdgeEnv } from '../context.js';
+import { HttpProblem } from '../problems.js';
+import { requireRole, requireSession, SESSION_COOKIE } from '../middleware/session.js';
+import { readJson } from '../validation.js';
+import type { MiddlewareHandler } from 'hono';
+
+export interface UserJson {
+  id: string;
+  email: string | null;
+  role: Role;
+  guest: boolean;
+  brandId?: string;
+}
+
+export interface SessionResponse {
+  token: string;
+  expiresAt: string;
+  user: UserJson;
+}
+
+const email = z
+  .email('must be an email address')
+  .max(254)
+  .transform((v) => v.toLowerCase());
+const password = z
+  .string()
+  .min(8, 'must be at least 8 characters')
+  .max(200, 'must be at most 200 characters');
+const credentials = z.strictObject({ email, password });
+const newUser = z
+  .strictObject({
+    email,
+    password,
+    role: z.enum(['shopper', 'brand', 'operator']),
+    brandName: z.string().trim().min(1).max(200).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.role === 'brand' && !v.brandName)
+      ctx.addIssue({ code: 'custom', path: ['brandName'], message: 'required for a brand user' });
+    if (v.role !== 'brand' && v.brandName)
+      ctx.addIssue({ code: 'custom', path: ['brandName'], message: 'only for a brand user' });
+  });
+
+const userJson = (u: {
+  userId?: string;
+  id?: string;
+  email: string | null;
+  role: Role;
+  guest: boolean;
+  brandId: string | null;
+}): UserJson => ({
+  id: (u.userId ?? u.id)!,
+  email: u.email,
+  role: u.role,
+  guest: u.guest,
+  ...(u.brandId ? { brandId: u.brandId } : {}),
+});
+
+export interface IdentityDeps {
+  users: UsersStore;
+  tokens: TokenService;
+  cookieSecure: boolean;
+  /** Applied to guest creation; a pass-through when rate limits are off. */
+  guestLimit: MiddlewareHandler<EdgeEnv>;
+}
+
+export function registerIdentity(
+  app: Hono<EdgeEnv>,
+  { users, tokens, cookieSecure, guestLimit }: IdentityDeps,
+) {
+  async function startSession(
+    c: Context<EdgeEnv>,
+    identity: Omit<Session, 'expiresAt'>,
+  ): Promise<SessionResponse> {
+    const { token, expiresAt } = await tokens.sign(identity);
+    setCookie(c, SESSION_COOKIE, token, {
+      httpOnly: true,
+      secure: cookieSecure,
+      sameSite: 'Lax',
+      path: '/',
+      maxAge: tokens.ttlSeconds,
+    });
+    return { token, expiresAt: expiresAt.toISOString(), user: userJson(identity) };
+  }
+
+  app.post('/api/auth/signup', async (c) => {
+    const body = await readJson(c, credentials);
+    const user = await users.create({
+      email: body.email,
+      passwordHash: await hashPassword(body.password),
+      role: 'shopper',
+    });
+    return c.json(await startSession(c, { ...user, userId: user.id }), 201);
+  });
+
+  app.post('/api/auth/login', async (c) => {
+    const body = await readJson(c, credentials);
+    const found = await users.findByEmail(body.email);
+    const ok = await verifyPassword(body.password, found?.passwordHash ?? (await decoyHash()));
+    if (!found || !ok) throw new HttpProblem('unauthorized', 'wrong email or password');
+    return c.json(await startSession(c, { ...found.user, userId: found.user.id }));
+  });
+
+  // Always 204: signing out must work even with an expired or broken cookie, which it clears.
+  app.post('/api/auth/logout', (c) => {
+    deleteCookie(c, SESSION_COOKIE, { path: '/', secure: cookieSecure });
+    return c.body(null, 204);
+  });
+
+  // A guest is a signed identity only: no hashing and no database write (it is recorded by its first event).
+  app.post('/api/auth/guest', guestLimit, async (c) =>
+    c.json(
+      await startSession(c, {
+        userId: crypto.randomUUID(),
+        role: 'shopper',
+        email: null,
+        brandId: null,
+        guest: true,
+      }),
+      201,
+    ),
+  );
+
+  app.get('/api/auth/me', (c) => c.json({ user: userJson(requireSession(c)) }));
+
+  app.post('/api/admin/users', async (c) => {
+    requireRole(c, 'operator');
+    const body = await readJson(c, newUser);
+    const user = await users.create({
+      email: body.email,
+      passwordHash: await hashPassword(body.password),
+      role: body.role,
+      ...(body.brandName ? { brandName: body.brandName } : {}),
+    });
+    return c.json({ user: userJson(user) }, 201);
+  });
+}

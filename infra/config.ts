@@ -1,0 +1,168 @@
+/**
+ * The one configuration schema. It is parsed once, at start-up, by the composition roots; every other module gets
+ * the values it needs as arguments. A bad or missing value stops the process with one line per bad variable.
+ */
+import { z } from 'zod';
+
+/** Development and test sign tokens with this; production refuses to start without JWT_SECRET. */
+export const DEVELOPMENT_JWT_SECRET = 'dropline-development-secret-do-not-use-in-production';
+const DEVELOPMENT_OPERATOR = { email: 'operator@dropline.local', password: 'dropline-operator' };
+
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+/** `90`, `90s`, `15m`, `24h` or `7d` → seconds. */
+const durationSeconds = z
+  .string()
+  .trim()
+  .regex(/^\d+(s|m|h|d)?$/, 'expected a duration such as 90, 90s, 15m, 24h or 7d')
+  .transform((text) => {
+    const unit = /[smhd]$/.test(text) ? text.slice(-1) : 's';
+    return Number.parseInt(text, 10) * (DURATION_UNITS[unit] ?? 1);
+  })
+  .pipe(z.number().int().min(1, 'must be at least one second'));
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `expected an integer from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const onOff = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['on', 'off', 'true', 'false', '1', '0', 'yes', 'no'].includes(v), 'expected on or off')
+  .transform((v) => ['on', 'true', '1', 'yes'].includes(v));
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `expected a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL`,
+    );
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().trim().min(1).default('0.0.0.0'),
+  PORT: integer(0, 65535).default(3000),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  NATS_URL: url(['nats:', 'tls:']).default('nats://127.0.0.1:4222'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/dropline'),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]*$/, 'letters, digits, ":", "_" and "-" only')
+    .default('dl:'),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  TOKEN_TTL: durationSeconds.default(24 * 3600),
+  ADMISSION_WINDOW_SECONDS: integer(10, 86400).default(300),
+  OPERATOR_EMAIL: z.email('expected an email address').optional(),
+  OPERATOR_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  RATE_LIMITS: onOff.optional(),
+  GUEST_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(30),
+  BODY_LIMIT_BYTES: integer(1024, 10 * 1024 * 1024).default(64 * 1024),
+  COOKIE_SECURE: onOff.optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600).default(10),
+});
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  host: string;
+  port: number;
+  redisUrl: string;
+  natsUrl: string;
+  databaseUrl: string;
+  redisPrefix: string;
+  jwtSecret: string;
+  /** True when JWT_SECRET was not given and the development secret is in use. */
+  usingDevelopmentSecret: boolean;
+  tokenTtlSeconds: number;
+  admissionWindowSeconds: number;
+  operator: { email: string; password: string } | null;
+  rateLimits: { enabled: boolean; guestPerMinute: number };
+  bodyLimitBytes: number;
+  cookieSecure: boolean;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  shutdownTimeoutSeconds: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
+}
+
+/** Reads the configuration from `env` (normally `process.env`); throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable counts as unset, as shells and .env files often leave them.
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const key = String(issue.path[0] ?? '');
+        const value = input[key];
+        const given = value === undefined ? '' : ` (got ${JSON.stringify(redact(key, value))})`;
+        return `${key}: ${issue.message}${given}`;
+      }),
+    );
+  }
+  const v = parsed.data;
+  const production = v.NODE_ENV === 'production';
+  const problems: string[] = [];
+  if (production && !v.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production');
+  if (Boolean(v.OPERATOR_EMAIL) !== Boolean(v.OPERATOR_PASSWORD)) {
+    problems.push(
+      `${v.OPERATOR_EMAIL ? 'OPERATOR_PASSWORD' : 'OPERATOR_EMAIL'}: set both OPERATOR_EMAIL and OPERATOR_PASSWORD, or neither`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const operator =
+    v.OPERATOR_EMAIL && v.OPERATOR_PASSWORD
+      ? { email: v.OPERATOR_EMAIL.toLowerCase(), password: v.OPERATOR_PASSWORD }
+      : production
+        ? null
+        : DEVELOPMENT_OPERATOR;
+
+  return {
+    env: v.NODE_ENV,
+    host: v.HOST,
+    port: v.PORT,
+    redisUrl: v.REDIS_URL,
+    natsUrl: v.NATS_URL,
+    databaseUrl: v.DATABASE_URL,
+    redisPrefix: v.REDIS_PREFIX,
+    jwtSecret: v.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
+    usingDevelopmentSecret: !v.JWT_SECRET,
+    tokenTtlSeconds: v.TOKEN_TTL,
+    admissionWindowSeconds: v.ADMISSION_WINDOW_SECONDS,
+    operator,
+    rateLimits: { enabled: v.RATE_LIMITS ?? production, guestPerMinute: v.GUEST_RATE_LIMIT_PER_MINUTE },
+    bodyLimitBytes: v.BODY_LIMIT_BYTES,
+    cookieSecure: v.COOKIE_SECURE ?? production,
+    logLevel: v.LOG_LEVEL,
+    shutdownTimeoutSeconds: v.SHUTDOWN_TIMEOUT_SECONDS,
+  };
+}
+
+function redact(key: string, value: string): string {
+  if (/SECRET|PASSWORD/.test(key)) return '***';
+  if (key.endsWith('_URL')) return value.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+  return value;
+}

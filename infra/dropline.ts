@@ -1,0 +1,160 @@
+/**
+ * The composition root: opens the connections (PostgreSQL, Redis, NATS), applies migrations, builds every folder's
+ * services with their clients and clock, and starts the roles asked for — the edge (HTTP API), the workers (jobs,
+ * consumers), or both. `npm start` runs both in one process; `npm run edge` / `npm run workers` run one each.
+ */
+import { connect as connectNats, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { Worker } from 'bullmq';
+import type { Hono } from 'hono';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import {
+  createApp,
+  createEdgeKeys,
+  createTokenService,
+  hashPassword,
+  startServer,
+  type RunningServer,
+} from '../edge/index.js';
+import type { EdgeEnv } from '../edge/index.js';
+import { createDropMirror, createInventoryKeys } from '../inventory/index.js';
+import {
+  createDropScheduler,
+  createDropsService,
+  createDropsStore,
+  createUsersStore,
+  startDropScheduleWorker,
+  type Clock,
+  type DropsService,
+  type UsersStore,
+} from '../workers/index.js';
+import type { Config } from './config.js';
+import { connectPostgres, ensureDatabase, type Sql } from './db.js';
+import { migrate } from './migrate.js';
+
+export interface DroplineOptions {
+  config: Config;
+  log: Logger;
+  roles: { edge: boolean; workers: boolean };
+  /** A PostgreSQL schema to live in instead of the default one (tests give each file its own). */
+  schema?: string;
+  clock?: Clock;
+}
+
+export interface Dropline {
+  app: Hono<EdgeEnv> | undefined;
+  sql: Sql;
+  redis: Redis;
+  nats: NatsConnection;
+  users: UsersStore;
+  drops: DropsService;
+  /** Starts the HTTP server (edge role only). */
+  listen(port: number, host: string): Promise<RunningServer>;
+  /** Stops serving, lets work in flight finish, then closes every connection. */
+  close(): Promise<void>;
+}
+
+export async function createDropline({
+  config,
+  log,
+  roles,
+  schema,
+  clock = Date,
+}: DroplineOptions): Promise<Dropline> {
+  await ensureDatabase(config.databaseUrl, log);
+  const sql = connectPostgres(config.databaseUrl, schema ? { schema } : {});
+  const applied = await migrate(sql);
+  if (applied.length > 0) log.info({ versions: applied }, 'applied migrations');
+
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
+  // BullMQ's connections must retry forever; workers block on them.
+  const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const nats = await connectNats({ servers: config.natsUrl, name: `dropline-${process.pid}` });
+  const jsm = await jetstreamManager(nats);
+  await jsm.getAccountInfo().catch((error: unknown) => {
+    throw new Error(`NATS at ${config.natsUrl} has no JetStream (start nats-server with -js)`, {
+      cause: error,
+    });
+  });
+
+  const users = createUsersStore(sql);
+  const mirror = createDropMirror({ redis, keys: createInventoryKeys(config.redisPrefix) });
+  const bullPrefix = `${config.redisPrefix}bull`;
+  const scheduler = createDropScheduler({ connection: bullConnection, prefix: bullPrefix, clock });
+  const drops = createDropsService({
+    store: createDropsStore(sql),
+    brandExists: (id) => users.brandExists(id),
+    mirror: async (drop) => {
+      await mirror.write(drop);
+    },
+    scheduling: scheduler,
+    clock,
+  });
+
+  if (config.operator) {
+    const created = await users.ensure({
+      email: config.operator.email,
+      passwordHash: await hashPassword(config.operator.password),
+      role: 'operator',
+    });
+    if (created) log.info({ email: config.operator.email }, 'created the first operator');
+  }
+
+  const workers: Worker[] = [];
+  if (roles.workers) {
+    workers.push(
+      startDropScheduleWorker({ connection: bullConnection, prefix: bullPrefix, drops, clock, log }),
+    );
+    const resumed = await drops.resumeAll();
+    log.info({ drops: resumed }, 'workers started; live drops mirrored and scheduled');
+  }
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const app = roles.edge
+    ? createApp({
+        log,
+        registry,
+        redis,
+        keys: createEdgeKeys(config.redisPrefix),
+        tokens: createTokenService({ secret: config.jwtSecret, ttlSeconds: config.tokenTtlSeconds, clock }),
+        users,
+        drops,
+        readiness: {
+          redis: () => redis.ping(),
+          nats: () => jsm.getAccountInfo(),
+          postgres: () => sql`SELECT 1`,
+        },
+        bodyLimitBytes: config.bodyLimitBytes,
+        cookieSecure: config.cookieSecure,
+        rateLimits: config.rateLimits,
+      })
+    : undefined;
+
+  let server: RunningServer | undefined;
+  return {
+    app,
+    sql,
+    redis,
+    nats,
+    users,
+    drops,
+    async listen(port, host) {
+      if (!app) throw new Error('this process does not run the edge role');
+      server = await startServer(app, { port, host });
+      return server;
+    },
+    async close() {
+      const timeoutMs = config.shutdownTimeoutSeconds * 1000;
+      await server?.stop(timeoutMs);
+      await Promise.all(workers.map((w) => w.close()));
+      await scheduler.close();
+      await nats.drain().catch(() => {});
+      redis.disconnect();
+      bullConnection.disconnect();
+      await sql.end({ timeout: 5 });
+    },
+  };
+}

@@ -1,0 +1,4 @@
+/**
+ * queue/: the waiting room and admission. Redis only; it imports no other project folder.
+ */
+export {};

@@ -1,0 +1,199 @@
+/** Drops and their audit log in PostgreSQL. */
+import type { Sql, TransactionSql } from 'postgres';
+
+export type DropStatus = 'scheduled' | 'open' | 'sold_out' | 'closed' | 'cancelled';
+
+export interface Drop {
+  id: string;
+  brandId: string;
+  title: string;
+  description: string;
+  sku: string;
+  priceCents: number;
+  currency: string;
+  stock: number;
+  perUserLimit: number;
+  holdSeconds: number;
+  admissionPerMinute: number;
+  maxActive: number;
+  opensAt: Date;
+  closesAt: Date | null;
+  status: DropStatus;
+  version: number;
+}
+
+/** The fields a brand sets; everything but the id, brand, status and version. */
+export type DropFields = Omit<Drop, 'id' | 'brandId' | 'status' | 'version'>;
+
+interface DropRow {
+  id: string;
+  brand_id: string;
+  title: string;
+  description: string;
+  sku: string;
+  price_cents: number;
+  currency: string;
+  stock: number;
+  per_user_limit: number;
+  hold_seconds: number;
+  admission_per_minute: number;
+  max_active: number;
+  opens_at: Date;
+  closes_at: Date | null;
+  status: DropStatus;
+  version: number;
+}
+
+const toDrop = (r: DropRow): Drop => ({
+  id: r.id,
+  brandId: r.brand_id,
+  title: r.title,
+  description: r.description,
+  sku: r.sku,
+  priceCents: r.price_cents,
+  currency: r.currency,
+  stock: r.stock,
+  perUserLimit: r.per_user_limit,
+  holdSeconds: r.hold_seconds,
+  admissionPerMinute: r.admission_per_minute,
+  maxActive: r.max_active,
+  opensAt: r.opens_at,
+  closesAt: r.closes_at,
+  status: r.status,
+  version: r.version,
+});
+
+const COLUMNS: Record<keyof DropFields, string> = {
+  title: 'title',
+  description: 'description',
+  sku: 'sku',
+  priceCents: 'price_cents',
+  currency: 'currency',
+  stock: 'stock',
+  perUserLimit: 'per_user_limit',
+  holdSeconds: 'hold_seconds',
+  admissionPerMinute: 'admission_per_minute',
+  maxActive: 'max_active',
+  opensAt: 'opens_at',
+  closesAt: 'closes_at',
+};
+
+const toColumns = (fields: Partial<DropFields>) =>
+  Object.fromEntries(
+    Object.entries(fields)
+      .filter(([, value]) => value !== undefined)
+      .map(([key, value]) => [COLUMNS[key as keyof DropFields], value]),
+  );
+
+export interface AuditEntry {
+  at: Date;
+  actor: string;
+  field: string;
+  from: unknown;
+  to: unknown;
+}
+
+export interface ListPage {
+  status?: DropStatus;
+  limit: number;
+  /** Keyset position: the (opensAt, id) of the last drop of the previous page. */
+  after?: { opensAt: Date; id: string };
+}
+
+export interface DropsStore {
+  insert(drop: { id: string; brandId: string } & DropFields): Promise<Drop>;
+  get(id: string): Promise<Drop | null>;
+  list(page: ListPage): Promise<Drop[]>;
+  /** Updates fields of a drop that is still `scheduled`; null when it is not (or does not exist). */
+  updateScheduled(id: string, fields: Partial<DropFields>): Promise<Drop | null>;
+  /**
+   * Moves a drop from one of `from` to `to` and audits it, atomically; null when the drop is in another status,
+   * which is what makes a transition happen once however many processes attempt it.
+   */
+  transition(id: string, from: readonly DropStatus[], to: DropStatus, actor: string): Promise<Drop | null>;
+  /** Drops whose scheduled transitions may still be due: scheduled, open or sold out. */
+  listLive(): Promise<Drop[]>;
+  audit(dropId: string, limit: number, beforeId?: number): Promise<(AuditEntry & { id: number })[]>;
+}
+
+export function createDropsStore(sql: Sql): DropsStore {
+  const audit = (
+    tx: TransactionSql,
+    dropId: string,
+    actor: string,
+    field: string,
+    from: unknown,
+    to: unknown,
+  ) =>
+    tx`INSERT INTO drop_audit (drop_id, actor, field, from_value, to_value)
+       VALUES (${dropId}, ${actor}, ${field}, ${tx.json(from as never)}, ${tx.json(to as never)})`;
+
+  return {
+    async insert(drop) {
+      const [row] = await sql<DropRow[]>`
+        INSERT INTO drops ${sql({ id: drop.id, brand_id: drop.brandId, ...toColumns(drop) })} RETURNING *`;
+      return toDrop(row!);
+    },
+    async get(id) {
+      const [row] = await sql<DropRow[]>`SELECT * FROM drops WHERE id = ${id}`;
+      return row ? toDrop(row) : null;
+    },
+    async list({ status, limit, after }) {
+      const rows = await sql<DropRow[]>`
+        SELECT * FROM drops
+        WHERE true
+          ${status ? sql`AND status = ${status}` : sql``}
+          ${after ? sql`AND (opens_at, id) > (${after.opensAt}, ${after.id})` : sql``}
+        ORDER BY opens_at, id
+        LIMIT ${limit}`;
+      return rows.map(toDrop);
+    },
+    async updateScheduled(id, fields) {
+      const columns = toColumns(fields);
+      if (Object.keys(columns).length === 0) {
+        const [row] = await sql<DropRow[]>`SELECT * FROM drops WHERE id = ${id} AND status = 'scheduled'`;
+        return row ? toDrop(row) : null;
+      }
+      const [row] = await sql<DropRow[]>`
+        UPDATE drops SET ${sql(columns)}, version = version + 1, updated_at = now()
+        WHERE id = ${id} AND status = 'scheduled'
+        RETURNING *`;
+      return row ? toDrop(row) : null;
+    },
+    async transition(id, from, to, actor) {
+      return sql.begin(async (tx) => {
+        const [before] = await tx<
+          { status: DropStatus }[]
+        >`SELECT status FROM drops WHERE id = ${id} FOR UPDATE`;
+        if (!before || !from.includes(before.status)) return null;
+        const [row] = await tx<DropRow[]>`
+          UPDATE drops SET status = ${to}, version = version + 1, updated_at = now()
+          WHERE id = ${id} RETURNING *`;
+        await audit(tx, id, actor, 'status', before.status, to);
+        return toDrop(row!);
+      });
+    },
+    async listLive() {
+      const rows = await sql<
+        DropRow[]
+      >`SELECT * FROM drops WHERE status IN ('scheduled', 'open', 'sold_out')`;
+      return rows.map(toDrop);
+    },
+    async audit(dropId, limit, beforeId) {
+      const rows = await sql<
+        { id: string; at: Date; actor: string; field: string; from_value: unknown; to_value: unknown }[]
+      >`
+        SELECT id, at, actor, field, from_value, to_value FROM drop_audit
+        WHERE drop_id = ${dropId} ${beforeId === undefined ? sql`` : sql`AND id < ${beforeId}`}
+        ORDER BY id DESC LIMIT ${limit}`;
+      return rows.map((r) => ({
+        id: Number(r.id),
+        at: r.at,
+        actor: r.actor,
+        field: r.field,
+        from: r.from_value,
+        to: r.to_value,
+      }));
+    },
+  };
+}

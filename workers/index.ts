@@ -1,0 +1,39 @@
+/**
+ * workers/: PostgreSQL stores (users, brands, drops), the drop service and the BullMQ jobs that open and close
+ * drops at their time. May use inventory/ and queue/; the composition roots in infra/ wire it up.
+ */
+export {
+  ConflictError,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  type FieldError,
+} from './errors.js';
+export { createUsersStore, type NewUser, type Role, type User, type UsersStore } from './users-store.js';
+export {
+  createDropsStore,
+  type AuditEntry,
+  type Drop,
+  type DropFields,
+  type DropStatus,
+  type DropsStore,
+} from './drops-store.js';
+export {
+  actorName,
+  createDropsService,
+  DROP_DEFAULTS,
+  type Actor,
+  type Clock,
+  type DropScheduling,
+  type DropsService,
+  type DropsServiceDeps,
+  type NewDrop,
+} from './drops.js';
+export {
+  createDropScheduler,
+  DROP_SCHEDULE_QUEUE,
+  DropJobName,
+  startDropScheduleWorker,
+  type DropJobPayload,
+  type DropScheduler,
+} from './drop-schedule.js';
