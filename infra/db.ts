@@ -4,19 +4,21 @@ import type { Logger } from 'pino';
 
 export type Sql = postgres.Sql;
 
-export interface ConnectOptions {
-  /** Sets `search_path`, so that each test file can live in a schema of its own. */
-  schema?: string;
-  max?: number;
+export function connectPostgres(databaseUrl: string, { max = 10 }: { max?: number } = {}): Sql {
+  return postgres(databaseUrl, { max, onnotice: () => {}, transform: { undefined: null } });
 }
 
-export function connectPostgres(databaseUrl: string, options: ConnectOptions = {}): Sql {
-  return postgres(databaseUrl, {
-    max: options.max ?? 10,
-    onnotice: () => {},
-    connection: options.schema ? { search_path: options.schema } : {},
-    transform: { undefined: null },
-  });
+/** Drops a database (tests only), disconnecting whoever is still on it. */
+export async function dropDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  url.pathname = '/postgres';
+  const admin = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  try {
+    await admin`DROP DATABASE IF EXISTS ${admin(name)} WITH (FORCE)`;
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
 }
 
 /** Creates the database named in `databaseUrl` when it does not exist yet, connecting to `postgres` to do so. */

@@ -38,8 +38,6 @@ export interface DroplineOptions {
   config: Config;
   log: Logger;
   roles: { edge: boolean; workers: boolean };
-  /** A PostgreSQL schema to live in instead of the default one (tests give each file its own). */
-  schema?: string;
   clock?: Clock;
 }
 
@@ -60,11 +58,10 @@ export async function createDropline({
   config,
   log,
   roles,
-  schema,
   clock = Date,
 }: DroplineOptions): Promise<Dropline> {
   await ensureDatabase(config.databaseUrl, log);
-  const sql = connectPostgres(config.databaseUrl, schema ? { schema } : {});
+  const sql = connectPostgres(config.databaseUrl);
   const applied = await migrate(sql);
   if (applied.length > 0) log.info({ versions: applied }, 'applied migrations');
 

@@ -1,0 +1,101 @@
+/** A small client over `app.request()` for HTTP tests, with sign-in helpers for each role. */
+import { randomBytes } from 'node:crypto';
+import type { Hono } from 'hono';
+import type { EdgeEnv } from '../../edge/index.js';
+import type { Config } from '../config.js';
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  /** The parsed JSON body, or the text when it is not JSON; `any` so tests can assert on shapes. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+}
+
+export interface CallOptions {
+  token?: string;
+  /** A JSON value, or a string sent as is (for malformed bodies). */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface Signed {
+  token: string;
+  user: { id: string; email: string | null; role: string; brandId?: string };
+}
+
+export type Api = ReturnType<typeof api>;
+
+export function api(app: Hono<EdgeEnv>, config: Config) {
+  async function call(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await app.request(path, { method, headers, ...(body === undefined ? {} : { body }) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  }
+
+  async function expectOk(res: Promise<ApiResponse>, status: number): Promise<ApiResponse> {
+    const r = await res;
+    if (r.status !== status)
+      throw new Error(`expected ${status}, got ${r.status}: ${JSON.stringify(r.body)}`);
+    return r;
+  }
+
+  const randomEmail = (kind: string) => `${kind}-${randomBytes(5).toString('hex')}@example.com`;
+
+  return {
+    call,
+    get: (path: string, options?: CallOptions) => call('GET', path, options),
+    post: (path: string, options?: CallOptions) => call('POST', path, options),
+    patch: (path: string, options?: CallOptions) => call('PATCH', path, options),
+    put: (path: string, options?: CallOptions) => call('PUT', path, options),
+    delete: (path: string, options?: CallOptions) => call('DELETE', path, options),
+
+    async operator(): Promise<Signed> {
+      if (!config.operator) throw new Error('no operator configured');
+      const r = await expectOk(call('POST', '/api/auth/login', { body: config.operator }), 200);
+      return r.body as Signed;
+    },
+    async shopper(): Promise<Signed> {
+      const r = await expectOk(
+        call('POST', '/api/auth/signup', {
+          body: { email: randomEmail('shopper'), password: 'correct horse battery' },
+        }),
+        201,
+      );
+      return r.body as Signed;
+    },
+    async guest(): Promise<Signed> {
+      return (await expectOk(call('POST', '/api/auth/guest'), 201)).body as Signed;
+    },
+    /** A new brand user (created by the operator) and its session. */
+    async brand(operatorToken: string, brandName = 'Test Brand'): Promise<Signed> {
+      const email = randomEmail('brand');
+      await expectOk(
+        call('POST', '/api/admin/users', {
+          token: operatorToken,
+          body: { email, password: 'brand password 1', role: 'brand', brandName },
+        }),
+        201,
+      );
+      return (
+        await expectOk(
+          call('POST', '/api/auth/login', { body: { email, password: 'brand password 1' } }),
+          200,
+        )
+      ).body as Signed;
+    },
+  };
+}
