@@ -3,7 +3,6 @@
  * handler that answers every failure as problem+json.
  */
 import { Hono, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -11,6 +10,7 @@ import type { DropsService, UsersStore } from '../workers/index.js';
 import type { TokenService } from './auth/tokens.js';
 import type { EdgeEnv } from './context.js';
 import type { EdgeKeys } from './keys.js';
+import { bodyLimit } from './middleware/body-limit.js';
 import { createHttpMetrics, observe } from './middleware/observe.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { session } from './middleware/session.js';
@@ -38,17 +38,7 @@ const passThrough: MiddlewareHandler<EdgeEnv> = (_c, next) => next();
 export function createApp(deps: EdgeDeps): Hono<EdgeEnv> {
   const app = new Hono<EdgeEnv>();
   app.use(observe({ log: deps.log, metrics: createHttpMetrics(deps.registry) }));
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: deps.bodyLimitBytes,
-      onError: (c) =>
-        problemResponse(
-          c,
-          problem('payload_too_large', `the body may be at most ${deps.bodyLimitBytes} bytes`),
-        ),
-    }),
-  );
+  app.use('/api/*', bodyLimit(deps.bodyLimitBytes));
   app.use('/api/*', session({ tokens: deps.tokens }));
 
   registerHealth(app, { checks: deps.readiness, registry: deps.registry });

@@ -112,26 +112,24 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     if (value !== undefined && value !== '') input[key] = value;
   }
   const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
         const key = String(issue.path[0] ?? '');
         const value = input[key];
         const given = value === undefined ? '' : ` (got ${JSON.stringify(redact(key, value))})`;
         return `${key}: ${issue.message}${given}`;
-      }),
-    );
-  }
-  const v = parsed.data;
-  const production = v.NODE_ENV === 'production';
-  const problems: string[] = [];
-  if (production && !v.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production');
-  if (Boolean(v.OPERATOR_EMAIL) !== Boolean(v.OPERATOR_PASSWORD)) {
+      });
+  // Rules across variables, checked on the raw input so they are reported along with the others.
+  const production = input.NODE_ENV === 'production';
+  if (production && !input.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production');
+  if (Boolean(input.OPERATOR_EMAIL) !== Boolean(input.OPERATOR_PASSWORD)) {
     problems.push(
-      `${v.OPERATOR_EMAIL ? 'OPERATOR_PASSWORD' : 'OPERATOR_EMAIL'}: set both OPERATOR_EMAIL and OPERATOR_PASSWORD, or neither`,
+      `${input.OPERATOR_EMAIL ? 'OPERATOR_PASSWORD' : 'OPERATOR_EMAIL'}: set both OPERATOR_EMAIL and OPERATOR_PASSWORD, or neither`,
     );
   }
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const v = parsed.data;
 
   const operator =
     v.OPERATOR_EMAIL && v.OPERATOR_PASSWORD

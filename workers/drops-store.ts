@@ -78,11 +78,14 @@ const COLUMNS: Record<keyof DropFields, string> = {
   closesAt: 'closes_at',
 };
 
-const toColumns = (fields: Partial<DropFields>) =>
+const isField = (key: string): key is keyof DropFields => Object.hasOwn(COLUMNS, key);
+
+/** The column values of the drop fields in `fields` (other keys, and undefined values, are left out). */
+const toColumns = (fields: Partial<DropFields>): Record<string, unknown> =>
   Object.fromEntries(
-    Object.entries(fields)
-      .filter(([, value]) => value !== undefined)
-      .map(([key, value]) => [COLUMNS[key as keyof DropFields], value]),
+    Object.entries(fields).flatMap(([key, value]) =>
+      isField(key) && value !== undefined ? [[COLUMNS[key], value]] : [],
+    ),
   );
 
 export interface AuditEntry {

@@ -54,6 +54,7 @@ export const DROP_DEFAULTS = {
 /** Who is acting, as written in the audit log. */
 export const actorName = (actor: Actor) => `${actor.role}:${actor.id}`;
 const SCHEDULE_ACTOR = 'system:schedule';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface DropsServiceDeps {
   store: DropsStore;
@@ -129,7 +130,7 @@ export function createDropsService({ store, brandExists, mirror, scheduling, clo
           throw new InvalidInputError([
             { field: 'brandId', message: 'required when an operator creates a drop' },
           ]);
-        if (!(await brandExists(input.brandId)))
+        if (!UUID.test(input.brandId) || !(await brandExists(input.brandId)))
           throw new InvalidInputError([{ field: 'brandId', message: 'no such brand' }]);
         brandId = input.brandId;
       } else {

@@ -1,6 +1,6 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect } from 'vitest';
-import { test } from '../../infra/testing/index.js';
+import { countOf, test } from '../../infra/testing/index.js';
 
 const password = 'correct horse battery';
 
@@ -24,7 +24,7 @@ describe('identity', () => {
   });
 
   test('signup validates each field and writes nothing', async ({ api, dropline }) => {
-    const [{ count: before }] = await dropline.sql`SELECT count(*)::int AS count FROM users`;
+    const before = await countOf(dropline.sql`SELECT count(*)::int AS count FROM users`);
     const r = await api.post('/api/auth/signup', {
       body: { email: 'not-an-email', password: 'short', extra: 1 },
     });
@@ -40,7 +40,7 @@ describe('identity', () => {
       expect(bad.status).toBe(400);
       expect(bad.body.code).toBe('validation_failed');
     }
-    const [{ count: after }] = await dropline.sql`SELECT count(*)::int AS count FROM users`;
+    const after = await countOf(dropline.sql`SELECT count(*)::int AS count FROM users`);
     expect(after).toBe(before);
   });
 
@@ -90,7 +90,7 @@ describe('identity', () => {
     api,
     dropline,
   }) => {
-    const [{ count: before }] = await dropline.sql`SELECT count(*)::int AS count FROM users`;
+    const before = await countOf(dropline.sql`SELECT count(*)::int AS count FROM users`);
     const guests = await Promise.all(Array.from({ length: 20 }, () => api.post('/api/auth/guest')));
     for (const g of guests) {
       expect(g.status).toBe(201);
@@ -99,7 +99,7 @@ describe('identity', () => {
     expect(new Set(guests.map((g) => g.body.user.id)).size).toBe(20);
     const me = await api.get('/api/auth/me', { token: guests[0]!.body.token });
     expect(me.body.user).toMatchObject({ id: guests[0]!.body.user.id, guest: true });
-    const [{ count: after }] = await dropline.sql`SELECT count(*)::int AS count FROM users`;
+    const after = await countOf(dropline.sql`SELECT count(*)::int AS count FROM users`);
     expect(after).toBe(before);
   });
 

@@ -8,7 +8,7 @@ import type { Role, Session, TokenService } from '../auth/tokens.js';
 import type { EdgeEnv } from '../context.js';
 import { HttpProblem } from '../problems.js';
 import { requireRole, requireSession, SESSION_COOKIE } from '../middleware/session.js';
-import { readJson } from '../validation.js';
+import { readJson, text } from '../validation.js';
 import type { MiddlewareHandler } from 'hono';
 
 export interface UserJson {
@@ -39,7 +39,7 @@ const newUser = z
     email,
     password,
     role: z.enum(['shopper', 'brand', 'operator']),
-    brandName: z.string().trim().min(1).max(200).optional(),
+    brandName: text().trim().min(1).max(200).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.role === 'brand' && !v.brandName)

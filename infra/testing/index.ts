@@ -16,7 +16,8 @@ export { loadConfig, type Config } from '../config.js';
 export { type Api, type ApiResponse } from './api.js';
 import { api } from './api.js';
 
-export const silentLog = pino({ level: 'silent' });
+/** Silent unless TEST_LOG_LEVEL asks for more (e.g. TEST_LOG_LEVEL=error to see unexpected errors). */
+export const silentLog = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 const BASE_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/dropline';
 
@@ -86,3 +87,10 @@ export const test = base
     if (!dropline.app) throw new Error('no edge role');
     return api(dropline.app, config);
   });
+export { spawnDropline, type DroplineProcess } from './process.js';
+
+/** The `count` column of the first row of a query, for `SELECT count(*)::int AS count …`. */
+export async function countOf(query: PromiseLike<readonly Record<string, unknown>[]>): Promise<number> {
+  const [row] = await query;
+  return Number(row?.count);
+}

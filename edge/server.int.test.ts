@@ -1,0 +1,187 @@
+import { request as httpRequest, Agent } from 'node:http';
+import { Hono } from 'hono';
+import { describe, expect } from 'vitest';
+import { spawnDropline, test } from '../infra/testing/index.js';
+import type { EdgeEnv } from './index.js';
+import { startServer } from './index.js';
+
+interface Answer {
+  status: number;
+  body: string;
+  headers: Record<string, string | string[] | undefined>;
+  socketId: number;
+}
+
+/** Sends a request through `agent`, reporting which socket carried it (to prove a connection was kept). */
+function send(
+  agent: Agent,
+  port: number,
+  method: string,
+  path: string,
+  body?: Buffer | string,
+  headers: Record<string, string> = {},
+) {
+  return new Promise<Answer>((resolve, reject) => {
+    const req = httpRequest({ agent, host: '127.0.0.1', port, method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const socket = req.socket as typeof req.socket & { dlId?: number };
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString(),
+          headers: res.headers,
+          socketId: socket.dlId ?? -1,
+        });
+      });
+    });
+    let next = 0;
+    req.on('socket', (s: typeof req.socket & { dlId?: number }) => {
+      s.dlId ??= ++next + Math.random();
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describe('the HTTP server', () => {
+  test('a 5 MB body gets 413 problem+json and the connection stays usable', async ({ dropline }) => {
+    const server = await dropline.listen(0, '127.0.0.1');
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const huge = Buffer.alloc(5 * 1024 * 1024, 'a');
+      const tooLarge = await send(agent, server.port, 'POST', '/api/auth/signup', huge, {
+        'content-type': 'application/json',
+      });
+      expect(tooLarge.status).toBe(413);
+      expect(tooLarge.headers['content-type']).toBe('application/problem+json');
+      expect(JSON.parse(tooLarge.body)).toMatchObject({ status: 413, code: 'payload_too_large' });
+      const after = await send(agent, server.port, 'GET', '/healthz');
+      expect(after.status).toBe(200);
+      expect(after.socketId).toBe(tooLarge.socketId);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  test('a chunked body over the limit gets 413 problem+json too', async ({ dropline }) => {
+    const server = await dropline.listen(0, '127.0.0.1');
+    const agent = new Agent({ keepAlive: false });
+    try {
+      const chunked = await send(
+        agent,
+        server.port,
+        'POST',
+        '/api/auth/signup',
+        Buffer.alloc(256 * 1024, 'a'),
+        {
+          'content-type': 'application/json',
+          'transfer-encoding': 'chunked',
+        },
+      );
+      expect(chunked.status).toBe(413);
+      expect(JSON.parse(chunked.body).code).toBe('payload_too_large');
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  test('readyz reports every service; metrics count requests by route', async ({ dropline, api }) => {
+    const ready = await api.get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ready', checks: { redis: 'ok', nats: 'ok', postgres: 'ok' } });
+
+    const id = crypto.randomUUID();
+    await api.get(`/api/drops/${id}`);
+    await api.get(`/api/drops/${id}`);
+    const metrics = await dropline.app!.request('/metrics');
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await metrics.text();
+    expect(text).toMatch(/http_requests_total\{method="GET",route="\/api\/drops\/:id",status="404"\} 2/);
+    expect(text).toMatch(
+      /http_request_duration_seconds_bucket\{le="0.1",method="GET",route="\/api\/drops\/:id",status="404"\} 2/,
+    );
+    expect(text).toContain('process_cpu_user_seconds_total');
+  });
+
+  test('every answer carries a request id, echoing a well-formed one it was given', async ({ api }) => {
+    const mine = await api.get('/healthz', { headers: { 'x-request-id': 'trace-123' } });
+    expect(mine.headers.get('x-request-id')).toBe('trace-123');
+    const made = await api.get('/healthz', { headers: { 'x-request-id': 'bad id with spaces' } });
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test('an unexpected error is a generic 500 problem that leaks nothing', async ({ dropline, api }) => {
+    await dropline.sql`ALTER TABLE drops RENAME TO drops_away`;
+    try {
+      const r = await api.get(`/api/drops/${crypto.randomUUID()}`);
+      expect(r.status).toBe(500);
+      expect(r.body).toMatchObject({ code: 'internal', status: 500 });
+      expect(JSON.stringify(r.body)).not.toMatch(/drops|relation|postgres/i);
+    } finally {
+      await dropline.sql`ALTER TABLE drops_away RENAME TO drops`;
+    }
+  });
+
+  test('stopping lets a request in flight finish and refuses new connections', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const app = new Hono<EdgeEnv>();
+    app.get('/slow', async (c) => {
+      entered();
+      await gate;
+      return c.text('finished');
+    });
+    const server = await startServer(app, { port: 0, host: '127.0.0.1' });
+    const agent = new Agent({ keepAlive: false });
+    const slow = send(agent, server.port, 'GET', '/slow');
+    await inside;
+    const stopped = server.stop(10_000);
+    await expect(send(agent, server.port, 'GET', '/slow')).rejects.toThrow(/ECONNREFUSED/);
+    release();
+    expect((await slow).body).toBe('finished');
+    await stopped;
+  });
+});
+
+describe('the process', () => {
+  test('npm start’s entry serves, prints its URL and the operator login, and exits 0 on SIGTERM', async ({
+    databaseUrl,
+    prefix,
+  }) => {
+    const p = spawnDropline('all', {
+      DATABASE_URL: databaseUrl,
+      REDIS_PREFIX: prefix,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      NODE_ENV: 'development',
+    });
+    try {
+      const [, port] = await p.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      await p.waitFor(/Development operator: operator@dropline\.local \/ dropline-operator/);
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(ready.status).toBe(200);
+    } finally {
+      expect(await p.stop('SIGTERM')).toBe(0);
+    }
+    expect(p.output()).toMatch(/"signal":"SIGTERM"/);
+  });
+
+  test('bad configuration stops start-up with one line per bad variable', async () => {
+    const p = spawnDropline('all', {
+      PORT: 'eighty',
+      TOKEN_TTL: 'forever',
+      NODE_ENV: 'production',
+      JWT_SECRET: '',
+    });
+    expect(await new Promise((resolve) => p.child.once('exit', resolve))).toBe(1);
+    const lines = p.output().trim().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/^config: PORT: expected an integer from 0 to 65535 \(got "eighty"\)$/),
+      expect.stringMatching(/^config: TOKEN_TTL: expected a duration/),
+      'config: JWT_SECRET: required when NODE_ENV=production',
+    ]);
+  });
+});

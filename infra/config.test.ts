@@ -1,0 +1,76 @@
+import { describe, expect, test } from 'vitest';
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from './config.js';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  test('development works with no variables at all, with the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      env: 'development',
+      port: 3000,
+      redisUrl: 'redis://127.0.0.1:6379',
+      natsUrl: 'nats://127.0.0.1:4222',
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/dropline',
+      jwtSecret: DEVELOPMENT_JWT_SECRET,
+      usingDevelopmentSecret: true,
+      tokenTtlSeconds: 86_400,
+      admissionWindowSeconds: 300,
+      operator: { email: 'operator@dropline.local', password: 'dropline-operator' },
+      rateLimits: { enabled: false, guestPerMinute: 30 },
+      cookieSecure: false,
+    });
+  });
+
+  test('values are coerced: durations, integers, on/off', () => {
+    expect(loadConfig({ TOKEN_TTL: '15m' }).tokenTtlSeconds).toBe(900);
+    expect(loadConfig({ TOKEN_TTL: '7d' }).tokenTtlSeconds).toBe(604_800);
+    expect(loadConfig({ TOKEN_TTL: '90' }).tokenTtlSeconds).toBe(90);
+    expect(loadConfig({ PORT: '8080' }).port).toBe(8080);
+    expect(loadConfig({ RATE_LIMITS: 'on' }).rateLimits.enabled).toBe(true);
+    expect(loadConfig({ PORT: '' }).port).toBe(3000);
+  });
+
+  test('production needs JWT_SECRET, turns rate limits and secure cookies on, and has no default operator', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual(['JWT_SECRET: required when NODE_ENV=production']);
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) });
+    expect(config.rateLimits.enabled).toBe(true);
+    expect(config.cookieSecure).toBe(true);
+    expect(config.operator).toBeNull();
+    expect(config.usingDevelopmentSecret).toBe(false);
+  });
+
+  test('every bad variable is named on a line of its own, secrets redacted', () => {
+    expect(
+      problemsOf({
+        PORT: '70000',
+        REDIS_URL: 'http://localhost',
+        TOKEN_TTL: 'soon',
+        JWT_SECRET: 'short',
+        NODE_ENV: 'staging',
+        OPERATOR_EMAIL: 'ops@example.com',
+      }),
+    ).toEqual([
+      expect.stringMatching(/^NODE_ENV: .*"staging"/),
+      expect.stringMatching(/^PORT: .*\(got "70000"\)$/),
+      expect.stringMatching(/^REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL/),
+      'JWT_SECRET: must be at least 32 characters (got "***")',
+      expect.stringMatching(/^TOKEN_TTL: expected a duration/),
+      'OPERATOR_PASSWORD: set both OPERATOR_EMAIL and OPERATOR_PASSWORD, or neither',
+    ]);
+  });
+
+  test('a password inside a URL is not echoed', () => {
+    const [line] = problemsOf({ DATABASE_URL: 'mysql://user:hunter2@db/x' });
+    expect(line).toContain('user:***@');
+    expect(line).not.toContain('hunter2');
+  });
+});
