@@ -1,9 +1,10 @@
 /**
- * edge/: the HTTP API (Hono) and, later, the Socket.IO gateway. Handlers validate, call the other folders' index
+ * edge/: the HTTP API (Hono) and the Socket.IO gateway. Handlers validate, call the other folders' index
  * APIs and map the result; errors become problem+json.
  */
 export { createApp, type EdgeDeps } from './app.js';
 export { startServer, type RunningServer } from './server.js';
+export { attachGateway, type Gateway } from './gateway.js';
 export { createTokenService, type Role, type Session, type TokenService } from './auth/tokens.js';
 export { hashPassword, verifyPassword } from './auth/password.js';
 export { createEdgeKeys, type EdgeKeys } from './keys.js';

@@ -11,11 +11,13 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import {
+  attachGateway,
   createApp,
   createEdgeKeys,
   createTokenService,
   hashPassword,
   startServer,
+  type Gateway,
   type RunningServer,
 } from '../edge/index.js';
 import type { EdgeEnv } from '../edge/index.js';
@@ -48,7 +50,7 @@ export interface Dropline {
   nats: NatsConnection;
   users: UsersStore;
   drops: DropsService;
-  /** Starts the HTTP server (edge role only). */
+  /** Starts the HTTP server and the Socket.IO gateway on it (edge role only). */
   listen(port: number, host: string): Promise<RunningServer>;
   /** Stops serving, lets work in flight finish, then closes every connection. */
   close(): Promise<void>;
@@ -110,13 +112,14 @@ export async function createDropline({
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const tokens = createTokenService({ secret: config.jwtSecret, ttlSeconds: config.tokenTtlSeconds, clock });
   const app = roles.edge
     ? createApp({
         log,
         registry,
         redis,
         keys: createEdgeKeys(config.redisPrefix),
-        tokens: createTokenService({ secret: config.jwtSecret, ttlSeconds: config.tokenTtlSeconds, clock }),
+        tokens,
         users,
         drops,
         readiness: {
@@ -131,6 +134,7 @@ export async function createDropline({
     : undefined;
 
   let server: RunningServer | undefined;
+  let gateway: Gateway | undefined;
   return {
     app,
     sql,
@@ -141,10 +145,13 @@ export async function createDropline({
     async listen(port, host) {
       if (!app) throw new Error('this process does not run the edge role');
       server = await startServer(app, { port, host });
+      gateway = attachGateway(server.server, { tokens, log });
       return server;
     },
     async close() {
       const timeoutMs = config.shutdownTimeoutSeconds * 1000;
+      // Sockets first: their long-polling requests would otherwise hold the HTTP server open until the deadline.
+      gateway?.close();
       await server?.stop(timeoutMs);
       await Promise.all(workers.map((w) => w.close()));
       await scheduler.close();

@@ -2,7 +2,14 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, vi } from 'vitest';
 import { createDropMirror, createInventoryKeys } from '../inventory/index.js';
-import { countOf, createDropline, silentLog, spawnDropline, test } from '../infra/testing/index.js';
+import {
+  apiClient,
+  countOf,
+  createDropline,
+  silentLog,
+  spawnDropline,
+  test,
+} from '../infra/testing/index.js';
 import { DROP_SCHEDULE_QUEUE } from './index.js';
 
 const WAIT = { timeout: 15_000, interval: 50 };
@@ -53,8 +60,7 @@ describe('drops open and close by themselves', () => {
     config,
   }) => {
     const edgeOnly = await createDropline({ config, log: silentLog, roles: { edge: true, workers: false } });
-    const { api } = await import('../infra/testing/api.js');
-    const client = api(edgeOnly.app!, config);
+    const client = apiClient(edgeOnly.app!, config);
     const op = await client.operator();
     const brand = await client.brand(op.token);
     const created = await client.post('/api/drops', { token: brand.token, body: body(inMs(800)) });
@@ -165,8 +171,7 @@ describe('two worker processes', () => {
     try {
       await Promise.all(processes.map((p) => p.waitFor(/Dropline workers are running/)));
       const edge = await createDropline({ config, log: silentLog, roles: { edge: true, workers: false } });
-      const { api } = await import('../infra/testing/api.js');
-      const client = api(edge.app!, config);
+      const client = apiClient(edge.app!, config);
       const op = await client.operator();
       const brand = await client.brand(op.token);
       const opensAt = inMs(1500);

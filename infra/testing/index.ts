@@ -13,7 +13,7 @@ import { dropDatabase, ensureDatabase } from '../db.js';
 
 export { createDropline, type Dropline } from '../dropline.js';
 export { loadConfig, type Config } from '../config.js';
-export { type Api, type ApiResponse } from './api.js';
+export { api as apiClient, type Api, type ApiResponse } from './api.js';
 import { api } from './api.js';
 
 /** Silent unless TEST_LOG_LEVEL asks for more (e.g. TEST_LOG_LEVEL=error to see unexpected errors). */
