@@ -42,7 +42,11 @@ ensure_redis() {
   local host port; host=$(host_of "$REDIS_URL"); port=$(port_of "$REDIS_URL" 6379)
   if listening "$host" "$port"; then say "found Redis at $host:$port"; return; fi
   is_loopback "$host" || fail "Redis is not reachable at $host:$port (REDIS_URL); start it or correct the URL"
-  command -v redis-server >/dev/null || install_packages redis-server
+  if ! command -v redis-server >/dev/null; then
+    install_packages redis-server
+    # The package may have started a server of its own.
+    if listening "$host" "$port"; then say "found Redis at $host:$port (started by its package)"; return; fi
+  fi
   local dir=/var/lib/redis log=/var/log/redis
   [[ $(id -u) == 0 ]] || { dir=${XDG_STATE_HOME:-$HOME/.local/state}/dropline/redis; log=$dir; }
   mkdir -p "$dir" "$log"
@@ -55,7 +59,11 @@ ensure_nats() {
   local host port; host=$(host_of "$NATS_URL"); port=$(port_of "$NATS_URL" 4222)
   if listening "$host" "$port"; then say "found NATS at $host:$port (JetStream must be on: nats-server -js)"; return; fi
   is_loopback "$host" || fail "NATS is not reachable at $host:$port (NATS_URL); start it or correct the URL"
-  command -v nats-server >/dev/null || [[ -x /usr/sbin/nats-server ]] || install_packages nats-server
+  if ! command -v nats-server >/dev/null && [[ ! -x /usr/sbin/nats-server ]]; then
+    install_packages nats-server
+    # A server started by the package would lack JetStream (-js): ours is started below on the same port only if free.
+    if listening "$host" "$port"; then say "found NATS at $host:$port (started by its package; it must run with -js)"; return; fi
+  fi
   local bin; bin=$(command -v nats-server || echo /usr/sbin/nats-server)
   local dir=/var/lib/nats-server log=/var/log/nats-server.log
   [[ $(id -u) == 0 ]] || { dir=${XDG_STATE_HOME:-$HOME/.local/state}/dropline/nats; log=$dir/nats-server.log; }
@@ -76,8 +84,8 @@ ensure_postgres() {
   local cluster; cluster=$(pg_lsclusters -h | awk -v p="$port" '$3 == p { print $1 " " $2; exit }')
   if [[ -z $cluster ]]; then
     local version; version=$(ls /usr/lib/postgresql | sort -V | tail -n1)
-    pg_createcluster "$version" main --port "$port" >/dev/null
-    cluster="$version main"; installed=1
+    pg_createcluster "$version" dropline --port "$port" >/dev/null
+    cluster="$version dropline"; installed=1
   fi
   if ((installed)); then
     # A cluster made here trusts loopback connections, as DATABASE_URL's default has no password.
@@ -86,7 +94,11 @@ ensure_postgres() {
     say "PostgreSQL ${cluster% *}: trusting loopback connections ($hba)"
   fi
   # shellcheck disable=SC2086
-  pg_ctlcluster --skip-systemctl-redirect $cluster start
+  if pg_lsclusters -h | awk -v c="$cluster" '$1 " " $2 == c && $4 == "online" { found = 1 } END { exit !found }'; then
+    pg_ctlcluster --skip-systemctl-redirect $cluster reload   # started by its package: pick up pg_hba.conf
+  else
+    pg_ctlcluster --skip-systemctl-redirect $cluster start
+  fi
   wait_for PostgreSQL "$host" "$port"
   say "started PostgreSQL ${cluster% *} at $host:$port"
 }
