@@ -5,6 +5,7 @@
 export { createApp, type EdgeDeps } from './app.js';
 export { startServer, type RunningServer } from './server.js';
 export { attachGateway, type Gateway } from './gateway.js';
+export { createAdmissionTokens, type Admission, type AdmissionTokens } from './auth/admission.js';
 export { createTokenService, type Role, type Session, type TokenService } from './auth/tokens.js';
 export { hashPassword, verifyPassword } from './auth/password.js';
 export { createEdgeKeys, type EdgeKeys } from './keys.js';
@@ -14,3 +15,5 @@ export type { EdgeEnv } from './context.js';
 export type { DropJson, DropListResponse } from './routes/drops.js';
 export type { SessionResponse, UserJson } from './routes/identity.js';
 export type { ReadyResponse } from './routes/health.js';
+export type { QueueStateJson } from './queue-state.js';
+export type { AdmissionJson, AuditJson, DropMetricsJson } from './routes/admin-drops.js';

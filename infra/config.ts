@@ -69,6 +69,8 @@ const schema = z.object({
   OPERATOR_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   RATE_LIMITS: onOff.optional(),
   GUEST_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(30),
+  JOIN_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(60),
+  TRUST_PROXY: integer(0, 10).default(0),
   BODY_LIMIT_BYTES: integer(1024, 10 * 1024 * 1024).default(64 * 1024),
   COOKIE_SECURE: onOff.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -89,7 +91,9 @@ export interface Config {
   tokenTtlSeconds: number;
   admissionWindowSeconds: number;
   operator: { email: string; password: string } | null;
-  rateLimits: { enabled: boolean; guestPerMinute: number };
+  rateLimits: { enabled: boolean; guestPerMinute: number; joinPerMinute: number };
+  /** How many proxies in front of the edge append to X-Forwarded-For (0: use the connection's address). */
+  trustProxy: number;
   bodyLimitBytes: number;
   cookieSecure: boolean;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -151,7 +155,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     tokenTtlSeconds: v.TOKEN_TTL,
     admissionWindowSeconds: v.ADMISSION_WINDOW_SECONDS,
     operator,
-    rateLimits: { enabled: v.RATE_LIMITS ?? production, guestPerMinute: v.GUEST_RATE_LIMIT_PER_MINUTE },
+    rateLimits: {
+      enabled: v.RATE_LIMITS ?? production,
+      guestPerMinute: v.GUEST_RATE_LIMIT_PER_MINUTE,
+      joinPerMinute: v.JOIN_RATE_LIMIT_PER_MINUTE,
+    },
+    trustProxy: v.TRUST_PROXY,
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
     cookieSecure: v.COOKIE_SECURE ?? production,
     logLevel: v.LOG_LEVEL,

@@ -10,8 +10,10 @@ import type { Hono } from 'hono';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createAdapter } from '@socket.io/redis-adapter';
 import {
   attachGateway,
+  createAdmissionTokens,
   createApp,
   createEdgeKeys,
   createTokenService,
@@ -21,7 +23,14 @@ import {
   type RunningServer,
 } from '../edge/index.js';
 import type { EdgeEnv } from '../edge/index.js';
-import { createDropMirror, createInventoryKeys } from '../inventory/index.js';
+import { createDropMirror, createInventoryKeys, createStockReader } from '../inventory/index.js';
+import {
+  createAdmissionController,
+  createQueueKeys,
+  createWaitingRoom,
+  type AdmissionController,
+  type WaitingRoom,
+} from '../queue/index.js';
 import {
   createDropScheduler,
   createDropsService,
@@ -50,6 +59,11 @@ export interface Dropline {
   nats: NatsConnection;
   users: UsersStore;
   drops: DropsService;
+  waitingRoom: WaitingRoom;
+  /** The admission controller (edge role), ticking every live drop. */
+  admission: AdmissionController | undefined;
+  /** The Socket.IO gateway, once `listen` has started it. */
+  gateway(): Gateway | undefined;
   /** Starts the HTTP server and the Socket.IO gateway on it (edge role only). */
   listen(port: number, host: string): Promise<RunningServer>;
   /** Stops serving, lets work in flight finish, then closes every connection. */
@@ -79,7 +93,13 @@ export async function createDropline({
   });
 
   const users = createUsersStore(sql);
-  const mirror = createDropMirror({ redis, keys: createInventoryKeys(config.redisPrefix) });
+  const inventoryKeys = createInventoryKeys(config.redisPrefix);
+  const mirror = createDropMirror({ redis, keys: inventoryKeys });
+  const stock = createStockReader({ redis, keys: inventoryKeys });
+  // queue/ learns a drop's available units from the inventory's stock hash, named here and nowhere in queue/.
+  const stockKey = (dropId: string) => inventoryKeys.stock(dropId);
+  const queueKeys = createQueueKeys(config.redisPrefix);
+  const waitingRoom = createWaitingRoom({ redis, keys: queueKeys, stockKey, clock });
   const bullPrefix = `${config.redisPrefix}bull`;
   const scheduler = createDropScheduler({ connection: bullConnection, prefix: bullPrefix, clock });
   const drops = createDropsService({
@@ -87,6 +107,7 @@ export async function createDropline({
     brandExists: (id) => users.brandExists(id),
     mirror: async (drop) => {
       await mirror.write(drop);
+      await waitingRoom.configure(drop);
     },
     scheduling: scheduler,
     clock,
@@ -113,6 +134,24 @@ export async function createDropline({
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const tokens = createTokenService({ secret: config.jwtSecret, ttlSeconds: config.tokenTtlSeconds, clock });
+  const admissionTokens = createAdmissionTokens({ key: tokens.key, clock });
+  let server: RunningServer | undefined;
+  let gateway: Gateway | undefined;
+  let adapterClients: Redis[] = [];
+
+  const admission = roles.edge
+    ? createAdmissionController({
+        redis,
+        keys: queueKeys,
+        stockKey,
+        clock,
+        admissionWindowSeconds: config.admissionWindowSeconds,
+        onTick: (result) => gateway?.onTick(result),
+        onError: (error) => log.error({ err: error }, 'admission tick failed'),
+      })
+    : undefined;
+  admission?.start();
+
   const app = roles.edge
     ? createApp({
         log,
@@ -120,8 +159,11 @@ export async function createDropline({
         redis,
         keys: createEdgeKeys(config.redisPrefix),
         tokens,
+        admissionTokens,
         users,
         drops,
+        waitingRoom,
+        stock,
         readiness: {
           redis: () => redis.ping(),
           nats: () => jsm.getAccountInfo(),
@@ -130,11 +172,10 @@ export async function createDropline({
         bodyLimitBytes: config.bodyLimitBytes,
         cookieSecure: config.cookieSecure,
         rateLimits: config.rateLimits,
+        trustProxy: config.trustProxy,
       })
     : undefined;
 
-  let server: RunningServer | undefined;
-  let gateway: Gateway | undefined;
   return {
     app,
     sql,
@@ -142,22 +183,38 @@ export async function createDropline({
     nats,
     users,
     drops,
+    waitingRoom,
+    admission,
+    gateway: () => gateway,
     async listen(port, host) {
       if (!app) throw new Error('this process does not run the edge role');
       server = await startServer(app, { port, host });
-      gateway = attachGateway(server.server, { tokens, log });
+      // Socket.IO's Redis adapter carries events between edges; its channels share the deployment's prefix.
+      adapterClients = [redis.duplicate(), redis.duplicate()];
+      gateway = attachGateway(server.server, {
+        tokens,
+        admissionTokens,
+        waitingRoom,
+        log,
+        clock,
+        adapter: createAdapter(adapterClients[0], adapterClients[1], {
+          key: `${config.redisPrefix}socket.io`,
+        }),
+      });
       return server;
     },
     async close() {
       const timeoutMs = config.shutdownTimeoutSeconds * 1000;
+      await admission?.stop();
       // Sockets first: their long-polling requests would otherwise hold the HTTP server open until the deadline.
-      gateway?.close();
+      await gateway?.close();
+
       await server?.stop(timeoutMs);
       await Promise.all(workers.map((w) => w.close()));
       await scheduler.close();
       await nats.drain().catch(() => {});
-      redis.disconnect();
-      bullConnection.disconnect();
+      // quit, not disconnect: replies still in flight (the adapter's unsubscribes) are awaited, not failed.
+      await Promise.all([redis, bullConnection, ...adapterClients].map((client) => client.quit().catch(() => {})));
       await sql.end({ timeout: 5 });
     },
   };

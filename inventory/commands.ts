@@ -9,7 +9,12 @@ const COMMANDS_DIR = new URL('./commands/', import.meta.url);
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    mirrorDrop(metaKey: string, version: number, ...fieldsAndValues: string[]): Result<number, Context>;
+    mirrorDrop(
+      metaKey: string,
+      stockKey: string,
+      version: number,
+      ...fieldsAndValues: string[]
+    ): Result<number, Context>;
   }
 }
 

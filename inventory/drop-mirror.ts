@@ -35,8 +35,6 @@ export function createDropMirror({ redis, keys }: { redis: Redis; keys: Inventor
   return {
     async write(drop) {
       const fields = {
-        status: drop.status,
-        stock: drop.stock,
         priceCents: drop.priceCents,
         currency: drop.currency,
         perUserLimit: drop.perUserLimit,
@@ -47,7 +45,15 @@ export function createDropMirror({ redis, keys }: { redis: Redis; keys: Inventor
         closesAt: drop.closesAt?.getTime() ?? '',
       };
       const args = Object.entries(fields).flatMap(([field, value]) => [field, String(value)]);
-      return (await redis.mirrorDrop(keys.dropMeta(drop.id), drop.version, ...args)) === 1;
+      const applied = await redis.mirrorDrop(
+        keys.dropMeta(drop.id),
+        keys.stock(drop.id),
+        drop.version,
+        drop.status,
+        String(drop.stock),
+        ...args,
+      );
+      return applied === 1;
     },
     async read(dropId) {
       const hash = await redis.hgetall(keys.dropMeta(dropId));

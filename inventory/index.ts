@@ -3,3 +3,4 @@
  */
 export { createInventoryKeys, type InventoryKeys } from './keys.js';
 export { createDropMirror, type DropMirror, type MirroredDrop, type MirroredStatus } from './drop-mirror.js';
+export { createStockReader, type StockFigures, type StockReader } from './stock.js';

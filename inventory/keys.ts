@@ -3,9 +3,11 @@
  * touches a single slot and runs on Redis Cluster too. `prefix` isolates deployments and tests (default `dl:`).
  *
  *   <prefix>{drop:<id>}:meta    hash   the drop as mirrored from PostgreSQL: status, stock, price, limits, version
+ *   <prefix>{drop:<id>}:stock   hash   units: total, available, held, sold (available + held + sold = total)
  */
 export interface InventoryKeys {
   dropMeta(dropId: string): string;
+  stock(dropId: string): string;
 }
 
 export function createInventoryKeys(prefix: string): InventoryKeys {
@@ -13,5 +15,6 @@ export function createInventoryKeys(prefix: string): InventoryKeys {
     throw new Error('a key prefix may not contain braces: they would move the hash tag');
   return {
     dropMeta: (dropId) => `${prefix}{drop:${dropId}}:meta`,
+    stock: (dropId) => `${prefix}{drop:${dropId}}:stock`,
   };
 }

@@ -1,4 +1,22 @@
 /**
- * queue/: the waiting room and admission. Redis only; it imports no other project folder.
+ * queue/: the waiting room and admission. Redis only; it imports no other project folder. What it needs to know of
+ * stock (a drop's available units) comes as a key that infra/ passes in.
  */
-export {};
+export { createQueueKeys, type QueueKeys } from './keys.js';
+export {
+  createWaitingRoom,
+  etaSeconds,
+  type Clock,
+  type DropQueueSettings,
+  type QueueFigures,
+  type QueueStatus,
+  type QueueView,
+  type WaitingRoom,
+} from './waiting-room.js';
+export {
+  createAdmissionController,
+  type Admitted,
+  type AdmissionController,
+  type TickResult,
+} from './admission.js';
+export { DropNotFoundError, DropNotOpenError, NotInQueueError } from './errors.js';

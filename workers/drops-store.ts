@@ -19,11 +19,20 @@ export interface Drop {
   opensAt: Date;
   closesAt: Date | null;
   status: DropStatus;
+  /** Admission paused by an operator. */
+  admissionPaused: boolean;
   version: number;
 }
 
-/** The fields a brand sets; everything but the id, brand, status and version. */
-export type DropFields = Omit<Drop, 'id' | 'brandId' | 'status' | 'version'>;
+/** The fields a brand sets; everything but the id, brand, status, pause and version. */
+export type DropFields = Omit<Drop, 'id' | 'brandId' | 'status' | 'admissionPaused' | 'version'>;
+
+/** What an operator tunes while a drop runs. */
+export interface AdmissionSettings {
+  perMinute: number;
+  maxActive: number;
+  paused: boolean;
+}
 
 interface DropRow {
   id: string;
@@ -41,6 +50,7 @@ interface DropRow {
   opens_at: Date;
   closes_at: Date | null;
   status: DropStatus;
+  admission_paused: boolean;
   version: number;
 }
 
@@ -60,6 +70,7 @@ const toDrop = (r: DropRow): Drop => ({
   opensAt: r.opens_at,
   closesAt: r.closes_at,
   status: r.status,
+  admissionPaused: r.admission_paused,
   version: r.version,
 });
 
@@ -114,6 +125,16 @@ export interface DropsStore {
    * which is what makes a transition happen once however many processes attempt it.
    */
   transition(id: string, from: readonly DropStatus[], to: DropStatus, actor: string): Promise<Drop | null>;
+  /**
+   * Changes admission settings of a drop in one of `statuses`, auditing each changed field; null when the drop is in
+   * another status. Unchanged values are neither written nor audited.
+   */
+  updateAdmission(
+    id: string,
+    changes: Partial<AdmissionSettings>,
+    statuses: readonly DropStatus[],
+    actor: string,
+  ): Promise<Drop | null>;
   /** Drops whose scheduled transitions may still be due: scheduled, open or sold out. */
   listLive(): Promise<Drop[]>;
   audit(dropId: string, limit: number, beforeId?: number): Promise<(AuditEntry & { id: number })[]>;
@@ -174,6 +195,28 @@ export function createDropsStore(sql: Sql): DropsStore {
           WHERE id = ${id} RETURNING *`;
         await audit(tx, id, actor, 'status', before.status, to);
         return toDrop(row!);
+      });
+    },
+    async updateAdmission(id, changes, statuses, actor) {
+      return sql.begin(async (tx) => {
+        const [row] = await tx<DropRow[]>`SELECT * FROM drops WHERE id = ${id} FOR UPDATE`;
+        if (!row || !statuses.includes(row.status)) return null;
+        const before: AdmissionSettings = {
+          perMinute: row.admission_per_minute,
+          maxActive: row.max_active,
+          paused: row.admission_paused,
+        };
+        const changed = (Object.keys(changes) as (keyof AdmissionSettings)[]).filter(
+          (field) => changes[field] !== undefined && changes[field] !== before[field],
+        );
+        if (changed.length === 0) return toDrop(row);
+        const after = { ...before, ...changes };
+        const [updated] = await tx<DropRow[]>`
+          UPDATE drops SET admission_per_minute = ${after.perMinute}, max_active = ${after.maxActive},
+                           admission_paused = ${after.paused}, version = version + 1, updated_at = now()
+          WHERE id = ${id} RETURNING *`;
+        for (const field of changed) await audit(tx, id, actor, field, before[field], after[field]);
+        return toDrop(updated!);
       });
     },
     async listLive() {

@@ -4,7 +4,7 @@
  * closing are (re)scheduled. Every path that changes a drop ends in `changed()`, so none forgets the mirror.
  */
 import { randomUUID } from 'node:crypto';
-import type { Drop, DropFields, DropStatus, DropsStore, ListPage } from './drops-store.js';
+import type { AdmissionSettings, Drop, DropFields, DropStatus, DropsStore, ListPage } from './drops-store.js';
 import {
   ConflictError,
   ForbiddenError,
@@ -161,6 +161,20 @@ export function createDropsService({ store, brandExists, mirror, scheduling, clo
     open: (actor: Actor, id: string) => transition(actor, id, ['scheduled'], 'open', 'opened'),
     close: (actor: Actor, id: string) => transition(actor, id, ['open', 'sold_out'], 'closed', 'closed'),
     cancel: (actor: Actor, id: string) => transition(actor, id, ['scheduled'], 'cancelled', 'cancelled'),
+
+    /** Operators only: tunes admission while the drop is scheduled, open or sold out; every change is audited. */
+    async setAdmission(actor: Actor, id: string, changes: Partial<AdmissionSettings>): Promise<Drop> {
+      if (actor.role !== 'operator') throw new ForbiddenError('only operators tune admission');
+      await load(id);
+      const updated = await store.updateAdmission(
+        id,
+        changes,
+        ['scheduled', 'open', 'sold_out'],
+        actorName(actor),
+      );
+      if (!updated) throw new ConflictError(`a ${(await load(id)).status} drop admits nobody any more`);
+      return changed(updated);
+    },
 
     /**
      * Runs a scheduled transition. It applies only if the drop still wants it at that time: a job left behind by a

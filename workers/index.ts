@@ -12,6 +12,7 @@ export {
 export { createUsersStore, type NewUser, type Role, type User, type UsersStore } from './users-store.js';
 export {
   createDropsStore,
+  type AdmissionSettings,
   type AuditEntry,
   type Drop,
   type DropFields,

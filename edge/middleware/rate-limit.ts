@@ -12,6 +12,8 @@ import { HttpProblem } from '../problems.js';
 
 export interface RateLimitOptions {
   redis: Redis;
+  /** Proxies in front of the edge that append to X-Forwarded-For; 0 trusts only the connection's address. */
+  trustProxy: number;
   keys: EdgeKeys;
   name: string;
   limit: number;
@@ -19,7 +21,16 @@ export interface RateLimitOptions {
   clock?: { now(): number };
 }
 
-export function clientAddress(c: Context): string {
+/** The client's address: the connection's, or with `trustProxy` hops, what the outermost trusted proxy saw. */
+export function clientAddress(c: Context, trustProxy: number): string {
+  if (trustProxy > 0) {
+    const hops = (c.req.header('x-forwarded-for') ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean);
+    const seen = hops[hops.length - trustProxy];
+    if (seen) return seen;
+  }
   try {
     return getConnInfo(c).remote.address ?? 'unknown';
   } catch {
@@ -29,6 +40,7 @@ export function clientAddress(c: Context): string {
 
 export function rateLimit({
   redis,
+  trustProxy,
   keys,
   name,
   limit,
@@ -38,7 +50,7 @@ export function rateLimit({
   return async (c, next) => {
     const now = clock.now() / 1000;
     const window = Math.floor(now / windowSeconds);
-    const key = keys.rate(name, clientAddress(c), window);
+    const key = keys.rate(name, clientAddress(c, trustProxy), window);
     let count = 0;
     try {
       const results = await redis

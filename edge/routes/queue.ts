@@ -1,0 +1,43 @@
+/** The waiting room over HTTP: join, read one's place, leave. */
+import type { Hono, MiddlewareHandler } from 'hono';
+import type { WaitingRoom } from '../../queue/index.js';
+import type { AdmissionTokens } from '../auth/admission.js';
+import type { EdgeEnv } from '../context.js';
+import { requireRole } from '../middleware/session.js';
+import { queueStateJson } from '../queue-state.js';
+import { pathId } from '../validation.js';
+
+export interface QueueRouteDeps {
+  waitingRoom: WaitingRoom;
+  admissionTokens: AdmissionTokens;
+  /** Applied to joining; a pass-through when rate limits are off. */
+  joinLimit: MiddlewareHandler<EdgeEnv>;
+}
+
+export function registerQueue(
+  app: Hono<EdgeEnv>,
+  { waitingRoom, admissionTokens, joinLimit }: QueueRouteDeps,
+) {
+  app.post('/api/drops/:id/queue', joinLimit, async (c) => {
+    const shopper = requireRole(c, 'shopper');
+    const dropId = pathId(c, 'id', 'drop');
+    const { created, view } = await waitingRoom.join(dropId, shopper.userId);
+    return c.json(
+      await queueStateJson(view, { dropId, shopperId: shopper.userId }, admissionTokens),
+      created ? 201 : 200,
+    );
+  });
+
+  app.get('/api/drops/:id/queue/me', async (c) => {
+    const shopper = requireRole(c, 'shopper');
+    const dropId = pathId(c, 'id', 'drop');
+    const view = await waitingRoom.state(dropId, shopper.userId);
+    return c.json(await queueStateJson(view, { dropId, shopperId: shopper.userId }, admissionTokens));
+  });
+
+  app.delete('/api/drops/:id/queue/me', async (c) => {
+    const shopper = requireRole(c, 'shopper');
+    await waitingRoom.leave(pathId(c, 'id', 'drop'), shopper.userId);
+    return c.body(null, 204);
+  });
+}

@@ -1,0 +1,161 @@
+/**
+ * The admission controller. Every edge process runs one; each ticks every live drop every `tickMs` (a quarter
+ * second by default) with one script call, and only the holder of the drop's lease acts, so the rate holds however
+ * many edges run, and a new leader takes over within `leaseMs` when one stops. The leader's results go to `onTick`,
+ * which tells shoppers (Socket.IO) who was admitted and how the line moved.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { defineQueueCommands } from './commands.js';
+import type { QueueKeys } from './keys.js';
+import type { Clock } from './waiting-room.js';
+
+export interface Admitted {
+  shopperId: string;
+  position: number;
+  admissionEndsAt: Date;
+}
+
+export interface TickResult {
+  dropId: string;
+  dropStatus: string;
+  /** The highest place admitted so far. */
+  nowServing: number;
+  queueLength: number;
+  perMinute: number;
+  paused: boolean;
+  maxActive: number;
+  activeCount: number;
+  admittedTotal: number;
+  /** The drop's stock hash, when it exists. */
+  stock: { available: number; held: number; sold: number } | null;
+  admitted: Admitted[];
+}
+
+export interface AdmissionControllerOptions {
+  redis: Redis;
+  keys: QueueKeys;
+  stockKey: (dropId: string) => string;
+  clock: Clock;
+  admissionWindowSeconds: number;
+  onTick: (result: TickResult) => void | Promise<void>;
+  onError?: (error: unknown) => void;
+  tickMs?: number;
+  leaseMs?: number;
+  /** Identifies this controller in the lease; unique per process by default. */
+  id?: string;
+}
+
+const ENDED = new Set(['closed', 'cancelled', 'none']);
+
+function parseTick(dropId: string, reply: (string | number)[]): TickResult {
+  const num = (i: number) => {
+    const n = Number(reply[i]);
+    if (!Number.isFinite(n)) throw new Error(`admission tick: field ${i} is not a number`);
+    return n;
+  };
+  const admitted: Admitted[] = [];
+  for (let i = 12; i + 2 < reply.length; i += 3) {
+    admitted.push({
+      shopperId: String(reply[i]),
+      position: num(i + 1),
+      admissionEndsAt: new Date(num(i + 2)),
+    });
+  }
+  const available = num(9);
+  return {
+    dropId,
+    dropStatus: String(reply[1]),
+    nowServing: num(2),
+    queueLength: num(3),
+    perMinute: num(4),
+    paused: num(5) === 1,
+    maxActive: num(6),
+    activeCount: num(7),
+    admittedTotal: num(8),
+    stock: available < 0 ? null : { available, held: Math.max(0, num(10)), sold: Math.max(0, num(11)) },
+    admitted,
+  };
+}
+
+export type AdmissionController = ReturnType<typeof createAdmissionController>;
+
+export function createAdmissionController(options: AdmissionControllerOptions) {
+  const { redis, keys, stockKey, clock, admissionWindowSeconds, onTick } = options;
+  const tickMs = options.tickMs ?? 250;
+  const leaseMs = options.leaseMs ?? 2000;
+  const id = options.id ?? randomUUID();
+  const onError = options.onError ?? (() => {});
+  defineQueueCommands(redis);
+
+  /** One tick of one drop; null when another controller holds its lease. */
+  async function tick(dropId: string): Promise<TickResult | null> {
+    const now = clock.now();
+    const reply = await redis.queueTick(
+      keys.config(dropId),
+      keys.wait(dropId),
+      keys.active(dropId),
+      keys.state(dropId),
+      keys.serving(dropId),
+      keys.stats(dropId),
+      keys.lease(dropId),
+      stockKey(dropId),
+      id,
+      leaseMs,
+      now,
+      admissionWindowSeconds * 1000,
+      Math.floor(now / 10_000),
+    );
+    if (reply === 0) return null;
+    if (!Array.isArray(reply)) throw new Error('admission tick: unexpected reply');
+    return parseTick(dropId, reply);
+  }
+
+  /** Ticks every live drop once; returns the results of the drops this controller leads. */
+  async function tickAll(): Promise<TickResult[]> {
+    const drops = await redis.smembers(keys.live());
+    const results = await Promise.all(
+      drops.map(async (dropId) => {
+        try {
+          const result = await tick(dropId);
+          if (!result) return null;
+          await onTick(result);
+          // A drop that ended was ticked once more so its shoppers were told; it needs no more ticks.
+          if (ENDED.has(result.dropStatus)) await redis.srem(keys.live(), dropId);
+          return result;
+        } catch (error) {
+          onError(error);
+          return null;
+        }
+      }),
+    );
+    return results.filter((r): r is TickResult => r !== null);
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> | undefined;
+  let stopped = true;
+  const loop = () => {
+    running = tickAll()
+      .catch(onError)
+      .finally(() => {
+        if (!stopped) timer = setTimeout(loop, tickMs);
+      });
+  };
+
+  return {
+    id,
+    tick,
+    tickAll,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      loop();
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

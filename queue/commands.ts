@@ -1,0 +1,41 @@
+/**
+ * Loads queue/'s Lua scripts (commands/<name>-<numberOfKeys>.lua) into an ioredis client with defineCommand.
+ * A line `-- @include <name>` is replaced by commands/includes/<name>.lua, so scripts share helpers without copies.
+ * Only the typed wrappers in this folder call them.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import type { Redis, Result } from 'ioredis';
+
+const COMMANDS_DIR = new URL('./commands/', import.meta.url);
+
+type Reply = (string | number)[];
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    queueJoin(...keysAndArgs: (string | number)[]): Result<number | Reply, Context>;
+    queueState(...keysAndArgs: (string | number)[]): Result<number | Reply, Context>;
+    queueLeave(...keysAndArgs: (string | number)[]): Result<number, Context>;
+    queueConfigure(...keysAndArgs: (string | number)[]): Result<[number, number], Context>;
+    queueTick(...keysAndArgs: (string | number)[]): Result<0 | Reply, Context>;
+  }
+}
+
+export function readScript(file: string): string {
+  return readFileSync(new URL(file, COMMANDS_DIR), 'utf8').replace(
+    /^-- @include ([\w-]+)\s*$/gm,
+    (_, name: string) => readFileSync(new URL(`includes/${name}.lua`, COMMANDS_DIR), 'utf8'),
+  );
+}
+
+const loaded = new WeakSet<Redis>();
+
+export function defineQueueCommands(redis: Redis): void {
+  if (loaded.has(redis)) return;
+  for (const file of readdirSync(COMMANDS_DIR)) {
+    const match = /^([a-z-]+)-(\d+)\.lua$/.exec(file);
+    if (!match) continue;
+    const name = `queue-${match[1]!}`.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    redis.defineCommand(name, { numberOfKeys: Number(match[2]), lua: readScript(file) });
+  }
+  loaded.add(redis);
+}

@@ -1,0 +1,17 @@
+--[[
+  Reads what a shopper sees of a drop's waiting room (exact: places and counts straight from the sorted set).
+
+  Input:
+    KEYS[1] config   KEYS[2] wait   KEYS[3] state   KEYS[4] stock
+    ARGV[1] shopper id
+
+  Output:
+    -1        unknown drop
+    { view }  see view() in includes/shopper-state.lua
+]]
+-- @include shopper-state
+
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return -1
+end
+return view(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1])

@@ -1,0 +1,95 @@
+--[[
+  One admission tick of one drop, run every quarter second by every admission controller; only the holder of the
+  lease acts, so the rate is kept however many edge processes run. It:
+    1. ends admissions whose window passed (status expired, no longer active);
+    2. adds the rate's credit for the time since the last tick (at most one second's worth: no burst after a pause);
+    3. admits the next shoppers in place order: as many as the whole credit, the free active slots (maxActive) and
+       the waiting line allow — none while paused, while the drop is not open, or while no unit is available.
+  ZPOPMIN gives each shopper to exactly one tick, in place order.
+
+  Input:
+    KEYS[1] config  KEYS[2] wait  KEYS[3] active  KEYS[4] state  KEYS[5] serving  KEYS[6] stats  KEYS[7] lease
+    KEYS[8] stock (hash with available, held, sold; may not exist)
+    ARGV[1] controller id   ARGV[2] lease ms   ARGV[3] now ms   ARGV[4] admission window ms   ARGV[5] 10 s bucket
+
+  Output:
+    0  another controller holds the lease
+    { 1, dropStatus, nowServing, queueLength, perMinute, paused 0/1, maxActive, activeCount, admittedTotal,
+      available | -1, held | -1, sold | -1, shopper, place, admissionEndsAt, shopper, place, … }
+]]
+local holder = redis.call('GET', KEYS[7])
+if holder and holder ~= ARGV[1] then
+  return 0
+end
+redis.call('SET', KEYS[7], ARGV[1], 'PX', ARGV[2])
+
+local now = tonumber(ARGV[3])
+local cfg = redis.call('HMGET', KEYS[1], 'status', 'perMinute', 'maxActive', 'paused', 'credit', 'lastTick')
+local status = cfg[1] or 'none'
+local perMinute = tonumber(cfg[2] or '0')
+local maxActive = tonumber(cfg[3] or '0')
+local paused = cfg[4] == '1'
+local credit = tonumber(cfg[5] or '0')
+local elapsed = math.max(0, now - tonumber(cfg[6] or ARGV[3]))
+
+-- 1. admissions whose window ended without a reservation
+local ended = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)
+for _, shopper in ipairs(ended) do
+  redis.call('ZREM', KEYS[3], shopper)
+  local raw = redis.call('HGET', KEYS[4], shopper)
+  if raw and string.sub(raw, 1, 9) == 'admitted|' then
+    redis.call('HSET', KEYS[4], shopper, 'expired|' .. string.sub(raw, 10))
+  end
+end
+
+local stock = redis.call('HMGET', KEYS[8], 'available', 'held', 'sold')
+local available = tonumber(stock[1] or '-1')
+local soldOut = available == 0
+local open = status == 'open' or status == 'sold_out'
+
+-- 2. credit
+if paused or soldOut or not open then
+  credit = 0
+else
+  credit = math.min(credit + perMinute * elapsed / 60000, math.max(1, perMinute / 60))
+end
+
+-- 3. admissions
+local activeCount = redis.call('ZCARD', KEYS[3])
+local queueLength = redis.call('ZCARD', KEYS[2])
+local n = math.floor(credit + 1e-9)
+n = math.min(n, math.max(0, maxActive - activeCount), queueLength)
+local reply = {}
+if n > 0 then
+  local popped = redis.call('ZPOPMIN', KEYS[2], n)
+  local ends = now + tonumber(ARGV[4])
+  local serving = tonumber(redis.call('GET', KEYS[5]) or '0')
+  for i = 1, #popped, 2 do
+    local shopper, place = popped[i], tonumber(popped[i + 1])
+    redis.call('ZADD', KEYS[3], ends, shopper)
+    redis.call('HSET', KEYS[4], shopper, 'admitted|' .. place .. '|' .. ends)
+    if place > serving then
+      serving = place
+    end
+    reply[#reply + 1] = shopper
+    reply[#reply + 1] = place
+    reply[#reply + 1] = ends
+  end
+  redis.call('SET', KEYS[5], serving)
+  credit = credit - n
+  activeCount = activeCount + n
+  queueLength = queueLength - n
+  local bucket = tonumber(ARGV[5])
+  redis.call('HINCRBY', KEYS[6], 'a:' .. bucket, n)
+  redis.call('HINCRBY', KEYS[6], 'admitted', n)
+  redis.call('HDEL', KEYS[6], 'a:' .. (bucket - 7))
+end
+redis.call('HSET', KEYS[1], 'credit', tostring(credit), 'lastTick', ARGV[3])
+
+local head = { 1, status, tonumber(redis.call('GET', KEYS[5]) or '0'), queueLength, perMinute, paused and 1 or 0,
+  maxActive, activeCount, tonumber(redis.call('HGET', KEYS[6], 'admitted') or '0'), available,
+  tonumber(stock[2] or '-1'), tonumber(stock[3] or '-1') }
+for i = #head, 1, -1 do
+  table.insert(reply, 1, head[i])
+end
+return reply

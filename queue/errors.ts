@@ -1,0 +1,25 @@
+/** Errors of the waiting room. `code` is the contract's stable problem code. */
+
+export class DropNotFoundError extends Error {
+  override name = 'DropNotFoundError';
+  readonly code = 'not_found';
+  constructor(options?: ErrorOptions) {
+    super('drop not found', options);
+  }
+}
+
+export class DropNotOpenError extends Error {
+  override name = 'DropNotOpenError';
+  readonly code = 'drop_not_open';
+  constructor(options?: ErrorOptions) {
+    super('the drop is closed or cancelled: its waiting room is shut', options);
+  }
+}
+
+export class NotInQueueError extends Error {
+  override name = 'NotInQueueError';
+  readonly code = 'not_found';
+  constructor(options?: ErrorOptions) {
+    super('you are not in this drop’s waiting room', options);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Every Redis key that queue/ uses. All keys of one drop share the hash tag `{drop:<id>}`, so every script touches one
+ * slot and runs on Redis Cluster too. `prefix` isolates deployments and tests (default `dl:`).
+ *
+ *   <prefix>{drop:<id>}:q:config   hash    status, perMinute, maxActive, paused, version (mirrored from the drop);
+ *                                          credit, lastTick (the admission controller's rate state)
+ *   <prefix>{drop:<id>}:q:pre      zset    pre-queue: shopper → random score drawn at join; its order at opening
+ *   <prefix>{drop:<id>}:q:wait     zset    waiting shoppers: shopper → place (1-based, never reused)
+ *   <prefix>{drop:<id>}:q:seq      string  the last place given
+ *   <prefix>{drop:<id>}:q:state    hash    shopper → "status|place|admissionEndsAtMs" for every shopper who ever joined
+ *   <prefix>{drop:<id>}:q:active   zset    active shoppers: shopper → end of their admission (ms)
+ *   <prefix>{drop:<id>}:q:serving  string  nowServing: the highest place admitted so far
+ *   <prefix>{drop:<id>}:q:stats    hash    "j:<10 s bucket>" joins, "a:<bucket>" admissions, "admitted" total
+ *   <prefix>{drop:<id>}:q:lease    string  the admission controller that ticks this drop (owner id, expires)
+ *   <prefix>queue:live             set     drops the admission controllers tick (open, sold out, or just ended)
+ */
+export interface QueueKeys {
+  config(dropId: string): string;
+  pre(dropId: string): string;
+  wait(dropId: string): string;
+  seq(dropId: string): string;
+  state(dropId: string): string;
+  active(dropId: string): string;
+  serving(dropId: string): string;
+  stats(dropId: string): string;
+  lease(dropId: string): string;
+  live(): string;
+}
+
+export function createQueueKeys(prefix: string): QueueKeys {
+  if (/[{}]/.test(prefix))
+    throw new Error('a key prefix may not contain braces: they would move the hash tag');
+  const drop = (dropId: string, name: string) => `${prefix}{drop:${dropId}}:q:${name}`;
+  return {
+    config: (id) => drop(id, 'config'),
+    pre: (id) => drop(id, 'pre'),
+    wait: (id) => drop(id, 'wait'),
+    seq: (id) => drop(id, 'seq'),
+    state: (id) => drop(id, 'state'),
+    active: (id) => drop(id, 'active'),
+    serving: (id) => drop(id, 'serving'),
+    stats: (id) => drop(id, 'stats'),
+    lease: (id) => drop(id, 'lease'),
+    live: () => `${prefix}queue:live`,
+  };
+}

@@ -1,0 +1,216 @@
+/**
+ * The waiting room of each drop: join, read one's place, leave, and the drop's settings mirrored from PostgreSQL.
+ * Each call is one Redis round trip (one script). Places live in a sorted set, so a place and the count ahead are
+ * O(log n) reads.
+ */
+import { randomInt } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { defineQueueCommands } from './commands.js';
+import { DropNotFoundError, DropNotOpenError, NotInQueueError } from './errors.js';
+import type { QueueKeys } from './keys.js';
+
+export interface Clock {
+  now(): number;
+}
+
+/** `sold_out` is `waiting` while no unit is available: the shopper keeps the place; admission resumes if units return. */
+export type QueueStatus =
+  'none' | 'prequeue' | 'waiting' | 'sold_out' | 'admitted' | 'left' | 'expired' | 'finished';
+
+export interface QueueView {
+  status: QueueStatus;
+  /** 1-based place, fixed once given; null before it is given (pre-queue) or for one who never joined. */
+  position: number | null;
+  /** Waiting shoppers with a smaller place (exact); null unless waiting. */
+  ahead: number | null;
+  /** Shoppers waiting in this drop. */
+  queueLength: number;
+  /** ceil(ahead / admissionPerMinute × 60); null unless waiting, and while paused or sold out. */
+  etaSeconds: number | null;
+  /** When the shopper's admission window ends; set while admitted (and after, for expired). */
+  admissionEndsAt: Date | null;
+}
+
+export interface DropQueueSettings {
+  id: string;
+  version: number;
+  status: 'scheduled' | 'open' | 'sold_out' | 'closed' | 'cancelled';
+  admissionPerMinute: number;
+  maxActive: number;
+  admissionPaused: boolean;
+}
+
+export interface QueueFigures {
+  queueLength: number;
+  admittedTotal: number;
+  activeAdmissions: number;
+  /** Joins and admissions over the last minute, counted in 10-second buckets. */
+  joinsPerMinute: number;
+  admitsPerMinute: number;
+}
+
+export interface WaitingRoomDeps {
+  redis: Redis;
+  keys: QueueKeys;
+  /** The hash that holds a drop's `available` units; kept by whoever keeps stock (wired in by infra/). */
+  stockKey: (dropId: string) => string;
+  clock: Clock;
+}
+
+const STATUSES: readonly string[] = [
+  'none',
+  'prequeue',
+  'waiting',
+  'admitted',
+  'left',
+  'expired',
+  'finished',
+];
+const BUCKET_MS = 10_000;
+const LIVE_STATUSES = new Set(['open', 'sold_out', 'closed', 'cancelled']);
+
+export const etaSeconds = (ahead: number, perMinute: number) =>
+  perMinute > 0 ? Math.ceil((ahead / perMinute) * 60) : null;
+
+/** Turns view() of includes/shopper-state.lua into a QueueView; anything unexpected is an error, not a guess. */
+function toView(reply: (string | number)[]): QueueView {
+  const [status, place, ahead, queueLength, perMinute, paused, available, ends, dropStatus] = reply;
+  if (typeof status !== 'string' || !STATUSES.includes(status))
+    throw new Error(`queue state: unexpected status ${String(status)}`);
+  const num = (v: unknown) => {
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new Error(`queue state: unexpected number ${String(v)}`);
+    return n;
+  };
+  const soldOut = dropStatus === 'sold_out' || num(available) === 0;
+  const waiting = status === 'waiting';
+  const publicStatus = (waiting && soldOut ? 'sold_out' : status) as QueueStatus;
+  const aheadCount = waiting ? num(ahead) : null;
+  return {
+    status: publicStatus,
+    position: num(place) >= 0 ? num(place) : null,
+    ahead: aheadCount,
+    queueLength: num(queueLength),
+    etaSeconds:
+      aheadCount !== null && num(paused) !== 1 && !soldOut ? etaSeconds(aheadCount, num(perMinute)) : null,
+    admissionEndsAt: num(ends) >= 0 ? new Date(num(ends)) : null,
+  };
+}
+
+export type WaitingRoom = ReturnType<typeof createWaitingRoom>;
+
+export function createWaitingRoom({ redis, keys, stockKey, clock }: WaitingRoomDeps) {
+  defineQueueCommands(redis);
+  const bucket = () => Math.floor(clock.now() / BUCKET_MS);
+
+  return {
+    /** Joins (201 semantics when `created`), or returns the shopper's existing entry. */
+    async join(dropId: string, shopperId: string): Promise<{ created: boolean; view: QueueView }> {
+      const reply = await redis.queueJoin(
+        keys.config(dropId),
+        keys.pre(dropId),
+        keys.wait(dropId),
+        keys.seq(dropId),
+        keys.state(dropId),
+        keys.stats(dropId),
+        stockKey(dropId),
+        shopperId,
+        randomInt(0, 2 ** 48),
+        bucket(),
+      );
+      if (reply === -1) throw new DropNotFoundError();
+      if (reply === -2) throw new DropNotOpenError();
+      if (!Array.isArray(reply)) throw new Error('queue join: unexpected reply');
+      const [created, ...view] = reply;
+      return { created: created === 1, view: toView(view) };
+    },
+
+    async state(dropId: string, shopperId: string): Promise<QueueView> {
+      const reply = await redis.queueState(
+        keys.config(dropId),
+        keys.wait(dropId),
+        keys.state(dropId),
+        stockKey(dropId),
+        shopperId,
+      );
+      if (reply === -1) throw new DropNotFoundError();
+      if (!Array.isArray(reply)) throw new Error('queue state: unexpected reply');
+      return toView(reply);
+    },
+
+    async leave(dropId: string, shopperId: string): Promise<void> {
+      const left = await redis.queueLeave(
+        keys.config(dropId),
+        keys.pre(dropId),
+        keys.wait(dropId),
+        keys.state(dropId),
+        keys.active(dropId),
+        shopperId,
+      );
+      if (left === -1) throw new DropNotFoundError();
+      if (left === 0) throw new NotInQueueError();
+    },
+
+    /** Mirrors the drop's status and admission settings; at opening, places the pre-queue in its random order. */
+    async configure(drop: DropQueueSettings): Promise<{ applied: boolean; placed: number }> {
+      const [applied, placed] = await redis.queueConfigure(
+        keys.config(drop.id),
+        keys.pre(drop.id),
+        keys.wait(drop.id),
+        keys.seq(drop.id),
+        keys.state(drop.id),
+        drop.version,
+        drop.status,
+        drop.admissionPerMinute,
+        drop.maxActive,
+        drop.admissionPaused ? 1 : 0,
+      );
+      // The admission controllers tick live drops, and a drop that just ended once more, to tell its shoppers.
+      if (LIVE_STATUSES.has(drop.status)) await redis.sadd(keys.live(), drop.id);
+      return { applied: applied === 1, placed };
+    },
+
+    /** Status and place of several shoppers in one round trip (for an edge refreshing its own sockets). */
+    async places(
+      dropId: string,
+      shopperIds: string[],
+    ): Promise<Map<string, { status: string; position: number | null }>> {
+      const result = new Map<string, { status: string; position: number | null }>();
+      if (shopperIds.length === 0) return result;
+      const raw = await redis.hmget(keys.state(dropId), ...shopperIds);
+      shopperIds.forEach((id, i) => {
+        const match = /^([a-z_]+)\|(\d*)\|/.exec(raw[i] ?? '');
+        result.set(
+          id,
+          match
+            ? { status: match[1]!, position: match[2] ? Number(match[2]) : null }
+            : { status: 'none', position: null },
+        );
+      });
+      return result;
+    },
+
+    async figures(dropId: string): Promise<QueueFigures> {
+      const b = bucket();
+      const window = Array.from({ length: 6 }, (_, i) => b - i);
+      const [queueLength, activeAdmissions, stats] = await Promise.all([
+        redis.zcard(keys.wait(dropId)),
+        redis.zcount(keys.active(dropId), clock.now(), '+inf'),
+        redis.hmget(
+          keys.stats(dropId),
+          'admitted',
+          ...window.map((x) => `j:${x}`),
+          ...window.map((x) => `a:${x}`),
+        ),
+      ]);
+      const sum = (values: (string | null)[]) => values.reduce((total, v) => total + Number(v ?? 0), 0);
+      return {
+        queueLength,
+        activeAdmissions,
+        admittedTotal: Number(stats[0] ?? 0),
+        joinsPerMinute: sum(stats.slice(1, 7)),
+        admitsPerMinute: sum(stats.slice(7, 13)),
+      };
+    },
+  };
+}
