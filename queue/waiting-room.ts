@@ -115,7 +115,7 @@ export function createWaitingRoom({ redis, keys, stockKey, clock }: WaitingRoomD
         keys.stats(dropId),
         stockKey(dropId),
         shopperId,
-        randomInt(0, 2 ** 48),
+        randomInt(0, 2 ** 48 - 1),
         bucket(),
       );
       if (reply === -1) throw new DropNotFoundError();
