@@ -1,20 +1,49 @@
 import { io as connect, type Socket } from 'socket.io-client';
-import { describe, expect } from 'vitest';
-import { test } from '../infra/testing/index.js';
+import { describe, expect, onTestFinished, vi } from 'vitest';
+import {
+  connectSocket,
+  spawnDropline,
+  test,
+  type Api,
+  type RecordingSocket,
+} from '../infra/testing/index.js';
 
-type Outcome = { connected: true } | { connected: false; data: unknown };
+const WAIT = { timeout: 15_000, interval: 50 };
+const claimsOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string; drop: string };
 
-function handshake(
-  url: string,
-  options: Parameters<typeof connect>[1],
-): Promise<{ socket: Socket; outcome: Outcome }> {
-  const socket = connect(`${url}/drops`, { transports: ['websocket'], reconnection: false, ...options });
-  return new Promise((resolve) => {
-    socket.once('connect', () => resolve({ socket, outcome: { connected: true } }));
-    socket.once('connect_error', (error: Error & { data?: unknown }) =>
-      resolve({ socket, outcome: { connected: false, data: error.data } }),
-    );
+interface QueueEvent {
+  dropId: string;
+  status: string;
+  position: number;
+  ahead: number;
+  queueLength: number;
+  etaSeconds: number | null;
+}
+
+async function scheduledDrop(api: Api, body: Record<string, unknown> = {}) {
+  const op = await api.operator();
+  const brand = await api.brand(op.token);
+  const created = await api.post('/api/drops', {
+    token: brand.token,
+    body: {
+      title: 'Lamp',
+      sku: 'L-1',
+      priceCents: 9900,
+      stock: 10,
+      opensAt: new Date(Date.now() + 3600_000).toISOString(),
+      admissionPerMinute: 60,
+      ...body,
+    },
   });
+  expect(created.status).toBe(201);
+  return { op, brand, dropId: created.body.id as string };
+}
+
+async function sockets(url: string, tokens: string[]): Promise<RecordingSocket[]> {
+  const list = await Promise.all(tokens.map((t) => connectSocket(url, t)));
+  onTestFinished(() => list.forEach((s) => s.close()));
+  return list;
 }
 
 describe('Socket.IO gateway', () => {
@@ -25,30 +54,222 @@ describe('Socket.IO gateway', () => {
     const server = await dropline.listen(0, '127.0.0.1');
     const url = `http://127.0.0.1:${server.port}`;
     const guest = await api.guest();
-    const sockets: Socket[] = [];
-    try {
-      const withToken = await handshake(url, { auth: { token: guest.token } });
-      sockets.push(withToken.socket);
-      expect(withToken.outcome).toEqual({ connected: true });
+    const ok = await sockets(url, [guest.token]);
+    const viaCookie = await connectSocket(url, undefined, { cookie: `dropline_session=${guest.token}` });
+    onTestFinished(() => viaCookie.close());
+    expect(viaCookie.socket.connected).toBe(true);
 
-      const withCookie = await handshake(url, {
-        extraHeaders: { cookie: `dropline_session=${guest.token}` },
-      });
-      sockets.push(withCookie.socket);
-      expect(withCookie.outcome).toEqual({ connected: true });
-
-      for (const options of [{}, { auth: { token: 'forged.token.value' } }, { auth: { token: 42 } }]) {
-        const refused = await handshake(url, options);
-        sockets.push(refused.socket);
-        expect(refused.outcome).toEqual({
-          connected: false,
-          data: { code: 'unauthorized', message: expect.any(String) },
+    for (const auth of [undefined, { token: 'forged.token.value' }, { token: 42 }]) {
+      const refused = await new Promise<unknown>((resolve) => {
+        const s: Socket = connect(`${url}/drops`, {
+          transports: ['websocket'],
+          reconnection: false,
+          ...(auth ? { auth } : {}),
         });
-      }
-      // The refused handshakes did not disturb the accepted ones.
-      expect(withToken.socket.connected).toBe(true);
-    } finally {
-      for (const s of sockets) s.disconnect();
+        s.once('connect', () => resolve('connected'));
+        s.once('connect_error', (error: Error & { data?: unknown }) => resolve(error.data));
+        onTestFinished(() => {
+          s.disconnect();
+        });
+      });
+      expect(refused).toEqual({ code: 'unauthorized', message: expect.any(String) });
     }
+    expect(ok[0]!.socket.connected).toBe(true);
+  });
+
+  test('watchers see their place, live queue pushes, their own admission, and status changes', async ({
+    dropline,
+    api,
+  }) => {
+    const server = await dropline.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${server.port}`;
+    const { op, brand, dropId } = await scheduledDrop(api);
+    const guests = await Promise.all([api.guest(), api.guest(), api.guest()]);
+    for (const g of guests)
+      expect((await api.post(`/api/drops/${dropId}/queue`, { token: g.token })).status).toBe(201);
+    const socks = await sockets(
+      url,
+      guests.map((g) => g.token),
+    );
+    for (const s of socks)
+      expect(await s.call('watch', { dropId })).toMatchObject({ status: 'prequeue', position: null });
+
+    expect(
+      (await api.put(`/api/admin/drops/${dropId}/admission`, { token: op.token, body: { paused: true } }))
+        .status,
+    ).toBe(200);
+    expect((await api.post(`/api/drops/${dropId}/open`, { token: brand.token })).status).toBe(200);
+
+    // At opening, each watcher learns the drop opened and gets its place (given at random from the pre-queue).
+    const firstPushes = await Promise.all(socks.map((s) => s.next<QueueEvent>('queue')));
+    for (const s of socks) await s.next('status', (e: { status: string }) => e.status === 'open');
+    expect(firstPushes.map((e) => e.position).sort()).toEqual([1, 2, 3]);
+    for (const [i, push] of firstPushes.entries()) {
+      expect(push).toMatchObject({
+        dropId,
+        status: 'waiting',
+        ahead: push.position - 1,
+        queueLength: 3,
+        etaSeconds: null,
+      });
+      // The ack is exact and agrees with GET …/queue/me.
+      const ack = await socks[i]!.call('watch', { dropId });
+      const me = await api.get(`/api/drops/${dropId}/queue/me`, { token: guests[i]!.token });
+      expect(ack).toEqual(me.body);
+      expect(ack).toMatchObject({ status: 'waiting', position: push.position, ahead: push.position - 1 });
+    }
+
+    expect(
+      (await api.put(`/api/admin/drops/${dropId}/admission`, { token: op.token, body: { paused: false } }))
+        .status,
+    ).toBe(200);
+    const admitted = await Promise.all(
+      socks.map((s) => s.next<{ dropId: string; token: string; expiresAt: string }>('admitted')),
+    );
+    for (const [i, a] of admitted.entries()) {
+      expect(a.dropId).toBe(dropId);
+      expect(claimsOf(a.token)).toMatchObject({ sub: guests[i]!.user.id, drop: dropId });
+      expect(new Date(a.expiresAt).getTime()).toBeGreaterThan(Date.now());
+      // Nobody receives another shopper's admission.
+      expect(socks[i]!.received('admitted')).toHaveLength(1);
+    }
+    // Admitted in place order, one a second (admissionPerMinute 60).
+    const order = [...firstPushes.entries()].sort((a, b) => a[1].position - b[1].position).map(([i]) => i);
+    const expiries = order.map((i) => new Date(admitted[i]!.expiresAt).getTime());
+    expect(expiries).toEqual([...expiries].sort((a, b) => a - b));
+
+    // The last in line saw its place move: ahead fell to 0, pushes at most once a second.
+    const last = socks[order[2]!]!;
+    const pushes = last.received('queue') as QueueEvent[];
+    expect(pushes.at(-1)?.ahead).toBe(0);
+    expect(pushes.map((p) => p.ahead)).toEqual([...pushes.map((p) => p.ahead)].sort((a, b) => b - a));
+
+    expect((await api.post(`/api/drops/${dropId}/close`, { token: brand.token })).status).toBe(200);
+    for (const s of socks) await s.next('status', (e: { status: string }) => e.status === 'closed');
+  });
+
+  test('queue pushes come at most once a second', async ({ dropline, api }) => {
+    const server = await dropline.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${server.port}`;
+    const { brand, dropId } = await scheduledDrop(api, { admissionPerMinute: 240 });
+    expect((await api.post(`/api/drops/${dropId}/open`, { token: brand.token })).status).toBe(200);
+    const guests = await Promise.all(Array.from({ length: 16 }, () => api.guest()));
+    for (const g of guests) await api.post(`/api/drops/${dropId}/queue`, { token: g.token });
+    const [lastInLine] = await sockets(url, [guests.at(-1)!.token]);
+    const times: number[] = [];
+    lastInLine!.socket.on('queue', () => times.push(Date.now()));
+    await lastInLine!.call('watch', { dropId });
+    await lastInLine!.next('admitted');
+    expect(times.length).toBeGreaterThanOrEqual(2);
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(900);
+  });
+
+  test('a bad payload gets an error for that socket only; a reconnecting shopper keeps its place', async ({
+    dropline,
+    api,
+  }) => {
+    const server = await dropline.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${server.port}`;
+    const { brand, dropId, op } = await scheduledDrop(api);
+    expect(
+      (await api.put(`/api/admin/drops/${dropId}/admission`, { token: op.token, body: { paused: true } }))
+        .status,
+    ).toBe(200);
+    expect((await api.post(`/api/drops/${dropId}/open`, { token: brand.token })).status).toBe(200);
+    const [a, b] = await Promise.all([api.guest(), api.guest()]);
+    await api.post(`/api/drops/${dropId}/queue`, { token: a.token });
+    const joinedB = await api.post(`/api/drops/${dropId}/queue`, { token: b.token });
+    const [sa, sb] = await sockets(url, [a.token, b.token]);
+    await sa!.call('watch', { dropId });
+
+    for (const payload of ['x', null, 42, { dropId: 'not-a-uuid' }, { dropId: 5 }, [dropId]]) {
+      const answer = await sb!.call<{ error: { code: string; message: string } }>('watch', payload);
+      expect(answer.error.code).toBe('validation_failed');
+    }
+    sb!.socket.emit('watch', { dropId: 'x' }); // without an ack
+    await vi.waitFor(() => expect(sb!.received('error').length).toBe(7), WAIT);
+    expect(sb!.received('error')[0]).toEqual({ code: 'validation_failed', message: expect.any(String) });
+    const unknown = await sb!.call<{ error: { code: string } }>('watch', { dropId: crypto.randomUUID() });
+    expect(unknown.error.code).toBe('not_found');
+    sb!.socket.emit('no-such-event', { x: 1 });
+
+    // The other shopper's socket is untouched and still served.
+    expect(sa!.socket.connected).toBe(true);
+    expect(sb!.socket.connected).toBe(true);
+    await sa!.next<QueueEvent>('queue');
+
+    // Reconnecting: a new connection with the same identity finds the same place.
+    sb!.close();
+    const [again] = await sockets(url, [b.token]);
+    expect(await again!.call('watch', { dropId })).toMatchObject({
+      status: 'waiting',
+      position: joinedB.body.position,
+    });
+  });
+
+  test('stock changes are pushed to watchers, at most once a second', async ({ dropline, api, prefix }) => {
+    const server = await dropline.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${server.port}`;
+    const { brand, dropId } = await scheduledDrop(api);
+    expect((await api.post(`/api/drops/${dropId}/open`, { token: brand.token })).status).toBe(200);
+    const [s] = await sockets(url, [(await api.guest()).token]);
+    await s!.call('watch', { dropId });
+    await s!.next('stock', (e: { available: number }) => e.available === 10);
+    const stockKey = `${prefix}{drop:${dropId}}:stock`;
+    await dropline.redis.multi().hincrby(stockKey, 'available', -2).hincrby(stockKey, 'held', 2).exec();
+    expect(await s!.next('stock', (e: { available: number }) => e.available === 8)).toEqual({
+      dropId,
+      available: 8,
+      held: 2,
+      sold: 0,
+    });
+  });
+});
+
+describe('two edge processes', () => {
+  test('shoppers on either edge get their places and admissions, whichever edge leads', async ({
+    api,
+    dropline,
+    databaseUrl,
+    prefix,
+  }) => {
+    // This test process serves no sockets: its controller must not lead the drop, the two edges share it.
+    await dropline.admission?.stop();
+    const env = { DATABASE_URL: databaseUrl, REDIS_PREFIX: prefix, PORT: '0', HOST: '127.0.0.1' };
+    const edges = [spawnDropline('all', env), spawnDropline('edge', env)];
+    onTestFinished(async () => {
+      expect(await Promise.all(edges.map((e) => e.stop()))).toEqual([0, 0]);
+    });
+    const urls = await Promise.all(
+      edges.map(
+        async (e) => `http://127.0.0.1:${(await e.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/))[1]}`,
+      ),
+    );
+    const { op, brand, dropId } = await scheduledDrop(api);
+    expect(
+      (await api.put(`/api/admin/drops/${dropId}/admission`, { token: op.token, body: { paused: true } }))
+        .status,
+    ).toBe(200);
+    expect((await api.post(`/api/drops/${dropId}/open`, { token: brand.token })).status).toBe(200);
+    const guests = await Promise.all(Array.from({ length: 6 }, () => api.guest()));
+    for (const g of guests) await api.post(`/api/drops/${dropId}/queue`, { token: g.token });
+    // Alternate the shoppers between the two edges.
+    const socks = await Promise.all(guests.map((g, i) => connectSocket(urls[i % 2]!, g.token)));
+    onTestFinished(() => socks.forEach((s) => s.close()));
+    for (const s of socks) expect(await s.call('watch', { dropId })).toMatchObject({ status: 'waiting' });
+    for (const s of socks) await s.next<QueueEvent>('queue');
+
+    expect(
+      (
+        await api.put(`/api/admin/drops/${dropId}/admission`, {
+          token: op.token,
+          body: { paused: false, perMinute: 600 },
+        })
+      ).status,
+    ).toBe(200);
+    const admitted = await Promise.all(socks.map((s) => s.next<{ token: string }>('admitted')));
+    admitted.forEach((a, i) => expect(claimsOf(a.token).sub).toBe(guests[i]!.user.id));
+    for (const s of socks) expect(s.received('admitted')).toHaveLength(1);
   });
 });

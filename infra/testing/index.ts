@@ -94,3 +94,4 @@ export async function countOf(query: PromiseLike<readonly Record<string, unknown
   const [row] = await query;
   return Number(row?.count);
 }
+export { connectSocket, type RecordingSocket } from './sockets.js';
