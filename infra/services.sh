@@ -25,6 +25,10 @@ wait_for() {
   done
 }
 
+# NATS greets a client with an INFO line; it has "jetstream":true when JetStream is on. Empty if unreadable.
+# shellcheck disable=SC2016 # $0 and $1 are expanded by the inner bash
+nats_info() { timeout 2 bash -c 'exec 3<>"/dev/tcp/$0/$1" && IFS= read -r info <&3 && printf %s "$info"' "$1" "$2" 2>/dev/null || true; }
+
 apt_updated=0
 install_packages() {
   [[ $(id -u) == 0 ]] || fail "$* not installed and not root: install them (sudo apt-get install -y $*) or start the servers yourself"
@@ -55,14 +59,44 @@ ensure_redis() {
   say "started Redis $(redis-server --version | grep -o 'v=[0-9.]*' | cut -c3-) at $host:$port"
 }
 
+# Debian's nats-server package runs nats-server.service (systemd, user nats) with /etc/nats-server.conf, which has no
+# JetStream: add it there, so that it also holds after a reboot, and restart the service. Fails if that is not the case.
+enable_package_jetstream() {
+  local port=$1 conf=/etc/nats-server.conf dir=/var/lib/nats-server/service
+  [[ $(id -u) == 0 && -f $conf ]] || return 1
+  grep -Eq "^[[:space:]]*port[[:space:]]*[:=]?[[:space:]]*${port}[[:space:]]*\$" "$conf" || return 1
+  systemctl is-active --quiet nats-server.service 2>/dev/null || return 1
+  if ! grep -Eq '^[[:space:]]*jetstream' "$conf"; then
+    printf '\n# Added by dropline infra/services.sh\njetstream {\n  store_dir: "%s"\n}\n' "$dir" >>"$conf"
+    say "NATS: enabled JetStream in $conf (store in $dir)"
+  fi
+  mkdir -p "$dir"
+  chown -R nats:nats "$dir"
+  systemctl restart nats-server.service
+}
+
 ensure_nats() {
   local host port; host=$(host_of "$NATS_URL"); port=$(port_of "$NATS_URL" 4222)
-  if listening "$host" "$port"; then say "found NATS at $host:$port (JetStream must be on: nats-server -js)"; return; fi
-  is_loopback "$host" || fail "NATS is not reachable at $host:$port (NATS_URL); start it or correct the URL"
-  if ! command -v nats-server >/dev/null && [[ ! -x /usr/sbin/nats-server ]]; then
-    install_packages nats-server
-    # A server started by the package would lack JetStream (-js): ours is started below on the same port only if free.
-    if listening "$host" "$port"; then say "found NATS at $host:$port (started by its package; it must run with -js)"; return; fi
+  local found="found NATS"
+  if ! listening "$host" "$port"; then
+    is_loopback "$host" || fail "NATS is not reachable at $host:$port (NATS_URL); start it or correct the URL"
+    if ! command -v nats-server >/dev/null && [[ ! -x /usr/sbin/nats-server ]]; then
+      install_packages nats-server
+      found="found NATS (started by its package)"
+    fi
+  fi
+  if listening "$host" "$port"; then
+    local info; info=$(nats_info "$host" "$port")
+    if [[ -z $info ]]; then say "$found at $host:$port (JetStream must be on: nats-server -js)"; return; fi
+    if [[ $info == *'"jetstream":true'* ]]; then say "$found with JetStream at $host:$port"; return; fi
+    # A server without JetStream: Debian's service, started by the package, is given JetStream; any other is an error.
+    if ! is_loopback "$host" || ! enable_package_jetstream "$port"; then
+      fail "NATS at $host:$port runs without JetStream: restart it with -js (or a jetstream {} block in its configuration)"
+    fi
+    wait_for NATS "$host" "$port"
+    [[ $(nats_info "$host" "$port") == *'"jetstream":true'* ]] || fail "NATS at $host:$port still has no JetStream; see /etc/nats-server.conf and journalctl -u nats-server"
+    say "restarted NATS (nats-server.service) with JetStream at $host:$port"
+    return
   fi
   local bin; bin=$(command -v nats-server || echo /usr/sbin/nats-server)
   local dir=/var/lib/nats-server log=/var/log/nats-server.log
