@@ -66,6 +66,8 @@ const summarySchema = z.object({
   perMinute: z.number().min(0),
   paused: z.boolean(),
   soldOut: z.boolean(),
+  /** When the leader made the summary (ms since the epoch): pushes carry it, so clients can tell how fresh they are. */
+  at: z.number(),
 });
 type Summary = z.infer<typeof summarySchema>;
 
@@ -193,8 +195,9 @@ export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
         etaSeconds: stopped ? null : etaSeconds(ahead, summary.perMinute),
       };
       const text = JSON.stringify(payload);
+      const pushed = { ...payload, at: summary.at };
       if (text !== w.lastPayload || now - w.lastPushAt >= HEARTBEAT_MS) {
-        w.socket.emit('queue', payload);
+        w.socket.emit('queue', pushed);
         w.lastPayload = text;
         w.lastPushAt = now;
       }
@@ -253,6 +256,7 @@ export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
           perMinute: result.perMinute,
           paused: result.paused,
           soldOut: result.stock?.available === 0 || result.dropStatus === 'sold_out',
+          at: now,
         };
         drops.serverSideEmit('tick', summary);
         await pushPlaces(summary);

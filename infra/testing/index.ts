@@ -4,12 +4,14 @@
  * Nothing is mocked.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { test as base } from 'vitest';
 import { loadConfig, type Config } from '../config.js';
 import { createDropline } from '../dropline.js';
 import { dropDatabase, ensureDatabase } from '../db.js';
+import { clearPrefix } from '../redis.js';
+
+export { clearPrefix } from '../redis.js';
 
 export { createDropline, type Dropline } from '../dropline.js';
 export { loadConfig, type Config } from '../config.js';
@@ -38,21 +40,6 @@ export function testConfig(
     REDIS_PREFIX: redisPrefix,
     ...env,
   });
-}
-
-/** Deletes every Redis key under `prefix`. */
-export async function clearPrefix(redisUrl: string, prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /**

@@ -1,0 +1,130 @@
+/**
+ * What every benchmark scenario shares: child processes (all stopped at the end, whatever happens), a Dropline
+ * process on a database and Redis prefix of the run's own, and small HTTP helpers.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { spawnDropline, type DroplineProcess } from '../testing/process.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface BenchContext {
+  databaseUrl: string;
+  redisPrefix: string;
+  quick: boolean;
+  /** Starts Dropline (`all` by default) with rate limits off; resolves with its base URL. */
+  startDropline(
+    role?: 'all' | 'edge' | 'workers',
+    env?: Record<string, string>,
+  ): Promise<{ url: string; process: DroplineProcess }>;
+  /** Runs a TypeScript file of infra/bench as a child process; tracked for cleanup. */
+  spawnScript(file: string, args?: string[]): ChildProcess;
+  /** Forks a TypeScript file of infra/bench with an IPC channel; tracked for cleanup. */
+  forkScript(file: string): ChildProcess;
+  stopAll(): Promise<void>;
+}
+
+export function createBenchContext({
+  databaseUrl,
+  redisPrefix,
+  quick,
+}: {
+  databaseUrl: string;
+  redisPrefix: string;
+  quick: boolean;
+}): BenchContext {
+  const children: ChildProcess[] = [];
+  const droplines: DroplineProcess[] = [];
+  const script = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+  return {
+    databaseUrl,
+    redisPrefix,
+    quick,
+    async startDropline(role = 'all', env = {}) {
+      const p = spawnDropline(role, {
+        DATABASE_URL: databaseUrl,
+        REDIS_PREFIX: redisPrefix,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'warn',
+        RATE_LIMITS: 'off',
+        ...env,
+      });
+      droplines.push(p);
+      const [, port] = await p.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 60_000);
+      return { url: `http://127.0.0.1:${port}`, process: p };
+    },
+    spawnScript(file, args = []) {
+      const child = spawn(process.execPath, ['--import', 'tsx', script(file), ...args], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      children.push(child);
+      return child;
+    },
+    forkScript(file) {
+      const child = fork(script(file), [], {
+        cwd: ROOT,
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      children.push(child);
+      return child;
+    },
+    async stopAll() {
+      for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+      await Promise.all(droplines.map((p) => p.stop('SIGTERM', 15_000)));
+    },
+  };
+}
+
+/** Resolves with the first IPC message of `type` from `child`; rejects on an `error` message or exit. */
+export function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: { type?: string; message?: string }) => {
+      if (message.type === type) {
+        done();
+        resolve(message as T);
+      } else if (message.type === 'error') {
+        done();
+        reject(new Error(message.message));
+      }
+    };
+    const onExit = (code: number | null) => {
+      done();
+      reject(new Error(`load generator exited (${code}) before "${type}"`));
+    };
+    const done = () => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+export async function http<T = unknown>(
+  url: string,
+  init: { method?: string; token?: string; body?: unknown } = {},
+): Promise<T> {
+  const res = await fetch(url, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers: {
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${url} answered ${res.status}: ${text}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+/** A Prometheus gauge's value from an edge's /metrics. */
+export async function gauge(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
+  if (!match) throw new Error(`no ${name} in ${url}/metrics`);
+  return Number(match[1]);
+}

@@ -1,0 +1,121 @@
+/**
+ * The join storm's load generator, run in its own process (forked, with IPC) so it does not share an event loop
+ * with the server it measures. It connects `clients` Socket.IO clients, `concurrency` at a time:
+ * - `bare`: connect, emit `join` and wait for the ack;
+ * - `dropline`: connect (with a guest token), POST …/queue, then `watch` and wait for the ack (the exact place).
+ * It reports the time until every client has its place, then (dropline) measures how fresh the `queue` pushes are.
+ */
+import { readFileSync } from 'node:fs';
+import { io, type Socket } from 'socket.io-client';
+
+interface Job {
+  mode: 'bare' | 'dropline';
+  url: string;
+  clients: number;
+  concurrency: number;
+  dropId?: string;
+  tokensFile?: string;
+}
+
+const send = (message: object) => process.send?.(message);
+
+function connect(url: string, token?: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = io(`${url}/drops`, {
+      transports: ['websocket'],
+      reconnection: false,
+      timeout: 60_000,
+      ...(token ? { auth: { token } } : {}),
+    });
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
+}
+
+async function pool<T>(count: number, concurrency: number, work: (i: number) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await work(i);
+      }
+    }),
+  );
+  return results;
+}
+
+async function run(job: Job) {
+  const tokens = job.tokensFile ? (JSON.parse(readFileSync(job.tokensFile, 'utf8')) as string[]) : [];
+  const started = performance.now();
+  const sockets = await pool(job.clients, job.concurrency, async (i) => {
+    const socket = await connect(job.url, tokens[i]);
+    if (job.mode === 'bare') {
+      await socket.timeout(60_000).emitWithAck('join', {});
+    } else {
+      const res = await fetch(`${job.url}/api/drops/${job.dropId}/queue`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens[i]}` },
+      });
+      if (res.status !== 201 && res.status !== 200)
+        throw new Error(`join answered ${res.status}: ${await res.text()}`);
+      await res.arrayBuffer();
+      const ack = (await socket.timeout(60_000).emitWithAck('watch', { dropId: job.dropId })) as {
+        position?: number;
+      };
+      if (typeof ack.position !== 'number')
+        throw new Error(`watch ack without a place: ${JSON.stringify(ack)}`);
+    }
+    return socket;
+  });
+  send({ type: 'joined', ms: performance.now() - started });
+
+  if (job.mode === 'dropline') {
+    // Freshness of the `queue` pushes: receipt time minus the leader's `at`, over the next few seconds.
+    const lags: number[] = [];
+    const updated = new Set<number>();
+    let measuring = false;
+    sockets.forEach((socket, i) =>
+      socket.on('queue', (push: { at?: number }) => {
+        if (!measuring || typeof push.at !== 'number') return;
+        lags.push(Date.now() - push.at);
+        updated.add(i);
+      }),
+    );
+    await new Promise<void>((resolve) =>
+      process.on('message', (message: { type?: string; seconds?: number }) => {
+        if (message.type !== 'measure') return;
+        measuring = true;
+        setTimeout(
+          () => {
+            measuring = false;
+            resolve();
+          },
+          (message.seconds ?? 5) * 1000,
+        );
+      }),
+    );
+    lags.sort((a, b) => a - b);
+    const at = (q: number) => lags[Math.min(lags.length - 1, Math.floor(q * lags.length))] ?? null;
+    send({
+      type: 'delivery',
+      pushes: lags.length,
+      socketsUpdated: updated.size,
+      p50: at(0.5),
+      p99: at(0.99),
+      max: lags.at(-1) ?? null,
+    });
+  }
+  for (const socket of sockets) socket.disconnect();
+}
+
+process.once('message', (job: Job) => {
+  run(job).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      send({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+      process.exit(1);
+    },
+  );
+});
