@@ -3,7 +3,6 @@
  * handler that answers every failure as problem+json.
  */
 import { Hono, type MiddlewareHandler } from 'hono';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { StockReader } from '../inventory/index.js';
@@ -12,10 +11,9 @@ import type { DropsService, UsersStore } from '../workers/index.js';
 import type { AdmissionTokens } from './auth/admission.js';
 import type { TokenService } from './auth/tokens.js';
 import type { EdgeEnv } from './context.js';
-import type { EdgeKeys } from './keys.js';
 import { bodyLimit } from './middleware/body-limit.js';
 import { createHttpMetrics, observe } from './middleware/observe.js';
-import { rateLimit } from './middleware/rate-limit.js';
+import { rateLimit, unlimited, type RateLimiter } from './middleware/rate-limit.js';
 import { session } from './middleware/session.js';
 import { problem, problemResponse, toProblem } from './problems.js';
 import { registerAdminDrops } from './routes/admin-drops.js';
@@ -27,8 +25,6 @@ import { registerQueue } from './routes/queue.js';
 export interface EdgeDeps {
   log: Logger;
   registry: Registry;
-  redis: Redis;
-  keys: EdgeKeys;
   tokens: TokenService;
   admissionTokens: AdmissionTokens;
   users: UsersStore;
@@ -38,7 +34,8 @@ export interface EdgeDeps {
   readiness: ReadinessChecks;
   bodyLimitBytes: number;
   cookieSecure: boolean;
-  rateLimits: { enabled: boolean; guestPerMinute: number; joinPerMinute: number };
+  /** Per-address limits on guest sessions and queue joins (`unlimited` when rate limits are off). */
+  limiters: { guest: RateLimiter; join: RateLimiter };
   trustProxy: number;
 }
 
@@ -50,30 +47,21 @@ export function createApp(deps: EdgeDeps): Hono<EdgeEnv> {
   app.use('/api/*', bodyLimit(deps.bodyLimitBytes));
   app.use('/api/*', session({ tokens: deps.tokens }));
 
-  const limit = (name: string, perMinute: number) =>
-    deps.rateLimits.enabled
-      ? rateLimit({
-          redis: deps.redis,
-          keys: deps.keys,
-          trustProxy: deps.trustProxy,
-          name,
-          limit: perMinute,
-          windowSeconds: 60,
-        })
-      : passThrough;
+  const limit = (limiter: RateLimiter) =>
+    limiter === unlimited ? passThrough : rateLimit(limiter, deps.trustProxy);
 
   registerHealth(app, { checks: deps.readiness, registry: deps.registry });
   registerIdentity(app, {
     users: deps.users,
     tokens: deps.tokens,
     cookieSecure: deps.cookieSecure,
-    guestLimit: limit('guest', deps.rateLimits.guestPerMinute),
+    guestLimit: limit(deps.limiters.guest),
   });
   registerDrops(app, { drops: deps.drops });
   registerQueue(app, {
     waitingRoom: deps.waitingRoom,
     admissionTokens: deps.admissionTokens,
-    joinLimit: limit('join', deps.rateLimits.joinPerMinute),
+    joinLimit: limit(deps.limiters.join),
   });
   registerAdminDrops(app, { drops: deps.drops, waitingRoom: deps.waitingRoom, stock: deps.stock });
 

@@ -208,6 +208,40 @@ describe('Socket.IO gateway', () => {
     });
   });
 
+  test('join over the socket joins and watches in one message, one place per shopper', async ({
+    dropline,
+    api,
+  }) => {
+    const server = await dropline.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${server.port}`;
+    const { op, brand, dropId } = await scheduledDrop(api);
+    expect(
+      (await api.put(`/api/admin/drops/${dropId}/admission`, { token: op.token, body: { paused: true } }))
+        .status,
+    ).toBe(200);
+    expect((await api.post(`/api/drops/${dropId}/open`, { token: brand.token })).status).toBe(200);
+    const guest = await api.guest();
+    const [s, brandSocket] = await sockets(url, [guest.token, brand.token]);
+    const first = await s!.call<{ created: boolean; status: string; position: number }>('join', { dropId });
+    expect(first).toMatchObject({ created: true, status: 'waiting', position: 1, ahead: 0 });
+    const again = await Promise.all(Array.from({ length: 20 }, () => s!.call('join', { dropId })));
+    for (const a of again) expect(a).toMatchObject({ created: false, position: 1 });
+    expect((await api.get(`/api/drops/${dropId}/queue/me`, { token: guest.token })).body).toMatchObject({
+      position: 1,
+    });
+    await s!.next<QueueEvent>('queue', (e) => e.position === 1);
+
+    expect(await brandSocket!.call('join', { dropId })).toEqual({
+      error: { code: 'forbidden', message: expect.any(String) },
+    });
+    expect(await s!.call('join', { dropId: crypto.randomUUID() })).toMatchObject({
+      error: { code: 'not_found' },
+    });
+    expect((await api.post(`/api/drops/${dropId}/close`, { token: brand.token })).status).toBe(200);
+    const late = await sockets(url, [(await api.guest()).token]);
+    expect(await late[0]!.call('join', { dropId })).toMatchObject({ error: { code: 'drop_not_open' } });
+  });
+
   test('stock changes are pushed to watchers, at most once a second', async ({ dropline, api, prefix }) => {
     const server = await dropline.listen(0, '127.0.0.1');
     const url = `http://127.0.0.1:${server.port}`;

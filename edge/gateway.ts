@@ -4,7 +4,8 @@
  * - The handshake is authenticated with `auth: {token}` or the session cookie; a refused handshake gets a
  *   `connect_error` whose `data` is `{code, message}` with the contract's code.
  * - `watch {dropId}` answers (ack) with the shopper's exact state, read from Redis, and subscribes the socket to
- *   the drop's `status` and `stock` events; a waiting shopper then gets `queue` events.
+ *   the drop's `status` and `stock` events; a waiting shopper then gets `queue` events. `join {dropId}` joins the
+ *   waiting room (as POST …/queue does) and watches, in one message.
  * - `queue` events cost no Redis call per shopper: the admission leader shares one summary per drop a second
  *   (nowServing, queueLength, rate, paused) with every edge, and each edge derives its own sockets' places from it
  *   (pushed `ahead = max(0, position − nowServing − 1)`, an upper bound; the ack and GET …/queue/me are exact).
@@ -16,9 +17,10 @@ import { parse as parseCookies } from 'hono/utils/cookie';
 import type { Logger } from 'pino';
 import { Server, type Namespace, type Socket } from 'socket.io';
 import { z } from 'zod';
-import { etaSeconds, type TickResult, type WaitingRoom } from '../queue/index.js';
+import { etaSeconds, type QueueView, type TickResult, type WaitingRoom } from '../queue/index.js';
 import type { AdmissionTokens } from './auth/admission.js';
 import type { Session, TokenService } from './auth/tokens.js';
+import { addressFrom, unlimited, type RateLimiter } from './middleware/rate-limit.js';
 import { SESSION_COOKIE } from './middleware/session.js';
 import { HttpProblem, toProblem } from './problems.js';
 import { queueStateJson } from './queue-state.js';
@@ -26,7 +28,6 @@ import { queueStateJson } from './queue-state.js';
 export interface SocketData {
   session: Session;
 }
-
 
 export interface Gateway {
   io: Server;
@@ -47,6 +48,9 @@ export interface GatewayDeps {
   clock?: { now(): number };
   /** How many drops one socket may watch. */
   maxWatchesPerSocket?: number;
+  /** The per-address limit on joins, shared with POST …/queue. */
+  joinLimiter?: RateLimiter;
+  trustProxy?: number;
 }
 
 /** A socket error as the contract gives it: `{code, message}`. */
@@ -55,7 +59,7 @@ export function socketError(error: unknown): { code: string; message: string } {
   return { code: problem.code, message: problem.detail };
 }
 
-const watchPayload = z.object({ dropId: z.uuid() });
+const dropPayload = z.object({ dropId: z.uuid() });
 
 /** The per-drop summary the leader shares with every edge, once a second. */
 const summarySchema = z.object({
@@ -88,6 +92,8 @@ export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
   const { tokens, admissionTokens, waitingRoom, log } = deps;
   const clock = deps.clock ?? Date;
   const maxWatches = deps.maxWatchesPerSocket ?? 20;
+  const joinLimiter = deps.joinLimiter ?? unlimited;
+  const trustProxy = deps.trustProxy ?? 0;
   const io = new Server(server, { path: '/socket.io', serveClient: false });
   if (deps.adapter) io.adapter(deps.adapter);
   const drops = io.of('/drops');
@@ -119,39 +125,68 @@ export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
     const { session } = socket.data as SocketData;
     void socket.join(`u:${session.userId}`);
     const watching = new Set<string>();
+    const forwarded = socket.handshake.headers['x-forwarded-for'];
+    const address = addressFrom(
+      Array.isArray(forwarded) ? forwarded.join(',') : forwarded,
+      socket.handshake.address,
+      trustProxy,
+    );
 
-    socket.on('watch', async (payload: unknown, ack?: unknown) => {
-      const reply = typeof ack === 'function' ? (ack as (answer: unknown) => void) : undefined;
-      try {
-        const parsed = watchPayload.safeParse(payload);
-        if (!parsed.success)
-          throw new HttpProblem('validation_failed', 'watch takes {dropId} with a drop id');
-        const { dropId } = parsed.data;
-        if (!watching.has(dropId) && watching.size >= maxWatches) {
-          throw new HttpProblem('rate_limited', `a connection may watch at most ${maxWatches} drops`);
+    /** Subscribes the socket to the drop's events and, while the shopper waits, to `queue` pushes. */
+    const follow = (dropId: string, view: QueueView) => {
+      watching.add(dropId);
+      void socket.join(`d:${dropId}`);
+      const byDrop = watchers.get(dropId) ?? new Map<string, Watcher>();
+      watchers.set(dropId, byDrop);
+      byDrop.set(socket.id, {
+        socket,
+        shopperId: session.userId,
+        position: view.position,
+        waiting: view.status === 'waiting' || view.status === 'sold_out' || view.status === 'prequeue',
+        lastPayload: '',
+        lastPushAt: 0,
+      });
+      return queueStateJson(view, { dropId, shopperId: session.userId }, admissionTokens);
+    };
+
+    /** Runs one client request: a valid `{dropId}`, within the watch limit; errors go to that socket only. */
+    const handle =
+      (event: string, act: (dropId: string) => Promise<unknown>) =>
+      async (payload: unknown, ack?: unknown) => {
+        const reply = typeof ack === 'function' ? (ack as (answer: unknown) => void) : undefined;
+        try {
+          const parsed = dropPayload.safeParse(payload);
+          if (!parsed.success)
+            throw new HttpProblem('validation_failed', `${event} takes {dropId} with a drop id`);
+          const { dropId } = parsed.data;
+          if (!watching.has(dropId) && watching.size >= maxWatches) {
+            throw new HttpProblem('rate_limited', `a connection may watch at most ${maxWatches} drops`);
+          }
+          reply?.(await act(dropId));
+        } catch (error) {
+          const data = socketError(error);
+          if (data.code === 'internal') log.error({ err: error, event }, 'socket request failed');
+          socket.emit('error', data);
+          reply?.({ error: data });
         }
-        const view = await waitingRoom.state(dropId, session.userId);
-        watching.add(dropId);
-        void socket.join(`d:${dropId}`);
-        const byDrop = watchers.get(dropId) ?? new Map<string, Watcher>();
-        watchers.set(dropId, byDrop);
-        const waiting = view.status === 'waiting' || view.status === 'sold_out' || view.status === 'prequeue';
-        byDrop.set(socket.id, {
-          socket,
-          shopperId: session.userId,
-          position: view.position,
-          waiting,
-          lastPayload: '',
-          lastPushAt: 0,
-        });
-        reply?.(await queueStateJson(view, { dropId, shopperId: session.userId }, admissionTokens));
-      } catch (error) {
-        const data = socketError(error);
-        if (data.code === 'internal') log.error({ err: error }, 'socket watch failed');
-        socket.emit('error', data);
-        reply?.({ error: data });
-      }
-    });
+      };
+
+    socket.on(
+      'watch',
+      handle('watch', async (dropId) => follow(dropId, await waitingRoom.state(dropId, session.userId))),
+    );
+
+    // Joining and watching in one message: the quickest way in at the opening second.
+    socket.on(
+      'join',
+      handle('join', async (dropId) => {
+        if (session.role !== 'shopper')
+          throw new HttpProblem('forbidden', 'only shoppers join a waiting room');
+        await joinLimiter(address);
+        const { created, view } = await waitingRoom.join(dropId, session.userId);
+        return { created, ...(await follow(dropId, view)) };
+      }),
+    );
 
     socket.on('disconnect', () => {
       for (const dropId of watching) {

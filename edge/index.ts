@@ -9,6 +9,7 @@ export { createAdmissionTokens, type Admission, type AdmissionTokens } from './a
 export { createTokenService, type Role, type Session, type TokenService } from './auth/tokens.js';
 export { hashPassword, verifyPassword } from './auth/password.js';
 export { createEdgeKeys, type EdgeKeys } from './keys.js';
+export { createRateLimiter, unlimited, type RateLimiter } from './middleware/rate-limit.js';
 export { PROBLEMS, type Problem, type ProblemCode, type FieldError } from './problems.js';
 export { SESSION_COOKIE } from './middleware/session.js';
 export type { EdgeEnv } from './context.js';

@@ -16,11 +16,13 @@ import {
   createAdmissionTokens,
   createApp,
   createEdgeKeys,
+  createRateLimiter,
   createTokenService,
   hashPassword,
   startServer,
   type Gateway,
   type RunningServer,
+  unlimited,
 } from '../edge/index.js';
 import type { EdgeEnv } from '../edge/index.js';
 import { createDropMirror, createInventoryKeys, createStockReader } from '../inventory/index.js';
@@ -152,12 +154,19 @@ export async function createDropline({
     : undefined;
   admission?.start();
 
+  const edgeKeys = createEdgeKeys(config.redisPrefix);
+  const limiter = (name: string, perMinute: number) =>
+    config.rateLimits.enabled
+      ? createRateLimiter({ redis, keys: edgeKeys, name, limit: perMinute, windowSeconds: 60, log, clock })
+      : unlimited;
+  const limiters = {
+    guest: limiter('guest', config.rateLimits.guestPerMinute),
+    join: limiter('join', config.rateLimits.joinPerMinute),
+  };
   const app = roles.edge
     ? createApp({
         log,
         registry,
-        redis,
-        keys: createEdgeKeys(config.redisPrefix),
         tokens,
         admissionTokens,
         users,
@@ -171,7 +180,7 @@ export async function createDropline({
         },
         bodyLimitBytes: config.bodyLimitBytes,
         cookieSecure: config.cookieSecure,
-        rateLimits: config.rateLimits,
+        limiters,
         trustProxy: config.trustProxy,
       })
     : undefined;
@@ -197,6 +206,8 @@ export async function createDropline({
         waitingRoom,
         log,
         clock,
+        joinLimiter: limiters.join,
+        trustProxy: config.trustProxy,
         adapter: createAdapter(adapterClients[0], adapterClients[1], {
           key: `${config.redisPrefix}socket.io`,
         }),
@@ -214,7 +225,9 @@ export async function createDropline({
       await scheduler.close();
       await nats.drain().catch(() => {});
       // quit, not disconnect: replies still in flight (the adapter's unsubscribes) are awaited, not failed.
-      await Promise.all([redis, bullConnection, ...adapterClients].map((client) => client.quit().catch(() => {})));
+      await Promise.all(
+        [redis, bullConnection, ...adapterClients].map((client) => client.quit().catch(() => {})),
+      );
       await sql.end({ timeout: 5 });
     },
   };

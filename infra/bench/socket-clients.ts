@@ -2,7 +2,8 @@
  * The join storm's load generator, run in its own process (forked, with IPC) so it does not share an event loop
  * with the server it measures. It connects `clients` Socket.IO clients, `concurrency` at a time:
  * - `bare`: connect, emit `join` and wait for the ack;
- * - `dropline`: connect (with a guest token), POST …/queue, then `watch` and wait for the ack (the exact place).
+ * - `dropline`: connect (with a guest token), emit `join` (join and watch in one) and wait for the ack (the exact
+ *   place, read from Redis).
  * It reports the time until every client has its place, then (dropline) measures how fresh the `queue` pushes are.
  */
 import { readFileSync } from 'node:fs';
