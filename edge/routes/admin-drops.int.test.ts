@@ -210,18 +210,14 @@ describe('the audit log', () => {
     expect(nextCursor).toBeNull();
     const operatorActor = expect.stringContaining(d.operator.user.id);
     const brandActor = expect.stringContaining(d.brand.user.id);
-    expect(entries.map((e) => ({ actor: e.actor, change: e.change }))).toEqual([
+    const shown = entries.map((e) => ({ actor: e.actor, change: e.change }));
+    // One PUT, two fields: two entries, in either order.
+    const onePut = shown.slice(2, 4).sort((a, b) => a.change.field.localeCompare(b.change.field));
+    expect([...shown.slice(0, 2), ...onePut, ...shown.slice(4)]).toEqual([
       { actor: operatorActor, change: { field: 'status', from: 'open', to: 'closed' } },
       { actor: operatorActor, change: { field: 'paused', from: false, to: true } },
-      // One PUT, two fields: two entries, in either order.
-      ...[
-        { actor: operatorActor, change: { field: 'perMinute', from: 600, to: 120 } },
-        { actor: operatorActor, change: { field: 'maxActive', from: 500, to: 40 } },
-      ].sort(
-        (a, b) =>
-          entries.findIndex((e) => e.change.field === a.change.field) -
-          entries.findIndex((e) => e.change.field === b.change.field),
-      ),
+      { actor: operatorActor, change: { field: 'maxActive', from: 500, to: 40 } },
+      { actor: operatorActor, change: { field: 'perMinute', from: 600, to: 120 } },
       { actor: brandActor, change: { field: 'status', from: 'scheduled', to: 'open' } },
     ]);
     expect(entries.slice(0, -1).every((e) => !e.actor.includes(d.brand.user.id))).toBe(true);
