@@ -81,12 +81,18 @@ interface Watcher {
   /** null while in the pre-queue (the place comes at opening) or when not queued. */
   position: number | null;
   waiting: boolean;
+  /** `status|ahead|etaSeconds` last told: a change of any is the line moving for this shopper. */
+  lastMove: string;
+  /** The whole payload last told (the queue length too), refreshed at most every REFRESH_MS. */
   lastPayload: string;
   lastPushAt: number;
 }
 
 const SUMMARY_EVERY_MS = 1000;
-const HEARTBEAT_MS = 5000;
+/** A change that does not move the shopper's place (the queue grew behind it) is told at most this often. */
+const REFRESH_MS = 5000;
+
+const moveKey = (status: string, ahead: number | null, eta: number | null) => `${status}|${ahead}|${eta}`;
 
 export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
   const { tokens, admissionTokens, waitingRoom, log } = deps;
@@ -143,8 +149,10 @@ export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
         shopperId: session.userId,
         position: view.position,
         waiting: view.status === 'waiting' || view.status === 'sold_out' || view.status === 'prequeue',
+        // The ack tells the shopper the exact state: no push is due until the line moves.
+        lastMove: moveKey(view.status, view.ahead, view.etaSeconds),
         lastPayload: '',
-        lastPushAt: 0,
+        lastPushAt: clock.now(),
       });
       return queueStateJson(view, { dropId, shopperId: session.userId }, admissionTokens);
     };
@@ -229,10 +237,13 @@ export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
         queueLength: summary.queueLength,
         etaSeconds: stopped ? null : etaSeconds(ahead, summary.perMinute),
       };
+      // The line moved for this shopper: tell at once (summaries come once a second). Only the queue grew behind:
+      // tell at most every REFRESH_MS — a join storm would otherwise push to every watcher every second.
+      const move = moveKey(payload.status, payload.ahead, payload.etaSeconds);
       const text = JSON.stringify(payload);
-      const pushed = { ...payload, at: summary.at };
-      if (text !== w.lastPayload || now - w.lastPushAt >= HEARTBEAT_MS) {
-        w.socket.emit('queue', pushed);
+      if (move !== w.lastMove || (text !== w.lastPayload && now - w.lastPushAt >= REFRESH_MS)) {
+        w.socket.emit('queue', { ...payload, at: summary.at });
+        w.lastMove = move;
         w.lastPayload = text;
         w.lastPushAt = now;
       }

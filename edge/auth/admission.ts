@@ -3,6 +3,7 @@
  * admission window). They carry no issue time or id, so signing the same admission twice gives the same token:
  * the controller's `admitted` event and `GET …/queue/me` hand out one token without storing it.
  */
+import type { webcrypto } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import { HttpProblem } from '../problems.js';
@@ -21,16 +22,22 @@ const claims = z.object({
   exp: z.number(),
 });
 
-export function createAdmissionTokens({ key, clock = Date }: { key: Uint8Array; clock?: { now(): number } }) {
+export function createAdmissionTokens({
+  key,
+  clock = Date,
+}: {
+  key: Uint8Array | webcrypto.CryptoKey | Promise<webcrypto.CryptoKey>;
+  clock?: { now(): number };
+}) {
   return {
-    sign(admission: Admission): Promise<string> {
+    async sign(admission: Admission): Promise<string> {
       return new SignJWT({ drop: admission.dropId, typ: 'admission' })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(admission.shopperId)
         .setIssuer(TOKEN_ISSUER)
         .setAudience(TOKEN_AUDIENCE)
         .setExpirationTime(Math.floor(admission.expiresAt.getTime() / 1000))
-        .sign(key);
+        .sign(await key);
     },
     /**
      * The admission, if `token` is a valid, unexpired admission of `shopperId` to `dropId`; otherwise 403
@@ -42,7 +49,7 @@ export function createAdmissionTokens({ key, clock = Date }: { key: Uint8Array; 
       if (!token) throw refuse('no admission token: wait for your turn in the queue');
       let payload: unknown;
       try {
-        ({ payload } = await jwtVerify(token, key, {
+        ({ payload } = await jwtVerify(token, await key, {
           algorithms: ['HS256'],
           issuer: TOKEN_ISSUER,
           audience: TOKEN_AUDIENCE,

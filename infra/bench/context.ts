@@ -41,16 +41,21 @@ export function createBenchContext({
     redisPrefix,
     quick,
     async startDropline(role = 'all', env = {}) {
-      const p = spawnDropline(role, {
-        DATABASE_URL: databaseUrl,
-        REDIS_PREFIX: redisPrefix,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        NODE_ENV: 'development',
-        LOG_LEVEL: 'warn',
-        RATE_LIMITS: 'off',
-        ...env,
-      });
+      const p = spawnDropline(
+        role,
+        {
+          DATABASE_URL: databaseUrl,
+          REDIS_PREFIX: redisPrefix,
+          PORT: '0',
+          HOST: '127.0.0.1',
+          NODE_ENV: 'development',
+          LOG_LEVEL: 'warn',
+          RATE_LIMITS: 'off',
+          ...env,
+        },
+        // BENCH_CPU_PROF=<dir> writes a CPU profile of each Dropline process there (open it in Chrome DevTools).
+        process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
+      );
       droplines.push(p);
       const [, port] = await p.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 60_000);
       return { url: `http://127.0.0.1:${port}`, process: p };

@@ -55,18 +55,11 @@ async function run(job: Job) {
     if (job.mode === 'bare') {
       await socket.timeout(60_000).emitWithAck('join', {});
     } else {
-      const res = await fetch(`${job.url}/api/drops/${job.dropId}/queue`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${tokens[i]}` },
-      });
-      if (res.status !== 201 && res.status !== 200)
-        throw new Error(`join answered ${res.status}: ${await res.text()}`);
-      await res.arrayBuffer();
-      const ack = (await socket.timeout(60_000).emitWithAck('watch', { dropId: job.dropId })) as {
+      const ack = (await socket.timeout(60_000).emitWithAck('join', { dropId: job.dropId })) as {
         position?: number;
       };
       if (typeof ack.position !== 'number')
-        throw new Error(`watch ack without a place: ${JSON.stringify(ack)}`);
+        throw new Error(`join ack without a place: ${JSON.stringify(ack)}`);
     }
     return socket;
   });

@@ -17,8 +17,9 @@ export interface DroplineProcess {
 export function spawnDropline(
   role: 'all' | 'edge' | 'workers',
   env: Record<string, string>,
+  nodeArgs: string[] = [],
 ): DroplineProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/start.ts', role], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'infra/start.ts', role], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
