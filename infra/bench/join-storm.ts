@@ -108,13 +108,6 @@ export async function joinStorm(ctx: BenchContext, clients: number): Promise<Joi
   });
   const joined = await nextMessage<{ ms: number }>(run, 'joined');
   const rssAfter = await gauge(url, 'process_resident_memory_bytes');
-  if (process.env.BENCH_DEBUG)
-    process.stderr.write(
-      (await (await fetch(`${url}/metrics`)).text())
-        .split('\n')
-        .filter((l) => l.startsWith('http_requests_total'))
-        .join('\n') + '\n',
-    );
 
   // 3. Admission resumes, a tenth of the line a second; every waiting shopper's place moves each second.
   await http(`${url}/api/admin/drops/${drop.id}/admission`, {
