@@ -84,6 +84,12 @@ export function createBenchContext({
   };
 }
 
+/** Resolves when `child` has exited (at once if it has). */
+export function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
 /** Resolves with the first IPC message of `type` from `child`; rejects on an `error` message or exit. */
 export function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
   return new Promise((resolve, reject) => {

@@ -69,7 +69,11 @@ async function main() {
   try {
     const storm = await joinStorm(ctx, clients);
     const rows = [
-      ['join storm', `${storm.clients} clients connect, join and watch`, ''],
+      [
+        'join storm',
+        `${storm.clients} clients connect, join and watch`,
+        `median of ${storm.rounds} alternating rounds`,
+      ],
       ['  bare Socket.IO server', `${storm.bareMs} ms`, 'baseline'],
       ['  Dropline edge', `${storm.droplineMs} ms`, `${storm.ratio}× the baseline (target ≤ 1.3×)`],
       [
