@@ -35,7 +35,10 @@ const sessionClaims = z.object({
 /** Imports an HS256 secret as a WebCrypto key, once, instead of on every sign and verify. */
 export function hmacKey(secret: string | Uint8Array): Promise<webcrypto.CryptoKey> {
   const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret;
-  return webcrypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+  return webcrypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+    'verify',
+  ]);
 }
 
 export interface TokenServiceOptions {
