@@ -5,9 +5,9 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { StockReader } from '../inventory/index.js';
+import type { Holds, StockReader } from '../inventory/index.js';
 import type { WaitingRoom } from '../queue/index.js';
-import type { DropsService, UsersStore } from '../workers/index.js';
+import type { Checkout, DropsService, OrdersStore, UsersStore } from '../workers/index.js';
 import type { AdmissionTokens } from './auth/admission.js';
 import type { TokenService } from './auth/tokens.js';
 import type { EdgeEnv } from './context.js';
@@ -20,7 +20,11 @@ import { registerAdminDrops } from './routes/admin-drops.js';
 import { registerDrops } from './routes/drops.js';
 import { registerHealth, type ReadinessChecks } from './routes/health.js';
 import { registerIdentity } from './routes/identity.js';
+import { registerOrders } from './routes/orders.js';
 import { registerQueue } from './routes/queue.js';
+import { registerReservations } from './routes/reservations.js';
+import { registerStock } from './routes/stock.js';
+import type { StockCache } from './stock-cache.js';
 
 export interface EdgeDeps {
   log: Logger;
@@ -31,6 +35,12 @@ export interface EdgeDeps {
   drops: DropsService;
   waitingRoom: WaitingRoom;
   stock: StockReader;
+  stockCache: StockCache;
+  holds: Holds;
+  checkout: Checkout;
+  orders: OrdersStore;
+  /** Events of a drop not yet applied to PostgreSQL: its outbox plus the workers' consumer backlog. */
+  eventsPending: (dropId: string) => Promise<number>;
   readiness: ReadinessChecks;
   bodyLimitBytes: number;
   cookieSecure: boolean;
@@ -63,7 +73,19 @@ export function createApp(deps: EdgeDeps): Hono<EdgeEnv> {
     admissionTokens: deps.admissionTokens,
     joinLimit: limit(deps.limiters.join),
   });
-  registerAdminDrops(app, { drops: deps.drops, waitingRoom: deps.waitingRoom, stock: deps.stock });
+  registerAdminDrops(app, {
+    drops: deps.drops,
+    waitingRoom: deps.waitingRoom,
+    stock: deps.stock,
+    eventsPending: deps.eventsPending,
+  });
+  registerStock(app, { stock: deps.stockCache, drops: deps.drops });
+  registerReservations(app, {
+    holds: deps.holds,
+    checkout: deps.checkout,
+    admissionTokens: deps.admissionTokens,
+  });
+  registerOrders(app, { orders: deps.orders, drops: deps.drops });
 
   app.notFound((c) => problemResponse(c, problem('not_found', `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

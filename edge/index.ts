@@ -18,3 +18,6 @@ export type { SessionResponse, UserJson } from './routes/identity.js';
 export type { ReadyResponse } from './routes/health.js';
 export type { QueueStateJson } from './queue-state.js';
 export type { AdmissionJson, AuditJson, DropMetricsJson } from './routes/admin-drops.js';
+export { createStockCache, type StockCache, type StockSnapshot } from './stock-cache.js';
+export type { ReservationJson, PayResponse } from './routes/reservations.js';
+export type { OrderJson, OrderListResponse, DropOrdersResponse } from './routes/orders.js';

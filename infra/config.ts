@@ -58,6 +58,14 @@ const schema = z.object({
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   NATS_URL: url(['nats:', 'tls:']).default('nats://127.0.0.1:4222'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/dropline'),
+  EVENTS_STREAM: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" and "-" only')
+    .default('DROPLINE'),
+  EVENTS_SUBJECT_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'subject tokens separated by dots')
+    .default('dropline'),
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_-]*$/, 'letters, digits, ":", "_" and "-" only')
@@ -85,6 +93,8 @@ export interface Config {
   natsUrl: string;
   databaseUrl: string;
   redisPrefix: string;
+  /** The JetStream stream of events and the subjects' first token(s). */
+  events: { stream: string; subjectPrefix: string };
   jwtSecret: string;
   /** True when JWT_SECRET was not given and the development secret is in use. */
   usingDevelopmentSecret: boolean;
@@ -150,6 +160,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     natsUrl: v.NATS_URL,
     databaseUrl: v.DATABASE_URL,
     redisPrefix: v.REDIS_PREFIX,
+    events: { stream: v.EVENTS_STREAM, subjectPrefix: v.EVENTS_SUBJECT_PREFIX },
     jwtSecret: v.JWT_SECRET ?? DEVELOPMENT_JWT_SECRET,
     usingDevelopmentSecret: !v.JWT_SECRET,
     tokenTtlSeconds: v.TOKEN_TTL,

@@ -4,7 +4,7 @@
  * consumers), or both. `npm start` runs both in one process; `npm run edge` / `npm run workers` run one each.
  */
 import { connect as connectNats, type NatsConnection } from '@nats-io/transport-node';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Worker } from 'bullmq';
 import type { Hono } from 'hono';
 import { Redis } from 'ioredis';
@@ -15,6 +15,7 @@ import {
   attachGateway,
   createAdmissionTokens,
   createApp,
+  createStockCache,
   createEdgeKeys,
   createRateLimiter,
   createTokenService,
@@ -25,7 +26,15 @@ import {
   unlimited,
 } from '../edge/index.js';
 import type { EdgeEnv } from '../edge/index.js';
-import { createDropMirror, createInventoryKeys, createStockReader } from '../inventory/index.js';
+import {
+  createDropMirror,
+  createHolds,
+  createInventoryBackground,
+  createInventoryKeys,
+  createStockReader,
+  type Holds,
+  type InventoryBackground,
+} from '../inventory/index.js';
 import {
   createAdmissionController,
   createQueueKeys,
@@ -34,7 +43,16 @@ import {
   type WaitingRoom,
 } from '../queue/index.js';
 import {
+  createCheckout,
   createDropScheduler,
+  createEventPublisher,
+  createOrdersStore,
+  createStatusPublisher,
+  createTestPaymentProvider,
+  ensureEventStream,
+  startEventConsumer,
+  type OrdersStore,
+  type TestPaymentProvider,
   createDropsService,
   createDropsStore,
   createUsersStore,
@@ -62,6 +80,12 @@ export interface Dropline {
   users: UsersStore;
   drops: DropsService;
   waitingRoom: WaitingRoom;
+  holds: Holds;
+  orders: OrdersStore;
+  /** The test payment provider (the only one so far): what it captured and voided. */
+  payments: TestPaymentProvider;
+  /** Sweeps overdue holds and relays outboxes; `runOnce` for tests that drive it. */
+  background: InventoryBackground;
   /** The admission controller (edge role), ticking every live drop. */
   admission: AdmissionController | undefined;
   /** The Socket.IO gateway, once `listen` has started it. */
@@ -94,7 +118,13 @@ export async function createDropline({
     });
   });
 
+  const js = jetstream(nats);
+  const eventsConfig = { ...config.events, durable: 'workers' };
+  await ensureEventStream(jsm, eventsConfig);
+  const publishEvent = createEventPublisher(js, eventsConfig);
+
   const users = createUsersStore(sql);
+  const orders = createOrdersStore(sql);
   const inventoryKeys = createInventoryKeys(config.redisPrefix);
   const mirror = createDropMirror({ redis, keys: inventoryKeys });
   const stock = createStockReader({ redis, keys: inventoryKeys });
@@ -102,6 +132,22 @@ export async function createDropline({
   const stockKey = (dropId: string) => inventoryKeys.stock(dropId);
   const queueKeys = createQueueKeys(config.redisPrefix);
   const waitingRoom = createWaitingRoom({ redis, keys: queueKeys, stockKey, clock });
+  // ... and the inventory keeps a shopper active in the waiting room while it holds units, through this key.
+  const holds = createHolds({
+    redis,
+    keys: inventoryKeys,
+    activeKey: (dropId) => queueKeys.active(dropId),
+    clock,
+  });
+  const payments = createTestPaymentProvider();
+  const checkout = createCheckout({ holds, provider: payments, publish: publishEvent });
+  const background = createInventoryBackground({
+    redis,
+    keys: inventoryKeys,
+    holds,
+    publish: publishEvent,
+    onError: (error, context) => log.error({ err: error, context }, 'inventory background failed'),
+  });
   const bullPrefix = `${config.redisPrefix}bull`;
   const scheduler = createDropScheduler({ connection: bullConnection, prefix: bullPrefix, clock });
   const drops = createDropsService({
@@ -112,6 +158,7 @@ export async function createDropline({
       await waitingRoom.configure(drop);
     },
     scheduling: scheduler,
+    publishStatus: createStatusPublisher(js, eventsConfig),
     clock,
   });
 
@@ -125,13 +172,32 @@ export async function createDropline({
   }
 
   const workers: Worker[] = [];
+  let consumer: ReturnType<typeof startEventConsumer> | undefined;
   if (roles.workers) {
     workers.push(
       startDropScheduleWorker({ connection: bullConnection, prefix: bullPrefix, drops, clock, log }),
     );
     const resumed = await drops.resumeAll();
     log.info({ drops: resumed }, 'workers started; live drops mirrored and scheduled');
+    consumer = startEventConsumer({
+      js,
+      config: eventsConfig,
+      orders,
+      onDropEvent: (event) =>
+        drops.applyAvailability(event.dropId, event.type === 'drop.sold_out', event.seq),
+      log,
+    });
   }
+  // Every process sweeps overdue holds and relays outboxes (a lease keeps one relay per drop at a time).
+  background.start();
+
+  const eventsPending = async (dropId: string) => {
+    const [outbox, info] = await Promise.all([
+      redis.xlen(inventoryKeys.outbox(dropId)),
+      jsm.consumers.info(eventsConfig.stream, eventsConfig.durable),
+    ]);
+    return outbox + info.num_pending + info.num_ack_pending;
+  };
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -173,6 +239,17 @@ export async function createDropline({
         drops,
         waitingRoom,
         stock,
+        stockCache: createStockCache({
+          read: async (dropId) => {
+            const snapshot = await stock.snapshot(dropId);
+            return snapshot && { dropId, ...snapshot, asOf: new Date(clock.now()).toISOString() };
+          },
+          clock,
+        }),
+        holds,
+        checkout,
+        orders,
+        eventsPending,
         readiness: {
           redis: () => redis.ping(),
           nats: () => jsm.getAccountInfo(),
@@ -193,6 +270,10 @@ export async function createDropline({
     users,
     drops,
     waitingRoom,
+    holds,
+    orders,
+    payments,
+    background,
     admission,
     gateway: () => gateway,
     async listen(port, host) {
@@ -217,11 +298,13 @@ export async function createDropline({
     async close() {
       const timeoutMs = config.shutdownTimeoutSeconds * 1000;
       await admission?.stop();
+      await background.stop();
       // Sockets first: their long-polling requests would otherwise hold the HTTP server open until the deadline.
       await gateway?.close();
 
       await server?.stop(timeoutMs);
       await Promise.all(workers.map((w) => w.close()));
+      await consumer?.stop();
       await scheduler.close();
       await nats.drain().catch(() => {});
       // quit, not disconnect: replies still in flight (the adapter's unsubscribes) are awaited, not failed.

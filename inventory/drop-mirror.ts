@@ -45,7 +45,7 @@ export function createDropMirror({ redis, keys }: { redis: Redis; keys: Inventor
         closesAt: drop.closesAt?.getTime() ?? '',
       };
       const args = Object.entries(fields).flatMap(([field, value]) => [field, String(value)]);
-      const applied = await redis.mirrorDrop(
+      const applied = await redis.inventoryMirrorDrop(
         keys.dropMeta(drop.id),
         keys.stock(drop.id),
         drop.version,
@@ -53,6 +53,8 @@ export function createDropMirror({ redis, keys }: { redis: Redis; keys: Inventor
         String(drop.stock),
         ...args,
       );
+      // Live drops are swept for overdue holds and their outbox is relayed (see background.ts).
+      if (drop.status === 'open' || drop.status === 'sold_out') await redis.sadd(keys.live(), drop.id);
       return applied === 1;
     },
     async read(dropId) {

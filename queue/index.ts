@@ -2,7 +2,7 @@
  * queue/: the waiting room and admission. Redis only; it imports no other project folder. What it needs to know of
  * stock (a drop's available units) comes as a key that infra/ passes in.
  */
-export { createQueueKeys, type QueueKeys } from './keys.js';
+export { createQueueKeys, FINISHED_SCORE, HOLDING_SCORE, type QueueKeys } from './keys.js';
 export {
   createWaitingRoom,
   etaSeconds,

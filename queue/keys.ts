@@ -8,12 +8,20 @@
  *   <prefix>{drop:<id>}:q:wait     zset    waiting shoppers: shopper → place (1-based, never reused)
  *   <prefix>{drop:<id>}:q:seq      string  the last place given
  *   <prefix>{drop:<id>}:q:state    hash    shopper → "status|place|admissionEndsAtMs" for every shopper who ever joined
- *   <prefix>{drop:<id>}:q:active   zset    active shoppers: shopper → end of their admission (ms)
+ *   <prefix>{drop:<id>}:q:active   zset    active shoppers: shopper → end of their admission (ms). Whoever keeps holds
+ *                                          sets it to HOLDING_SCORE while the shopper holds units, and to
+ *                                          FINISHED_SCORE when all its holds have ended; the next tick then records
+ *                                          `finished` and frees the slot
  *   <prefix>{drop:<id>}:q:serving  string  nowServing: the highest place admitted so far
  *   <prefix>{drop:<id>}:q:stats    hash    "j:<10 s bucket>" joins, "a:<bucket>" admissions, "admitted" total
  *   <prefix>{drop:<id>}:q:lease    string  the admission controller that ticks this drop (owner id, expires)
  *   <prefix>queue:live             set     drops the admission controllers tick (open, sold out, or just ended)
  */
+/** Active-set score of a shopper who holds units: active until its holds end, however long its window was. */
+export const HOLDING_SCORE = 1e15;
+/** Active-set score of a shopper whose holds have all ended (paid, released or expired). */
+export const FINISHED_SCORE = -1;
+
 export interface QueueKeys {
   config(dropId: string): string;
   pre(dropId: string): string;

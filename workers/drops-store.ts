@@ -135,6 +135,11 @@ export interface DropsStore {
     statuses: readonly DropStatus[],
     actor: string,
   ): Promise<Drop | null>;
+  /**
+   * Sets a selling drop sold out or open again from the inventory's numbered events, once per number and never
+   * back to an older one; null when nothing changed.
+   */
+  setAvailability(id: string, soldOut: boolean, seq: number, actor: string): Promise<Drop | null>;
   /** Drops whose scheduled transitions may still be due: scheduled, open or sold out. */
   listLive(): Promise<Drop[]>;
   audit(dropId: string, limit: number, beforeId?: number): Promise<(AuditEntry & { id: number })[]>;
@@ -216,6 +221,24 @@ export function createDropsStore(sql: Sql): DropsStore {
                            admission_paused = ${after.paused}, version = version + 1, updated_at = now()
           WHERE id = ${id} RETURNING *`;
         for (const field of changed) await audit(tx, id, actor, field, before[field], after[field]);
+        return toDrop(updated!);
+      });
+    },
+    async setAvailability(id, soldOut, seq, actor) {
+      return sql.begin(async (tx) => {
+        const [row] = await tx<
+          (DropRow & { availability_seq: number })[]
+        >`SELECT * FROM drops WHERE id = ${id} FOR UPDATE`;
+        if (!row || row.availability_seq >= seq) return null;
+        const to: DropStatus = soldOut ? 'sold_out' : 'open';
+        if (row.status !== 'open' && row.status !== 'sold_out') {
+          await tx`UPDATE drops SET availability_seq = ${seq} WHERE id = ${id}`;
+          return null;
+        }
+        const [updated] = await tx<DropRow[]>`
+          UPDATE drops SET status = ${to}, availability_seq = ${seq}, version = version + 1, updated_at = now()
+          WHERE id = ${id} RETURNING *`;
+        if (row.status !== to) await audit(tx, id, actor, 'status', row.status, to);
         return toDrop(updated!);
       });
     },

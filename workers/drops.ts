@@ -56,8 +56,29 @@ export const actorName = (actor: Actor) => `${actor.role}:${actor.id}`;
 const SCHEDULE_ACTOR = 'system:schedule';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A drop's status change, as published to JetStream (message id `<dropId>:status:<version>`). */
+export interface DropStatusEvent {
+  v: 1;
+  id: string;
+  type: 'drop.opened' | 'drop.sold_out' | 'drop.reopened' | 'drop.closed' | 'drop.cancelled';
+  at: number;
+  dropId: string;
+  status: DropStatus;
+  version: number;
+}
+
+const STATUS_EVENT: Record<DropStatus, DropStatusEvent['type'] | null> = {
+  scheduled: null,
+  open: 'drop.opened',
+  sold_out: 'drop.sold_out',
+  closed: 'drop.closed',
+  cancelled: 'drop.cancelled',
+};
+
 export interface DropsServiceDeps {
   store: DropsStore;
+  /** Publishes a status change durably; published again after a restart (resumeAll), deduplicated by its id. */
+  publishStatus?: (event: DropStatusEvent) => Promise<void>;
   brandExists: (id: string) => Promise<boolean>;
   /** Writes the drop's current state to Redis. */
   mirror: (drop: Drop) => Promise<void>;
@@ -67,10 +88,29 @@ export interface DropsServiceDeps {
 
 export type DropsService = ReturnType<typeof createDropsService>;
 
-export function createDropsService({ store, brandExists, mirror, scheduling, clock }: DropsServiceDeps) {
-  async function changed(drop: Drop): Promise<Drop> {
+export function createDropsService({
+  store,
+  brandExists,
+  mirror,
+  scheduling,
+  clock,
+  publishStatus,
+}: DropsServiceDeps) {
+  async function changed(drop: Drop, statusChanged = false): Promise<Drop> {
     await mirror(drop);
     await scheduling.schedule(drop);
+    const type = STATUS_EVENT[drop.status];
+    if (statusChanged && type && publishStatus) {
+      await publishStatus({
+        v: 1,
+        id: `${drop.id}:status:${drop.version}`,
+        type,
+        at: clock.now(),
+        dropId: drop.id,
+        status: drop.status,
+        version: drop.version,
+      });
+    }
     return drop;
   }
 
@@ -113,7 +153,7 @@ export function createDropsService({ store, brandExists, mirror, scheduling, clo
       const now = await load(id);
       throw new ConflictError(`a ${now.status} drop cannot be ${verb}`);
     }
-    return changed(moved);
+    return changed(moved, true);
   }
 
   return {
@@ -196,15 +236,22 @@ export function createDropsService({ store, brandExists, mirror, scheduling, clo
           ? await store.transition(id, ['scheduled'], 'open', SCHEDULE_ACTOR)
           : await store.transition(id, ['open', 'sold_out'], 'closed', SCHEDULE_ACTOR);
       // Mirror even when another process moved it first: a crash after its commit must not leave Redis behind.
-      await mirror(moved ?? (await load(id)));
+      if (moved) await changed(moved, true);
+      else await mirror(await load(id));
       return moved ? 'applied' : 'skipped';
     },
 
     /** At worker start: mirror and schedule every drop that is not over, in case a process died mid-change. */
     async resumeAll(): Promise<number> {
       const live = await store.listLive();
-      for (const drop of live) await changed(drop);
+      for (const drop of live) await changed(drop, drop.status !== 'scheduled');
       return live.length;
+    },
+
+    /** Applies the inventory's numbered sold-out / reopened events to the drop's status. */
+    async applyAvailability(dropId: string, soldOut: boolean, seq: number): Promise<void> {
+      const moved = await store.setAvailability(dropId, soldOut, seq, 'system:inventory');
+      if (moved) await changed(moved, true);
     },
 
     audit: (dropId: string, limit: number, beforeId?: number) => store.audit(dropId, limit, beforeId),

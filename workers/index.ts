@@ -26,6 +26,7 @@ export {
   type Actor,
   type Clock,
   type DropScheduling,
+  type DropStatusEvent,
   type DropsService,
   type DropsServiceDeps,
   type NewDrop,
@@ -38,3 +39,30 @@ export {
   type DropJobPayload,
   type DropScheduler,
 } from './drop-schedule.js';
+export {
+  applyEvent,
+  createOrdersStore,
+  type Order,
+  type OrderPage,
+  type OrderStatus,
+  type OrdersStore,
+  type OrderTotals,
+} from './orders-store.js';
+export {
+  createEventPublisher,
+  createStatusPublisher,
+  ensureEventStream,
+  eventSubject,
+  MAX_DELIVER,
+  startEventConsumer,
+  type EventsConfig,
+} from './events.js';
+export {
+  createTestPaymentProvider,
+  PaymentDeclinedError,
+  type Authorization,
+  type Card,
+  type PaymentProvider,
+  type TestPaymentProvider,
+} from './payments.js';
+export { createCheckout, type Checkout, type PayRequest } from './checkout.js';

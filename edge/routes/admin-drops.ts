@@ -24,8 +24,8 @@ export interface DropMetricsJson {
   availableUnits: number;
   joinsPerMinute: number;
   admitsPerMinute: number;
-  /** Events not yet applied by the workers; null until the drop's event pipeline reports it. */
-  eventsPending: number | null;
+  /** The drop's events not yet applied to PostgreSQL: in its outbox, plus the workers' backlog in JetStream. */
+  eventsPending: number;
 }
 
 const admissionBody = z
@@ -50,9 +50,13 @@ export interface AdminDropsDeps {
   drops: DropsService;
   waitingRoom: WaitingRoom;
   stock: StockReader;
+  eventsPending: (dropId: string) => Promise<number>;
 }
 
-export function registerAdminDrops(app: Hono<EdgeEnv>, { drops, waitingRoom, stock }: AdminDropsDeps) {
+export function registerAdminDrops(
+  app: Hono<EdgeEnv>,
+  { drops, waitingRoom, stock, eventsPending }: AdminDropsDeps,
+) {
   app.get('/api/admin/drops/:id/admission', async (c) => {
     requireRole(c, 'operator');
     return c.json(admissionJson(await drops.get(pathId(c, 'id', 'drop'))));
@@ -93,13 +97,17 @@ export function registerAdminDrops(app: Hono<EdgeEnv>, { drops, waitingRoom, sto
     requireRole(c, 'operator');
     const id = pathId(c, 'id', 'drop');
     const drop = await drops.get(id);
-    const [queue, units] = await Promise.all([waitingRoom.figures(id), stock.read(id)]);
+    const [queue, units, pending] = await Promise.all([
+      waitingRoom.figures(id),
+      stock.read(id),
+      eventsPending(id),
+    ]);
     return c.json({
       ...queue,
       heldUnits: units?.held ?? 0,
       soldUnits: units?.sold ?? 0,
       availableUnits: units?.available ?? drop.stock,
-      eventsPending: null,
+      eventsPending: pending,
     } satisfies DropMetricsJson);
   });
 }

@@ -4,6 +4,8 @@
  * Nothing is mocked.
  */
 import { randomBytes } from 'node:crypto';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect as connectNats } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { test as base } from 'vitest';
 import { loadConfig, type Config } from '../config.js';
@@ -64,7 +66,18 @@ export const test = base
     onCleanup(() => clearPrefix(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix));
     return prefix;
   })
-  .extend('config', async ({ databaseUrl, prefix }) => testConfig({ databaseUrl, redisPrefix: prefix }))
+  .extend('config', async ({ databaseUrl, prefix }, { onCleanup }) => {
+    // A JetStream stream and subjects of the test's own, deleted after it.
+    const name = prefix.replace(/:$/, '');
+    const config = testConfig({
+      databaseUrl,
+      redisPrefix: prefix,
+      EVENTS_STREAM: name,
+      EVENTS_SUBJECT_PREFIX: name,
+    });
+    onCleanup(() => deleteStream(config.natsUrl, name));
+    return config;
+  })
   .extend('dropline', async ({ config }, { onCleanup }) => {
     const dropline = await createDropline({ config, log: silentLog, roles: { edge: true, workers: true } });
     onCleanup(() => dropline.close());
@@ -75,6 +88,17 @@ export const test = base
     return api(dropline.app, config);
   });
 export { spawnDropline, type DroplineProcess } from './process.js';
+
+/** Deletes a JetStream stream if it exists. */
+export async function deleteStream(natsUrl: string, stream: string): Promise<void> {
+  const nc = await connectNats({ servers: natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.delete(stream).catch(() => false);
+  } finally {
+    await nc.close();
+  }
+}
 
 /** The `count` column of the first row of a query, for `SELECT count(*)::int AS count …`. */
 export async function countOf(query: PromiseLike<readonly Record<string, unknown>[]>): Promise<number> {

@@ -1,7 +1,7 @@
 --[[
   One admission tick of one drop, run every quarter second by every admission controller; only the holder of the
   lease acts, so the rate is kept however many edge processes run. It:
-    1. ends admissions whose window passed (status expired, no longer active);
+    1. ends admissions whose window passed unused (status expired) or whose holds all ended (finished);
     2. adds the rate's credit for the time since the last tick (at most one second's worth: no burst after a pause);
     3. admits the next shoppers in place order: as many as the whole credit, the free active slots (maxActive) and
        the waiting line allow — none while paused, while the drop is not open, or while no unit is available.
@@ -32,13 +32,15 @@ local paused = cfg[4] == '1'
 local credit = tonumber(cfg[5] or '0')
 local elapsed = math.max(0, now - tonumber(cfg[6] or ARGV[3]))
 
--- 1. admissions whose window ended without a reservation
-local ended = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)
-for _, shopper in ipairs(ended) do
+-- 1. admissions that ended: the window passed without a reservation (expired), or the shopper's holds all ended
+--    (score FINISHED_SCORE = -1, set by the inventory: finished)
+local ended = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'WITHSCORES', 'LIMIT', 0, 1000)
+for i = 1, #ended, 2 do
+  local shopper, score = ended[i], tonumber(ended[i + 1])
   redis.call('ZREM', KEYS[3], shopper)
   local raw = redis.call('HGET', KEYS[4], shopper)
   if raw and string.sub(raw, 1, 9) == 'admitted|' then
-    redis.call('HSET', KEYS[4], shopper, 'expired|' .. string.sub(raw, 10))
+    redis.call('HSET', KEYS[4], shopper, (score < 0 and 'finished|' or 'expired|') .. string.sub(raw, 10))
   end
 end
 

@@ -1,0 +1,90 @@
+/** Orders, read from PostgreSQL (written by the workers from events, so they may trail a payment slightly). */
+import type { Hono } from 'hono';
+import { z } from 'zod';
+import type { DropsService, Order, OrdersStore, OrderTotals } from '../../workers/index.js';
+import type { EdgeEnv } from '../context.js';
+import { requireRole } from '../middleware/session.js';
+import { HttpProblem } from '../problems.js';
+import { decodeCursor, encodeCursor, paging, pathId, readQuery } from '../validation.js';
+
+export interface OrderJson {
+  id: string;
+  dropId: string;
+  quantity: number;
+  amountCents: number;
+  status: Order['status'];
+  createdAt: string;
+  paidAt: string | null;
+}
+
+export interface OrderListResponse {
+  orders: OrderJson[];
+  nextCursor: string | null;
+}
+
+export interface DropOrdersResponse extends OrderListResponse {
+  totals: OrderTotals;
+}
+
+const orderJson = (o: Order): OrderJson => ({
+  id: o.id,
+  dropId: o.dropId,
+  quantity: o.quantity,
+  amountCents: o.amountCents,
+  status: o.status,
+  createdAt: o.createdAt.toISOString(),
+  paidAt: o.paidAt?.toISOString() ?? null,
+});
+
+const listQuery = z.strictObject(paging);
+const cursor = z.tuple([z.iso.datetime(), z.string().max(100)]);
+
+async function page(
+  query: { limit: number; cursor?: string | undefined },
+  list: (p: { limit: number; before?: { createdAt: Date; id: string } }) => Promise<Order[]>,
+): Promise<OrderListResponse> {
+  const before = query.cursor ? decodeCursor(query.cursor, cursor) : undefined;
+  const rows = await list({
+    limit: query.limit + 1,
+    ...(before ? { before: { createdAt: new Date(before[0]), id: before[1] } } : {}),
+  });
+  const shown = rows.slice(0, query.limit);
+  const last = shown.at(-1);
+  return {
+    orders: shown.map(orderJson),
+    nextCursor:
+      rows.length > query.limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+  };
+}
+
+export function registerOrders(
+  app: Hono<EdgeEnv>,
+  { orders, drops }: { orders: OrdersStore; drops: DropsService },
+) {
+  app.get('/api/orders', async (c) => {
+    const shopper = requireRole(c, 'shopper');
+    return c.json(await page(readQuery(c, listQuery), (p) => orders.listForUser(shopper.userId, p)));
+  });
+
+  app.get('/api/orders/:id', async (c) => {
+    const shopper = requireRole(c, 'shopper');
+    const id = c.req.param('id');
+    const order = /^rsv_[A-Za-z0-9_-]{43}$/.test(id) ? await orders.get(id) : null;
+    if (!order || order.userId !== shopper.userId) throw new HttpProblem('not_found', 'order not found');
+    return c.json(orderJson(order));
+  });
+
+  app.get('/api/drops/:id/orders', async (c) => {
+    const who = requireRole(c, 'brand', 'operator');
+    const dropId = pathId(c, 'id', 'drop');
+    const query = readQuery(c, listQuery);
+    const drop = await drops.get(dropId);
+    if (who.role === 'brand' && who.brandId !== drop.brandId)
+      throw new HttpProblem('forbidden', 'only the drop’s brand or an operator sees its orders');
+    const [listing, totals] = await Promise.all([
+      page(query, (p) => orders.listForDrop(dropId, p)),
+      orders.totals(dropId),
+    ]);
+    return c.json({ ...listing, totals } satisfies DropOrdersResponse);
+  });
+}

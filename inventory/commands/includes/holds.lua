@@ -1,0 +1,59 @@
+--[[
+  Shared by the hold scripts. KEYS of every hold script, in this order:
+    KEYS[1] meta  KEYS[2] stock  KEYS[3] holds  KEYS[4] deadlines  KEYS[5] units  KEYS[6] heldby  KEYS[7] outbox
+    KEYS[8] the waiting room's active set (named by whoever wires the waiting room in)
+  A hold record (JSON): { s = shopper, q = quantity, st = status, d = deadline ms, c = created ms, a = amount cents,
+  g = guest (boolean), e = ended ms, p = paid ms, k = payment Idempotency-Key, kh = its request hash }.
+]]
+local HOLDING_SCORE = 1e15
+local FINISHED_SCORE = -1
+
+-- Appends an event to the outbox; the relay publishes it to JetStream with `id` as its message id.
+local function emit(event)
+  redis.call('XADD', KEYS[7], '*', 'id', event.id, 'type', event.type, 'data', cjson.encode(event))
+end
+
+local function holdEvent(kind, dropId, resId, r, now)
+  return { v = 1, id = resId .. ':' .. kind, type = kind, at = now, dropId = dropId, reservationId = resId,
+    shopperId = r.s, guest = r.g, quantity = r.q, amountCents = r.a, createdAt = r.c, expiresAt = r.d, paidAt = r.p }
+end
+
+-- After units went back to `available`: a sold-out drop sells again.
+local function reopenIfSoldOut(dropId, now)
+  if redis.call('HGET', KEYS[1], 'status') == 'sold_out' and tonumber(redis.call('HGET', KEYS[2], 'available')) > 0 then
+    redis.call('HSET', KEYS[1], 'status', 'open')
+    local n = redis.call('HINCRBY', KEYS[1], 'availabilitySeq', 1)
+    emit({ v = 1, id = dropId .. ':reopened:' .. n, type = 'drop.reopened', at = now, dropId = dropId, seq = n })
+  end
+end
+
+--[[
+  Ends a held hold as `status` ('released', 'expired' or 'paid'): its units go back to available, or to sold when
+  paid; the shopper's held units fall, and with none left the waiting room counts the shopper finished.
+  Emits reservation.released, reservation.expired or payment.completed. Returns the event.
+]]
+local function endHold(dropId, resId, r, status, now)
+  r.st = status
+  r.e = now
+  redis.call('ZREM', KEYS[4], resId)
+  redis.call('HINCRBY', KEYS[2], 'held', -r.q)
+  if status == 'paid' then
+    r.p = now
+    redis.call('HINCRBY', KEYS[2], 'sold', r.q)
+  else
+    redis.call('HINCRBY', KEYS[2], 'available', r.q)
+    redis.call('HINCRBY', KEYS[5], r.s, -r.q)
+  end
+  if redis.call('HINCRBY', KEYS[6], r.s, -r.q) <= 0 then
+    redis.call('HDEL', KEYS[6], r.s)
+    redis.call('ZADD', KEYS[8], 'XX', FINISHED_SCORE, r.s)
+  end
+  redis.call('HSET', KEYS[3], resId, cjson.encode(r))
+  local kind = status == 'paid' and 'payment.completed' or ('reservation.' .. status)
+  local event = holdEvent(kind, dropId, resId, r, now)
+  emit(event)
+  if status ~= 'paid' then
+    reopenIfSoldOut(dropId, now)
+  end
+  return event
+end

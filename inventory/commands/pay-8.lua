@@ -1,0 +1,54 @@
+--[[
+  Marks a hold paid if it is still held and before its deadline: exactly one of pay and expiry wins, because both
+  are this atomic check. The units move from held to sold and payment.completed goes to the outbox; the caller also
+  publishes that event (same id) to JetStream before answering, so a paid answer is durable.
+
+  Input:
+    KEYS[1..8] see includes/holds.lua
+    ARGV[1] reservation id  ARGV[2] shopper id  ARGV[3] now ms  ARGV[4] drop id
+    ARGV[5] Idempotency-Key ('' without)  ARGV[6] request hash
+
+  Output:
+    { 1, record, event }     paid now
+    { 2, record, event }     paid already with this Idempotency-Key and request: the same answer
+    { -1 }                   no such reservation of this shopper
+    { -3, record }           expired (an overdue hold is expired first)
+    { -4, record }           released
+    { -5, record }           paid already (without this key)
+    { -6, record }           this Idempotency-Key was used with another request
+]]
+-- @include holds
+
+local raw = redis.call('HGET', KEYS[3], ARGV[1])
+if not raw then
+  return { -1 }
+end
+local r = cjson.decode(raw)
+if r.s ~= ARGV[2] then
+  return { -1 }
+end
+local now = tonumber(ARGV[3])
+if r.st == 'paid' then
+  if ARGV[5] ~= '' and r.k == ARGV[5] then
+    if r.kh ~= ARGV[6] then
+      return { -6, raw }
+    end
+    return { 2, raw, cjson.encode(holdEvent('payment.completed', ARGV[4], ARGV[1], r, r.p)) }
+  end
+  return { -5, raw }
+end
+if r.st == 'held' and r.d <= now then
+  endHold(ARGV[4], ARGV[1], r, 'expired', now)
+end
+if r.st == 'expired' then
+  return { -3, cjson.encode(r) }
+end
+if r.st == 'released' then
+  return { -4, raw }
+end
+if ARGV[5] ~= '' then
+  r.k = ARGV[5]
+  r.kh = ARGV[6]
+end
+local event = endHold(ARGV[4], ARGV[1], r, 'paid', now)
+return { 1, cjson.encode(r), cjson.encode(event) }

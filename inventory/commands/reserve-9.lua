@@ -1,0 +1,78 @@
+--[[
+  Reserves units for an admitted shopper, all or nothing, in one step: the drop is selling, the admission has not
+  ended, the shopper stays within perUserLimit (held + paid units), and enough units are available. The units move
+  from available to held, the hold is recorded with its deadline, and reservation.created goes to the outbox (with
+  drop.sold_out when the last unit goes). No lock: the script is atomic.
+
+  Input:
+    KEYS[1..8] see includes/holds.lua   KEYS[9] Idempotency-Key record (any key of the drop when none is given)
+    ARGV[1] reservation id  ARGV[2] shopper id  ARGV[3] quantity  ARGV[4] now ms  ARGV[5] admission end ms
+    ARGV[6] guest 0/1  ARGV[7] drop id  ARGV[8] request hash ('' without Idempotency-Key)  ARGV[9] its TTL s
+
+  Output:
+    { 1, reservation id, record }   reserved
+    { 2, reservation id, record }   the same Idempotency-Key and request: the earlier reservation
+    { -1 }  admission ended          { -2 }  unknown drop            { -3 }  drop not selling (status in 2nd)
+    { -4 }  stock not in Redis (being recovered)                     { -5, held+paid, limit }  limit reached
+    { -6, available }  sold out      { -7 }  same Idempotency-Key, another request
+]]
+-- @include holds
+
+if ARGV[8] ~= '' then
+  local prior = redis.call('GET', KEYS[9])
+  if prior then
+    local p = cjson.decode(prior)
+    if p.h ~= ARGV[8] then
+      return { -7 }
+    end
+    return { 2, p.r, redis.call('HGET', KEYS[3], p.r) }
+  end
+end
+
+local now = tonumber(ARGV[4])
+if tonumber(ARGV[5]) <= now then
+  return { -1 }
+end
+local meta = redis.call('HMGET', KEYS[1], 'status', 'perUserLimit', 'holdSeconds', 'priceCents')
+if not meta[1] then
+  return { -2 }
+end
+if meta[1] ~= 'open' and meta[1] ~= 'sold_out' then
+  return { -3, meta[1] }
+end
+local available = tonumber(redis.call('HGET', KEYS[2], 'available') or '-1')
+if available < 0 then
+  return { -4 }
+end
+
+local resId, shopper, qty = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local limit = tonumber(meta[2])
+local have = tonumber(redis.call('HGET', KEYS[5], shopper) or '0')
+if have + qty > limit then
+  return { -5, have, limit }
+end
+if available < qty then
+  return { -6, available }
+end
+
+local r = { s = shopper, q = qty, st = 'held', d = now + tonumber(meta[3]) * 1000, c = now,
+  a = tonumber(meta[4]) * qty, g = ARGV[6] == '1' }
+local record = cjson.encode(r)
+redis.call('HSET', KEYS[3], resId, record)
+redis.call('ZADD', KEYS[4], r.d, resId)
+redis.call('HINCRBY', KEYS[5], shopper, qty)
+redis.call('HINCRBY', KEYS[6], shopper, qty)
+redis.call('HINCRBY', KEYS[2], 'available', -qty)
+redis.call('HINCRBY', KEYS[2], 'held', qty)
+-- Active in the waiting room while holding, however short its admission window was.
+redis.call('ZADD', KEYS[8], HOLDING_SCORE, shopper)
+emit(holdEvent('reservation.created', ARGV[7], resId, r, now))
+if available == qty then
+  redis.call('HSET', KEYS[1], 'status', 'sold_out')
+  local n = redis.call('HINCRBY', KEYS[1], 'availabilitySeq', 1)
+  emit({ v = 1, id = ARGV[7] .. ':sold_out:' .. n, type = 'drop.sold_out', at = now, dropId = ARGV[7], seq = n })
+end
+if ARGV[8] ~= '' then
+  redis.call('SET', KEYS[9], cjson.encode({ h = ARGV[8], r = resId }), 'EX', ARGV[9])
+end
+return { 1, resId, record }

@@ -1,0 +1,60 @@
+/**
+ * Paying a hold: authorize the card, then one Redis script marks the hold paid if it is still held (exactly one of
+ * pay and expiry wins), then the payment event is stored in JetStream, then the authorization is captured — or
+ * voided when the hold had expired, was released or was paid by an earlier request, so nobody is charged for a hold
+ * they did not get. A declined card leaves the hold as it was.
+ */
+import type { Hold, Holds, InventoryEvent } from '../inventory/index.js';
+import { PaymentDeclinedError, type Card, type PaymentProvider } from './payments.js';
+
+export interface CheckoutDeps {
+  holds: Holds;
+  provider: PaymentProvider;
+  /** Stores the event in JetStream; resolves once it is durable. */
+  publish: (event: InventoryEvent) => Promise<void>;
+}
+
+export interface PayRequest {
+  reservationId: string;
+  shopperId: string;
+  card: Card;
+  idempotencyKey?: string;
+}
+
+export function createCheckout({ holds, provider, publish }: CheckoutDeps) {
+  return {
+    async pay(req: PayRequest): Promise<{ orderId: string; status: 'paid'; hold: Hold }> {
+      const request = { card: req.card.number };
+      const current = await holds.get(req.reservationId, req.shopperId);
+      if (current.status !== 'held') {
+        // Paid, expired or released: the script gives the answer (the same one for a repeated Idempotency-Key),
+        // and no card is touched.
+        const outcome = await holds.pay(req.reservationId, req.shopperId, req.idempotencyKey, request);
+        await publish(outcome.event);
+        return { orderId: outcome.hold.id, status: 'paid', hold: outcome.hold };
+      }
+      const auth = await provider.authorize({
+        card: req.card,
+        amountCents: current.amountCents,
+        reference: current.id,
+      });
+      if (!auth.approved) throw new PaymentDeclinedError(auth.reason);
+      let outcome;
+      try {
+        outcome = await holds.pay(req.reservationId, req.shopperId, req.idempotencyKey, request);
+      } catch (error) {
+        await provider.void(auth.authorization);
+        throw error;
+      }
+      if (!outcome.paidNow) {
+        // A concurrent request with the same Idempotency-Key paid first: its authorization is the one captured.
+        await provider.void(auth.authorization);
+      }
+      await publish(outcome.event);
+      if (outcome.paidNow) await provider.capture(auth.authorization);
+      return { orderId: outcome.hold.id, status: 'paid', hold: outcome.hold };
+    },
+  };
+}
+
+export type Checkout = ReturnType<typeof createCheckout>;

@@ -1,0 +1,178 @@
+/**
+ * Orders and the stock ledger in PostgreSQL, written from inventory events. Every write is idempotent and
+ * commutative, so events may arrive twice or out of order (a payment is published before the relay brings its
+ * reservation.created): an event id is applied once (processed_events), an order's final status (paid, released,
+ * expired) is never overwritten by `held`, and the ledger's rows sum to the same position in any order.
+ */
+import type { Sql, TransactionSql } from 'postgres';
+import type { HoldEvent, InventoryEvent } from '../inventory/index.js';
+
+export type OrderStatus = 'held' | 'paid' | 'expired' | 'released';
+
+export interface Order {
+  id: string;
+  dropId: string;
+  userId: string;
+  quantity: number;
+  amountCents: number;
+  status: OrderStatus;
+  createdAt: Date;
+  paidAt: Date | null;
+  expiresAt: Date;
+}
+
+interface OrderRow {
+  id: string;
+  drop_id: string;
+  user_id: string;
+  quantity: number;
+  amount_cents: string;
+  status: OrderStatus;
+  created_at: Date;
+  paid_at: Date | null;
+  expires_at: Date;
+}
+
+const toOrder = (r: OrderRow): Order => ({
+  id: r.id,
+  dropId: r.drop_id,
+  userId: r.user_id,
+  quantity: r.quantity,
+  amountCents: Number(r.amount_cents),
+  status: r.status,
+  createdAt: r.created_at,
+  paidAt: r.paid_at,
+  expiresAt: r.expires_at,
+});
+
+const STATUS_OF: Record<HoldEvent['type'], OrderStatus> = {
+  'reservation.created': 'held',
+  'reservation.released': 'released',
+  'reservation.expired': 'expired',
+  'payment.completed': 'paid',
+};
+
+/** How each event moves units between available, held and sold. */
+const LEDGER: Record<HoldEvent['type'], { kind: string; available: number; held: number; sold: number }> = {
+  'reservation.created': { kind: 'held', available: -1, held: 1, sold: 0 },
+  'reservation.released': { kind: 'released', available: 1, held: -1, sold: 0 },
+  'reservation.expired': { kind: 'expired', available: 1, held: -1, sold: 0 },
+  'payment.completed': { kind: 'sold', available: 0, held: -1, sold: 1 },
+};
+
+export interface OrderTotals {
+  paidUnits: number;
+  paidCents: number;
+  heldUnits: number;
+  expiredUnits: number;
+}
+
+export interface OrderPage {
+  limit: number;
+  /** Keyset position: (createdAt, id) of the last order of the previous page; newest first. */
+  before?: { createdAt: Date; id: string };
+}
+
+/**
+ * Applies one event inside `tx`; returns false when it was applied before. Drop events (sold out, reopened) are
+ * returned to the caller as applied here only as far as recording them; their status change is the drop service's.
+ */
+export async function applyEvent(tx: TransactionSql, event: InventoryEvent): Promise<boolean> {
+  const [fresh] = await tx`
+    INSERT INTO processed_events (event_id) VALUES (${event.id}) ON CONFLICT DO NOTHING RETURNING event_id`;
+  if (!fresh) return false;
+  if (event.type === 'drop.sold_out' || event.type === 'drop.reopened') return true;
+
+  // A guest is recorded when its first event arrives.
+  if (event.guest)
+    await tx`INSERT INTO users (id, role, guest) VALUES (${event.shopperId}, 'shopper', true) ON CONFLICT DO NOTHING`;
+  const status = STATUS_OF[event.type];
+  const paidAt = event.type === 'payment.completed' ? new Date(event.paidAt) : null;
+  const ended = status === 'held' ? null : new Date(event.at);
+  await tx`
+    INSERT INTO orders (id, drop_id, user_id, quantity, amount_cents, status, expires_at, created_at, paid_at, ended_at)
+    VALUES (${event.reservationId}, ${event.dropId}, ${event.shopperId}, ${event.quantity}, ${event.amountCents},
+            ${status}, ${new Date(event.expiresAt)}, ${new Date(event.createdAt)}, ${paidAt}, ${ended})
+    ON CONFLICT (id) DO UPDATE SET status = excluded.status, paid_at = excluded.paid_at, ended_at = excluded.ended_at
+    WHERE orders.status = 'held' AND excluded.status <> 'held'`;
+  const move = LEDGER[event.type];
+  const q = event.quantity;
+  await tx`
+    INSERT INTO stock_ledger (drop_id, event_id, kind, delta_available, delta_held, delta_sold, at)
+    VALUES (${event.dropId}, ${event.id}, ${move.kind}, ${move.available * q}, ${move.held * q}, ${move.sold * q},
+            ${new Date(event.at)})`;
+  return true;
+}
+
+export function createOrdersStore(sql: Sql) {
+  return {
+    /** Applies events in one transaction; returns how many were new. */
+    async applyBatch(events: InventoryEvent[]): Promise<number> {
+      return sql.begin(async (tx) => {
+        let applied = 0;
+        for (const event of events) if (await applyEvent(tx, event)) applied++;
+        return applied;
+      });
+    },
+
+    async get(id: string): Promise<Order | null> {
+      const [row] = await sql<OrderRow[]>`SELECT * FROM orders WHERE id = ${id}`;
+      return row ? toOrder(row) : null;
+    },
+
+    async listForUser(userId: string, page: OrderPage): Promise<Order[]> {
+      const rows = await sql<OrderRow[]>`
+        SELECT * FROM orders WHERE user_id = ${userId}
+          ${page.before ? sql`AND (created_at, id) < (${page.before.createdAt}, ${page.before.id})` : sql``}
+        ORDER BY created_at DESC, id DESC LIMIT ${page.limit}`;
+      return rows.map(toOrder);
+    },
+
+    async listForDrop(dropId: string, page: OrderPage): Promise<Order[]> {
+      const rows = await sql<OrderRow[]>`
+        SELECT * FROM orders WHERE drop_id = ${dropId}
+          ${page.before ? sql`AND (created_at, id) < (${page.before.createdAt}, ${page.before.id})` : sql``}
+        ORDER BY created_at DESC, id DESC LIMIT ${page.limit}`;
+      return rows.map(toOrder);
+    },
+
+    async totals(dropId: string): Promise<OrderTotals> {
+      const [row] = await sql<
+        { paid_units: string; paid_cents: string; held_units: string; expired_units: string }[]
+      >`
+        SELECT coalesce(sum(quantity) FILTER (WHERE status = 'paid'), 0) AS paid_units,
+               coalesce(sum(amount_cents) FILTER (WHERE status = 'paid'), 0) AS paid_cents,
+               coalesce(sum(quantity) FILTER (WHERE status = 'held'), 0) AS held_units,
+               coalesce(sum(quantity) FILTER (WHERE status = 'expired'), 0) AS expired_units
+        FROM orders WHERE drop_id = ${dropId}`;
+      return {
+        paidUnits: Number(row?.paid_units ?? 0),
+        paidCents: Number(row?.paid_cents ?? 0),
+        heldUnits: Number(row?.held_units ?? 0),
+        expiredUnits: Number(row?.expired_units ?? 0),
+      };
+    },
+
+    /** The drop's stock position by the ledger (what PostgreSQL knows has happened). */
+    async ledger(dropId: string): Promise<{ available: number; held: number; sold: number }> {
+      const [row] = await sql<{ available: string; held: string; sold: string }[]>`
+        SELECT coalesce(sum(delta_available), 0) AS available, coalesce(sum(delta_held), 0) AS held,
+               coalesce(sum(delta_sold), 0) AS sold
+        FROM stock_ledger WHERE drop_id = ${dropId}`;
+      return {
+        available: Number(row?.available ?? 0),
+        held: Number(row?.held ?? 0),
+        sold: Number(row?.sold ?? 0),
+      };
+    },
+
+    /** Holds PostgreSQL knows to be held and not yet overdue (for rebuilding Redis). */
+    async openHolds(dropId: string, now: Date): Promise<Order[]> {
+      const rows = await sql<OrderRow[]>`
+        SELECT * FROM orders WHERE drop_id = ${dropId} AND status = 'held' AND expires_at > ${now}`;
+      return rows.map(toOrder);
+    },
+  };
+}
+
+export type OrdersStore = ReturnType<typeof createOrdersStore>;
