@@ -47,11 +47,14 @@ import {
   createDropScheduler,
   createEventPublisher,
   createOrdersStore,
+  createReconciler,
   createStatusPublisher,
+  startRecovery,
   createTestPaymentProvider,
   ensureEventStream,
   startEventConsumer,
   type OrdersStore,
+  type Reconciler,
   type TestPaymentProvider,
   createDropsService,
   createDropsStore,
@@ -84,6 +87,7 @@ export interface Dropline {
   orders: OrdersStore;
   /** The test payment provider (the only one so far): what it captured and voided. */
   payments: TestPaymentProvider;
+  reconciler: Reconciler;
   /** Sweeps overdue holds and relays outboxes; `runOnce` for tests that drive it. */
   background: InventoryBackground;
   /** The admission controller (edge role), ticking every live drop. */
@@ -173,12 +177,27 @@ export async function createDropline({
 
   const workers: Worker[] = [];
   let consumer: ReturnType<typeof startEventConsumer> | undefined;
+  let recovery: ReturnType<typeof startRecovery> | undefined;
+  const backlog = async () => {
+    const info = await jsm.consumers.info(eventsConfig.stream, eventsConfig.durable);
+    return info.num_pending + info.num_ack_pending;
+  };
+  const reconciler = createReconciler({ drops, orders, holds, stock, backlog, clock });
   if (roles.workers) {
     workers.push(
       startDropScheduleWorker({ connection: bullConnection, prefix: bullPrefix, drops, clock, log }),
     );
     const resumed = await drops.resumeAll();
     log.info({ drops: resumed }, 'workers started; live drops mirrored and scheduled');
+    recovery = startRecovery({
+      redis,
+      connection: bullConnection,
+      prefix: bullPrefix,
+      sentinelKey: `${config.redisPrefix}sentinel`,
+      drops,
+      reconciler,
+      log,
+    });
     consumer = startEventConsumer({
       js,
       config: eventsConfig,
@@ -188,15 +207,12 @@ export async function createDropline({
       log,
     });
   }
-  // Every process sweeps overdue holds and relays outboxes (a lease keeps one relay per drop at a time).
-  background.start();
+  // Every serving process sweeps overdue holds and relays outboxes (a lease keeps one relay per drop at a time).
+  if (roles.edge || roles.workers) background.start();
 
   const eventsPending = async (dropId: string) => {
-    const [outbox, info] = await Promise.all([
-      redis.xlen(inventoryKeys.outbox(dropId)),
-      jsm.consumers.info(eventsConfig.stream, eventsConfig.durable),
-    ]);
-    return outbox + info.num_pending + info.num_ack_pending;
+    const [outbox, pending] = await Promise.all([redis.xlen(inventoryKeys.outbox(dropId)), backlog()]);
+    return outbox + pending;
   };
 
   const registry = new Registry();
@@ -274,6 +290,7 @@ export async function createDropline({
     orders,
     payments,
     background,
+    reconciler,
     admission,
     gateway: () => gateway,
     async listen(port, host) {
@@ -305,6 +322,7 @@ export async function createDropline({
       await server?.stop(timeoutMs);
       await Promise.all(workers.map((w) => w.close()));
       await consumer?.stop();
+      await recovery?.stop();
       await scheduler.close();
       await nats.drain().catch(() => {});
       // quit, not disconnect: replies still in flight (the adapter's unsubscribes) are awaited, not failed.

@@ -19,6 +19,7 @@ declare module 'ioredis' {
     inventoryPay(...keysAndArgs: Arg[]): Result<Reply, Context>;
     inventoryExpire(...keysAndArgs: Arg[]): Result<number, Context>;
     inventoryLease(key: string, owner: string, ms: number): Result<number, Context>;
+    inventoryRestore(...keysAndArgs: Arg[]): Result<number[], Context>;
   }
 }
 

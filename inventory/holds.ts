@@ -36,6 +36,8 @@ export interface Hold {
   createdAt: Date;
   expiresAt: Date;
   paidAt: Date | null;
+  /** The shopper is a guest (recorded in PostgreSQL by its first event). */
+  guest: boolean;
 }
 
 const record = z.object({
@@ -76,6 +78,7 @@ function toHold(id: string, dropId: string, raw: unknown): Hold {
     createdAt: new Date(r.c),
     expiresAt: new Date(r.d),
     paidAt: r.p === undefined ? null : new Date(r.p),
+    guest: r.g,
   };
 }
 
@@ -232,6 +235,41 @@ export function createHolds({ redis, keys, activeKey, clock, idempotencyTtlSecon
       if (code === -6)
         throw new ReservationConflictError('this Idempotency-Key was used with another request');
       throw new Error(`pay: unexpected reply ${JSON.stringify(reply)}`);
+    },
+
+    /**
+     * Rebuilds the drop's stock and holds after Redis lost them, from the holds the record of truth knows (held and
+     * not overdue, or paid). Returns null when Redis still has the drop's stock: nothing is written then.
+     */
+    async restore(
+      dropId: string,
+      total: number,
+      known: Hold[],
+    ): Promise<{ held: number; sold: number } | null> {
+      const records = known
+        .filter((h) => h.status === 'held' || h.status === 'paid')
+        .map((h) => ({
+          id: h.id,
+          s: h.shopperId,
+          q: h.quantity,
+          st: h.status,
+          d: h.expiresAt.getTime(),
+          c: h.createdAt.getTime(),
+          a: h.amountCents,
+          g: h.guest,
+          ...(h.paidAt ? { p: h.paidAt.getTime() } : {}),
+        }));
+      const [done, held, sold] = await redis.inventoryRestore(
+        keys.stock(dropId),
+        keys.holds(dropId),
+        keys.deadlines(dropId),
+        keys.units(dropId),
+        keys.heldBy(dropId),
+        activeKey(dropId),
+        total,
+        JSON.stringify(records),
+      );
+      return done === 1 ? { held: held ?? 0, sold: sold ?? 0 } : null;
     },
 
     /** Expires the drop's overdue holds (at most `limit`); returns how many. */

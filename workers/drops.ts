@@ -161,6 +161,9 @@ export function createDropsService({
 
     list: (page: ListPage) => store.list(page),
 
+    /** Drops that are scheduled, open or sold out. */
+    listLive: () => store.listLive(),
+
     async create(actor: Actor, input: NewDrop): Promise<Drop> {
       let brandId: string;
       if (actor.role === 'brand' && actor.brandId) {
@@ -246,6 +249,14 @@ export function createDropsService({
       const live = await store.listLive();
       for (const drop of live) await changed(drop, drop.status !== 'scheduled');
       return live.length;
+    },
+
+    /** Writes the drop's current state to Redis again (after Redis lost its data). */
+    async remirror(id: string): Promise<Drop> {
+      const drop = await load(id);
+      await mirror(drop);
+      await scheduling.schedule(drop);
+      return drop;
     },
 
     /** Applies the inventory's numbered sold-out / reopened events to the drop's status. */

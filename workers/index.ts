@@ -66,3 +66,5 @@ export {
   type TestPaymentProvider,
 } from './payments.js';
 export { createCheckout, type Checkout, type PayRequest } from './checkout.js';
+export { createReconciler, type Reconciler, type Reconciliation } from './reconcile.js';
+export { RECONCILE_JOB, RECONCILE_QUEUE, startRecovery } from './recovery.js';

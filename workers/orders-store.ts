@@ -166,11 +166,15 @@ export function createOrdersStore(sql: Sql) {
       };
     },
 
-    /** Holds PostgreSQL knows to be held and not yet overdue (for rebuilding Redis). */
-    async openHolds(dropId: string, now: Date): Promise<Order[]> {
-      const rows = await sql<OrderRow[]>`
-        SELECT * FROM orders WHERE drop_id = ${dropId} AND status = 'held' AND expires_at > ${now}`;
-      return rows.map(toOrder);
+    /**
+     * What a rebuild of Redis restores: orders paid or still held (overdue ones too: the sweeper then expires them
+     * the usual way, so PostgreSQL hears of it), with the guest flag.
+     */
+    async liveOrders(dropId: string): Promise<(Order & { guest: boolean })[]> {
+      const rows = await sql<(OrderRow & { guest: boolean })[]>`
+        SELECT o.*, u.guest FROM orders o JOIN users u ON u.id = o.user_id
+        WHERE o.drop_id = ${dropId} AND o.status IN ('paid', 'held')`;
+      return rows.map((r) => ({ ...toOrder(r), guest: r.guest }));
     },
   };
 }
