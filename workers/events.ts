@@ -50,7 +50,8 @@ export async function ensureEventStream(jsm: JetStreamManager, c: EventsConfig):
       deliver_policy: DeliverPolicy.All,
       filter_subject: `${c.subjectPrefix}.events.>`,
       max_deliver: MAX_DELIVER,
-      ack_wait: 30 * 1e9,
+      // A batch takes well under a second; a consumer that died has its messages redelivered after this.
+      ack_wait: 10 * 1e9,
     });
   }
 }

@@ -106,3 +106,5 @@ export async function countOf(query: PromiseLike<readonly Record<string, unknown
   return Number(row?.count);
 }
 export { connectSocket, type RecordingSocket } from './sockets.js';
+export { connectPostgres } from '../db.js';
+export { migrate } from '../migrate.js';
