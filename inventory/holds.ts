@@ -190,6 +190,12 @@ export function createHolds({ redis, keys, activeKey, clock, idempotencyTtlSecon
       return hold;
     },
 
+    /** Every hold Redis keeps for the drop (for reconciliation). */
+    async list(dropId: string): Promise<Hold[]> {
+      const all = await redis.hgetall(keys.holds(dropId));
+      return Object.entries(all).map(([id, raw]) => toHold(id, dropId, raw));
+    },
+
     async release(reservationId: string, shopperId: string): Promise<Hold> {
       const dropId = locate(reservationId);
       const reply = await redis.inventoryRelease(

@@ -153,6 +153,15 @@ export function createOrdersStore(sql: Sql) {
       };
     },
 
+    /** Which of `ids` PostgreSQL has orders for. */
+    async idsOf(dropId: string, ids: string[]): Promise<string[]> {
+      if (ids.length === 0) return [];
+      const rows = await sql<
+        { id: string }[]
+      >`SELECT id FROM orders WHERE drop_id = ${dropId} AND id = ANY(${ids})`;
+      return rows.map((r) => r.id);
+    },
+
     /** The drop's stock position by the ledger (what PostgreSQL knows has happened). */
     async ledger(dropId: string): Promise<{ available: number; held: number; sold: number }> {
       const [row] = await sql<{ available: string; held: string; sold: string }[]>`

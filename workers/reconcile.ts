@@ -16,6 +16,11 @@ export interface Reconciliation {
   /** The units by PostgreSQL: the drop's stock and its ledger. */
   postgres: StockFigures;
   matches: boolean;
+  /**
+   * Holds Redis has that PostgreSQL has not recorded yet: normally their events are in flight; they would be lost
+   * with Redis's data. Listed so that an operator sees what is at stake.
+   */
+  unrecorded: string[];
   /** When Redis was rebuilt: the holds and sales restored from PostgreSQL. */
   rebuilt?: { held: number; sold: number; holds: number };
 }
@@ -81,10 +86,15 @@ export function createReconciler({
         redis = await stock.read(dropId);
       }
       const postgres = await postgresUnits(dropId, drop.stock);
+      const inRedis = redis
+        ? (await holds.list(dropId)).filter((h) => h.status === 'held').map((h) => h.id)
+        : [];
+      const recorded = new Set(await orders.idsOf(dropId, inRedis));
+      const unrecorded = inRedis.filter((id) => !recorded.has(id));
       const matches =
         redis !== null &&
         (['total', 'available', 'held', 'sold'] as const).every((k) => redis[k] === postgres[k]);
-      return { dropId, redis, postgres, matches, ...(rebuilt ? { rebuilt } : {}) };
+      return { dropId, redis, postgres, matches, unrecorded, ...(rebuilt ? { rebuilt } : {}) };
     },
   };
 }
