@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, vi } from 'vitest';
+import { test, type Api, type ApiResponse, type Config, type Dropline } from '../../infra/testing/index.js';
+import { createAdmissionTokens } from '../index.js';
+import type { StockSnapshot } from '../stock-cache.js';
+import type { DropJson } from './drops.js';
+
+const HOUR = 3600_000;
+const opensAt = () => new Date(Date.now() + HOUR).toISOString();
+/** The cache keeps a drop's figures for a second: a fresh read comes within a few seconds at most. */
+const REFRESH = { timeout: 5000, interval: 50 };
+const CARD = '4242424242424242';
+
+function expectProblem(r: ApiResponse, status: number, code: string) {
+  expect({ status: r.status, code: r.body?.code }).toEqual({ status, code });
+  expect(r.headers.get('content-type')).toBe('application/problem+json');
+}
+
+interface Fixtures {
+  api: Api;
+  config: Config;
+  dropline: Dropline;
+  prefix: string;
+}
+
+async function openDrop({ api, config, dropline, prefix }: Fixtures, extra: Record<string, unknown> = {}) {
+  const operator = await api.operator();
+  const brand = await api.brand(operator.token);
+  const created = await api.post('/api/drops', {
+    token: brand.token,
+    body: {
+      title: 'Watch',
+      sku: 'WA-1',
+      priceCents: 30_000,
+      stock: 40,
+      opensAt: opensAt(),
+      admissionPerMinute: 6000,
+      ...extra,
+    },
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const drop = created.body as DropJson;
+  expect((await api.post(`/api/drops/${drop.id}/open`, { token: brand.token })).status).toBe(200);
+  const tokens = createAdmissionTokens({ key: new TextEncoder().encode(config.jwtSecret) });
+  return {
+    brand,
+    drop,
+    /** A new guest and its directly signed admission. */
+    async guest() {
+      const g = await api.guest();
+      const admission = await tokens.sign({
+        shopperId: g.user.id,
+        dropId: drop.id,
+        expiresAt: new Date(Date.now() + 5 * 60_000),
+      });
+      return { ...g, admission };
+    },
+    reserve: (g: { token: string; admission: string }) =>
+      api.post(`/api/drops/${drop.id}/reservations`, {
+        token: g.token,
+        headers: { 'x-admission-token': g.admission },
+      }),
+    read: (token?: string) => api.get(`/api/drops/${drop.id}/stock`, { token }),
+    /** The exact figures, from Redis. */
+    async exact() {
+      const h = await dropline.redis.hgetall(`${prefix}{drop:${drop.id}}:stock`);
+      return {
+        total: Number(h.total),
+        available: Number(h.available),
+        held: Number(h.held),
+        sold: Number(h.sold),
+      };
+    },
+  };
+}
+
+const figures = (s: StockSnapshot) => ({
+  total: s.total,
+  available: s.available,
+  held: s.held,
+  sold: s.sold,
+});
+
+describe('GET /api/drops/:id/stock', () => {
+  test('anyone reads the figures, with Cache-Control public, max-age=1', async ({
+    api,
+    config,
+    dropline,
+    prefix,
+  }) => {
+    const d = await openDrop({ api, config, dropline, prefix }, { stock: 40 });
+    const before = Date.now();
+    const anonymous = await d.read();
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.headers.get('cache-control')).toBe('public, max-age=1');
+    expect(anonymous.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(anonymous.body).toEqual({
+      dropId: d.drop.id,
+      total: 40,
+      available: 40,
+      held: 0,
+      sold: 0,
+      status: 'open',
+      asOf: expect.any(String),
+    });
+    const asOf = Date.parse(anonymous.body.asOf);
+    expect(new Date(asOf).toISOString()).toBe(anonymous.body.asOf);
+    expect(asOf).toBeGreaterThanOrEqual(before - 1000);
+    expect(asOf).toBeLessThanOrEqual(Date.now());
+
+    for (const who of [await api.shopper(), d.brand]) {
+      const r = await d.read(who.token);
+      expect(r.status).toBe(200);
+      expect(figures(r.body)).toEqual({ total: 40, available: 40, held: 0, sold: 0 });
+    }
+  });
+
+  test('an unknown or malformed drop id is 404 not_found', async ({ api }) => {
+    for (const id of [randomUUID(), 'abc', '1']) {
+      const r = await api.get(`/api/drops/${id}/stock`);
+      expectProblem(r, 404, 'not_found');
+    }
+  });
+
+  test('served from a cache at most a second old: the same asOf within the second, a change shown after it', async ({
+    api,
+    config,
+    dropline,
+    prefix,
+  }) => {
+    const d = await openDrop({ api, config, dropline, prefix }, { stock: 40 });
+    const g = await d.guest();
+
+    // Nothing has read this drop's stock yet: the first read fills the cache, for a second.
+    const filled = Date.now();
+    const first = await d.read();
+    expect(first.status).toBe(200);
+    const reserved = await d.reserve(g);
+    expect(reserved.status).toBe(201);
+    expect(await d.exact()).toEqual({ total: 40, available: 39, held: 1, sold: 0 });
+    const second = await d.read();
+    // Both reads fell within the first one's second.
+    expect(Date.now() - filled).toBeLessThan(1000);
+    expect(second.body).toEqual(first.body);
+
+    const fresh = await vi.waitFor(async () => {
+      const r = await d.read();
+      expect(r.body.asOf).not.toBe(first.body.asOf);
+      return r;
+    }, REFRESH);
+    expect(Date.parse(fresh.body.asOf) - Date.parse(first.body.asOf)).toBeGreaterThanOrEqual(1000);
+    expect(fresh.body).toMatchObject({ total: 40, available: 39, held: 1, sold: 0, status: 'open' });
+  });
+
+  test('status follows the drop: sold_out once the last unit is held, open again when it is released', async ({
+    api,
+    config,
+    dropline,
+    prefix,
+  }) => {
+    const d = await openDrop({ api, config, dropline, prefix }, { stock: 1 });
+    const g = await d.guest();
+    const first = await d.read();
+    expect(first.body).toMatchObject({ available: 1, status: 'open' });
+    const reserved = await d.reserve(g);
+    expect(reserved.status).toBe(201);
+    const soldOut = await vi.waitFor(async () => {
+      const r = await d.read();
+      expect(r.body).toMatchObject({ available: 0, held: 1, status: 'sold_out' });
+      return r;
+    }, REFRESH);
+
+    expect((await api.delete(`/api/reservations/${reserved.body.id}`, { token: g.token })).status).toBe(200);
+    await vi.waitFor(async () => {
+      const r = await d.read();
+      expect(r.body.asOf).not.toBe(soldOut.body.asOf);
+      expect(r.body).toMatchObject({ total: 1, available: 1, held: 0, sold: 0, status: 'open' });
+    }, REFRESH);
+  });
+
+  test('available + held + sold == total at every read while 100 concurrent reservations, then payments and releases, run', async ({
+    api,
+    config,
+    dropline,
+    prefix,
+  }) => {
+    const d = await openDrop({ api, config, dropline, prefix }, { stock: 60 });
+    const crowd = await Promise.all(Array.from({ length: 100 }, () => d.guest()));
+
+    // Reads the served figures (HTTP, cached) and the exact ones (Redis) in a loop until told to stop.
+    let done = false;
+    const served: StockSnapshot[] = [];
+    const exact: Awaited<ReturnType<typeof d.exact>>[] = [];
+    const reader = (async () => {
+      while (!done) {
+        const [r, e] = await Promise.all([d.read(), d.exact()]);
+        expect(r.status).toBe(200);
+        served.push(r.body as StockSnapshot);
+        exact.push(e);
+      }
+    })();
+    const lastServed = () => figures(served.at(-1)!);
+    try {
+      const reserved = await Promise.all(crowd.map((g) => d.reserve(g)));
+      const won = reserved.flatMap((r, k) => (r.status === 201 ? [{ guest: crowd[k]!, id: r.body.id }] : []));
+      expect(won).toHaveLength(60);
+      expect(reserved.filter((r) => r.status === 409 && r.body.code === 'sold_out')).toHaveLength(40);
+      // The served figures catch up with the holds before anyone pays or releases.
+      await vi.waitFor(
+        () => expect(lastServed()).toEqual({ total: 60, available: 0, held: 60, sold: 0 }),
+        REFRESH,
+      );
+
+      // A third pay, a third release, a third keep their hold, all at once.
+      await Promise.all(
+        won.map(async ({ guest, id }, k) => {
+          const path = `/api/reservations/${id}`;
+          if (k % 3 === 0) {
+            const paid = await api.post(`${path}/pay`, { token: guest.token, body: { card: CARD } });
+            expect(paid.status).toBe(200);
+          } else if (k % 3 === 1) {
+            expect((await api.delete(path, { token: guest.token })).status).toBe(200);
+          }
+        }),
+      );
+      const final = { total: 60, available: 20, held: 20, sold: 20 };
+      expect(await d.exact()).toEqual(final);
+      await vi.waitFor(() => expect(lastServed()).toEqual(final), REFRESH);
+    } finally {
+      done = true;
+      await reader;
+    }
+
+    // At least three distinct cached snapshots were served: before, between and after.
+    expect(new Set(served.map((s) => s.asOf)).size).toBeGreaterThanOrEqual(3);
+    for (const s of [...served.map(figures), ...exact]) {
+      expect(s.available + s.held + s.sold, JSON.stringify(s)).toBe(s.total);
+      expect(s.total).toBe(60);
+      expect(Math.min(s.available, s.held, s.sold)).toBeGreaterThanOrEqual(0);
+    }
+  });
+});
