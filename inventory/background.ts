@@ -68,8 +68,11 @@ export function createInventoryBackground(deps: InventoryBackgroundDeps) {
     await Promise.all(
       drops.map(async (dropId) => {
         try {
-          expired += await holds.expireDue(dropId);
-          relayed += await relay(dropId);
+          // Awaited into locals first: `total += await x` would read the total before the await, losing other drops'.
+          const expiredHere = await holds.expireDue(dropId);
+          const relayedHere = await relay(dropId);
+          expired += expiredHere;
+          relayed += relayedHere;
           const [status, held, pending] = await Promise.all([
             redis.hget(keys.dropMeta(dropId), 'status'),
             redis.zcard(keys.deadlines(dropId)),
