@@ -101,7 +101,9 @@ export function startEventConsumer({ js, config, orders, onDropEvent, log, batch
     }
     if (valid.length === 0) return;
     try {
-      applied += await orders.applyBatch(valid.map((v) => v.event));
+      const fresh = await orders.applyBatch(valid.map((v) => v.event));
+      applied += fresh.length;
+      // Drop events are applied by sequence number, so they are safe to apply again (after a redelivery).
       for (const v of valid) await drop(v.event);
       for (const v of valid) v.msg.ack();
     } catch (error) {
@@ -109,7 +111,7 @@ export function startEventConsumer({ js, config, orders, onDropEvent, log, batch
       log.warn({ err: error, events: valid.length }, 'batch failed; applying events one by one');
       for (const v of valid) {
         try {
-          applied += await orders.applyBatch([v.event]);
+          applied += (await orders.applyBatch([v.event])).length;
           await drop(v.event);
           v.msg.ack();
         } catch (single) {

@@ -40,7 +40,7 @@ export {
   type DropScheduler,
 } from './drop-schedule.js';
 export {
-  applyEvent,
+  applyEvents,
   createOrdersStore,
   type Order,
   type OrderPage,

@@ -73,46 +73,78 @@ export interface OrderPage {
   before?: { createdAt: Date; id: string };
 }
 
+/** Which of several events of one reservation in a batch decides its order row: a final status wins over held. */
+const RANK: Record<HoldEvent['type'], number> = {
+  'reservation.created': 0,
+  'reservation.released': 1,
+  'reservation.expired': 1,
+  'payment.completed': 2,
+};
+
 /**
- * Applies one event inside `tx`; returns false when it was applied before. Drop events (sold out, reopened) are
- * returned to the caller as applied here only as far as recording them; their status change is the drop service's.
+ * Applies a batch of events inside `tx` with a handful of set-based statements (whatever the batch size); returns
+ * how many were new. Events applied before are skipped (processed_events); drop events are only recorded here,
+ * their status change is the drop service's.
  */
-export async function applyEvent(tx: TransactionSql, event: InventoryEvent): Promise<boolean> {
-  const [fresh] = await tx`
-    INSERT INTO processed_events (event_id) VALUES (${event.id}) ON CONFLICT DO NOTHING RETURNING event_id`;
-  if (!fresh) return false;
-  if (event.type === 'drop.sold_out' || event.type === 'drop.reopened') return true;
+export async function applyEvents(tx: TransactionSql, events: InventoryEvent[]): Promise<InventoryEvent[]> {
+  const unique = [...new Map(events.map((e) => [e.id, e])).values()];
+  if (unique.length === 0) return [];
+  const fresh = new Set(
+    (
+      await tx<{ event_id: string }[]>`
+        INSERT INTO processed_events (event_id) SELECT unnest(${tx.array(unique.map((e) => e.id))}::text[])
+        ON CONFLICT DO NOTHING RETURNING event_id`
+    ).map((r) => r.event_id),
+  );
+  const applied = unique.filter((e) => fresh.has(e.id));
+  const holdEvents = applied.filter((e): e is HoldEvent => 'reservationId' in e);
+  if (holdEvents.length === 0) return applied;
 
   // A guest is recorded when its first event arrives.
-  if (event.guest)
-    await tx`INSERT INTO users (id, role, guest) VALUES (${event.shopperId}, 'shopper', true) ON CONFLICT DO NOTHING`;
-  const status = STATUS_OF[event.type];
-  const paidAt = event.type === 'payment.completed' ? new Date(event.paidAt) : null;
-  const ended = status === 'held' ? null : new Date(event.at);
+  const guests = [...new Set(holdEvents.filter((e) => e.guest).map((e) => e.shopperId))];
+  if (guests.length > 0) {
+    await tx`INSERT INTO users (id, role, guest) SELECT unnest(${tx.array(guests)}::uuid[]), 'shopper', true ON CONFLICT DO NOTHING`;
+  }
+
+  // One row per reservation (an upsert may not touch a row twice), the most final event of the batch deciding.
+  const byOrder = new Map<string, HoldEvent>();
+  for (const e of holdEvents) {
+    const seen = byOrder.get(e.reservationId);
+    if (!seen || RANK[e.type] > RANK[seen.type]) byOrder.set(e.reservationId, e);
+  }
+  const rows = [...byOrder.values()];
+  const col = <T>(pick: (e: HoldEvent) => T) => rows.map(pick);
   await tx`
     INSERT INTO orders (id, drop_id, user_id, quantity, amount_cents, status, expires_at, created_at, paid_at, ended_at)
-    VALUES (${event.reservationId}, ${event.dropId}, ${event.shopperId}, ${event.quantity}, ${event.amountCents},
-            ${status}, ${new Date(event.expiresAt)}, ${new Date(event.createdAt)}, ${paidAt}, ${ended})
+    SELECT * FROM unnest(
+      ${tx.array(col((e) => e.reservationId))}::text[], ${tx.array(col((e) => e.dropId))}::uuid[],
+      ${tx.array(col((e) => e.shopperId))}::uuid[], ${tx.array(col((e) => e.quantity))}::int[],
+      ${tx.array(col((e) => e.amountCents))}::bigint[], ${tx.array(col((e) => STATUS_OF[e.type]))}::text[],
+      ${tx.array(col((e) => new Date(e.expiresAt).toISOString()))}::timestamptz[],
+      ${tx.array(col((e) => new Date(e.createdAt).toISOString()))}::timestamptz[],
+      ${tx.array(col((e) => (e.type === 'payment.completed' ? new Date(e.paidAt).toISOString() : null)))}::timestamptz[],
+      ${tx.array(col((e) => (e.type === 'reservation.created' ? null : new Date(e.at).toISOString())))}::timestamptz[])
     ON CONFLICT (id) DO UPDATE SET status = excluded.status, paid_at = excluded.paid_at, ended_at = excluded.ended_at
     WHERE orders.status = 'held' AND excluded.status <> 'held'`;
-  const move = LEDGER[event.type];
-  const q = event.quantity;
+
+  const move = (e: HoldEvent) => LEDGER[e.type];
   await tx`
     INSERT INTO stock_ledger (drop_id, event_id, kind, delta_available, delta_held, delta_sold, at)
-    VALUES (${event.dropId}, ${event.id}, ${move.kind}, ${move.available * q}, ${move.held * q}, ${move.sold * q},
-            ${new Date(event.at)})`;
-  return true;
+    SELECT * FROM unnest(
+      ${tx.array(holdEvents.map((e) => e.dropId))}::uuid[], ${tx.array(holdEvents.map((e) => e.id))}::text[],
+      ${tx.array(holdEvents.map((e) => move(e).kind))}::text[],
+      ${tx.array(holdEvents.map((e) => move(e).available * e.quantity))}::int[],
+      ${tx.array(holdEvents.map((e) => move(e).held * e.quantity))}::int[],
+      ${tx.array(holdEvents.map((e) => move(e).sold * e.quantity))}::int[],
+      ${tx.array(holdEvents.map((e) => new Date(e.at).toISOString()))}::timestamptz[])`;
+  return applied;
 }
 
 export function createOrdersStore(sql: Sql) {
   return {
-    /** Applies events in one transaction; returns how many were new. */
-    async applyBatch(events: InventoryEvent[]): Promise<number> {
-      return sql.begin(async (tx) => {
-        let applied = 0;
-        for (const event of events) if (await applyEvent(tx, event)) applied++;
-        return applied;
-      });
+    /** Applies events in one transaction; returns the ones that were new (not applied before). */
+    applyBatch(events: InventoryEvent[]): Promise<InventoryEvent[]> {
+      return sql.begin((tx) => applyEvents(tx, events));
     },
 
     async get(id: string): Promise<Order | null> {

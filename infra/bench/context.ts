@@ -41,6 +41,7 @@ export function createBenchContext({
     redisPrefix,
     quick,
     async startDropline(role = 'all', env = {}) {
+      const started = performance.now();
       const p = spawnDropline(
         role,
         {
@@ -57,8 +58,15 @@ export function createBenchContext({
         process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
       );
       droplines.push(p);
-      const [, port] = await p.waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 60_000);
-      return { url: `http://127.0.0.1:${port}`, process: p };
+      const [, port] = await p.waitFor(
+        /listening on http:\/\/127\.0\.0\.1:(\d+)|Dropline workers are running/,
+        60_000,
+      );
+      return {
+        url: port ? `http://127.0.0.1:${port}` : '',
+        process: p,
+        startMs: performance.now() - started,
+      };
     },
     spawnScript(file, args = []) {
       const child = spawn(process.execPath, ['--import', 'tsx', script(file), ...args], {

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { dropDatabase } from '../db.js';
 import { clearPrefix } from '../redis.js';
 import { createBenchContext } from './context.js';
+import { eventPipeline } from './events.js';
 import { joinStorm } from './join-storm.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -67,6 +68,11 @@ async function main() {
     `Dropline benchmarks (${quick ? 'quick' : 'full'}) on ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}\n`,
   );
   try {
+    const pipeline = await eventPipeline(
+      ctx,
+      quick ? 1000 : 10_000,
+      process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    );
     const storm = await joinStorm(ctx, clients);
     const rows = [
       [
@@ -82,6 +88,8 @@ async function main() {
         `${storm.delivery.socketsUpdated} sockets updated (target ≤ 2000 ms)`,
       ],
       ['  edge memory', `${storm.memoryPerConnectionKiB} KiB per connection`, ''],
+      ['event pipeline', `${pipeline.events} events applied to PostgreSQL by one workers process`, ''],
+      ['  throughput', `${pipeline.eventsPerSecond} events/s (${pipeline.applyMs} ms)`, 'target ≥ 2000/s'],
     ];
     const width = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c]!.length)));
     for (const r of rows) process.stdout.write(`${r.map((cell, c) => cell.padEnd(width[c]!)).join('  ')}\n`);
@@ -89,7 +97,7 @@ async function main() {
     const file = `${ROOT}bench-results/${new Date().toISOString().replaceAll(':', '-')}.json`;
     writeFileSync(
       file,
-      `${JSON.stringify({ at: new Date().toISOString(), quick, machine, joinStorm: storm }, null, 2)}\n`,
+      `${JSON.stringify({ at: new Date().toISOString(), quick, machine, joinStorm: storm, eventPipeline: pipeline }, null, 2)}\n`,
     );
     process.stdout.write(`figures written to ${file.replace(ROOT, '')}\n`);
   } finally {
