@@ -772,3 +772,59 @@ describe('Idempotency-Key', () => {
     expect(dropline.payments.captured).toEqual([]);
   });
 });
+
+describe('the waiting room after a purchase', () => {
+  test('a shopper whose holds have all ended is finished and frees its active slot', async ({ api }) => {
+    const op = await api.operator();
+    const brand = await api.brand(op.token);
+    const created = await api.post('/api/drops', {
+      token: brand.token,
+      body: {
+        title: 'Vase',
+        sku: 'V-1',
+        priceCents: 500,
+        stock: 5,
+        admissionPerMinute: 6000,
+        opensAt: new Date(Date.now() + 3600_000).toISOString(),
+      },
+    });
+    const dropId: string = created.body.id;
+    await api.post(`/api/drops/${dropId}/open`, { token: brand.token });
+    const guest = await api.guest();
+    await api.post(`/api/drops/${dropId}/queue`, { token: guest.token });
+    const admission = await vi.waitFor(
+      async () => {
+        const me = await api.get(`/api/drops/${dropId}/queue/me`, { token: guest.token });
+        expect(me.body.admission?.token).toEqual(expect.any(String));
+        return me.body.admission.token as string;
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    const reserved = await api.post(`/api/drops/${dropId}/reservations`, {
+      token: guest.token,
+      headers: { 'x-admission-token': admission },
+      body: {},
+    });
+    expect(reserved.status).toBe(201);
+    const metrics = async () =>
+      (await api.get(`/api/admin/drops/${dropId}/metrics`, { token: op.token })).body;
+    expect((await metrics()).activeAdmissions).toBe(1);
+    expect(
+      (
+        await api.post(`/api/reservations/${reserved.body.id}/pay`, {
+          token: guest.token,
+          body: { card: '4242424242424242' },
+        })
+      ).status,
+    ).toBe(200);
+    await vi.waitFor(
+      async () => {
+        expect((await api.get(`/api/drops/${dropId}/queue/me`, { token: guest.token })).body.status).toBe(
+          'finished',
+        );
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    expect((await metrics()).activeAdmissions).toBe(0);
+  });
+});
