@@ -24,6 +24,7 @@ import { registerOrders } from './routes/orders.js';
 import { registerQueue } from './routes/queue.js';
 import { registerReservations } from './routes/reservations.js';
 import { registerStock } from './routes/stock.js';
+import { registerWeb } from './routes/web.js';
 import type { StockCache } from './stock-cache.js';
 
 export interface EdgeDeps {
@@ -47,6 +48,8 @@ export interface EdgeDeps {
   /** Per-address limits on guest sessions and queue joins (`unlimited` when rate limits are off). */
   limiters: { guest: RateLimiter; join: RateLimiter };
   trustProxy: number;
+  /** The built pages (web/dist); none are served without it. */
+  webRoot?: string;
 }
 
 const passThrough: MiddlewareHandler<EdgeEnv> = (_c, next) => next();
@@ -86,6 +89,7 @@ export function createApp(deps: EdgeDeps): Hono<EdgeEnv> {
     admissionTokens: deps.admissionTokens,
   });
   registerOrders(app, { orders: deps.orders, drops: deps.drops });
+  if (deps.webRoot) registerWeb(app, { root: deps.webRoot });
 
   app.notFound((c) => problemResponse(c, problem('not_found', `no route for ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

@@ -7,6 +7,7 @@ import { connect as connectNats, type NatsConnection } from '@nats-io/transport-
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Worker } from 'bullmq';
 import type { Hono } from 'hono';
+import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -275,6 +276,7 @@ export async function createDropline({
         cookieSecure: config.cookieSecure,
         limiters,
         trustProxy: config.trustProxy,
+        webRoot: fileURLToPath(new URL('../web/dist', import.meta.url)),
       })
     : undefined;
 

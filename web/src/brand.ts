@@ -1,0 +1,280 @@
+/** The brand's dashboard: schedule drops, and watch each drop's status, stock and sales. */
+import type { DropJson, DropOrdersResponse, StockSnapshot } from '../index.js';
+import { api, ApiError, currentUser, signIn, signOut, type Me } from './api.js';
+import { lineChart } from './chart.js';
+import { alert, badge, errorText, field, h, money, mount, showFieldErrors, topBar, when } from './ui.js';
+import './styles.css';
+
+const root = document.getElementById('app')!;
+let me: Me | null = null;
+let selected: string | null = null;
+let refresh: ReturnType<typeof setInterval> | undefined;
+
+function layout(...children: (Node | null)[]) {
+  mount(
+    root,
+    topBar(
+      [{ href: '/', text: 'Shop' }],
+      me ? (me.email ?? 'Brand') : null,
+      me ? () => void signOut().then(() => ((me = null), render())) : undefined,
+    ),
+    h('main', { id: 'main' }, ...children),
+  );
+}
+
+function signInPage(message?: string) {
+  const status = h('div', {}, message ? alert('error', message) : null);
+  const form = h(
+    'form',
+    { class: 'stack', novalidate: true },
+    h(
+      'div',
+      { class: 'fields' },
+      field('Email', 'email', { type: 'email', autocomplete: 'email', required: true }),
+      field('Password', 'password', { type: 'password', autocomplete: 'current-password', required: true }),
+    ),
+    h('div', {}, h('button', { type: 'submit' }, 'Sign in')),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const email = (form.elements.namedItem('email') as HTMLInputElement).value.trim();
+    const password = (form.elements.namedItem('password') as HTMLInputElement).value;
+    if (!email || !password)
+      return void showFieldErrors(form, [
+        ...(email ? [] : [{ field: 'email', message: 'Enter your email.' }]),
+        ...(password ? [] : [{ field: 'password', message: 'Enter your password.' }]),
+      ]);
+    signIn(email, password).then(
+      (r) => {
+        me = r.user;
+        render();
+      },
+      (error: unknown) => mount(status, alert('error', errorText(error))),
+    );
+  });
+  layout(
+    h('h1', {}, 'Brand dashboard'),
+    h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'signin' },
+      h('h2', { id: 'signin' }, 'Sign in'),
+      h('p', { class: 'muted' }, 'Brand accounts are created by a Dropline operator.'),
+      status,
+      form,
+    ),
+  );
+}
+
+/** `datetime-local` value → ISO string (the browser's time zone), or undefined when empty. */
+const isoFrom = (value: string) => (value ? new Date(value).toISOString() : undefined);
+
+function createForm(onCreated: (drop: DropJson) => void): HTMLElement {
+  const status = h('div', {});
+  const inHour = new Date(Date.now() + 3600_000 - new Date().getTimezoneOffset() * 60_000)
+    .toISOString()
+    .slice(0, 16);
+  const form = h(
+    'form',
+    { class: 'stack', novalidate: true, 'aria-labelledby': 'new-drop' },
+    h(
+      'div',
+      { class: 'fields' },
+      field('Title', 'title', { required: true, maxlength: 200 }),
+      field('SKU', 'sku', { required: true, maxlength: 64 }),
+      field('Price', 'priceCents', {
+        type: 'number',
+        min: 0,
+        step: '0.01',
+        required: true,
+        placeholder: '249.00',
+      }),
+      field('Currency', 'currency', { value: 'USD', maxlength: 3 }),
+      field('Units', 'stock', { type: 'number', min: 1, max: 1000000, step: 1, required: true }),
+      field('Opens at', 'opensAt', { type: 'datetime-local', required: true, value: inHour }),
+      field('Closes at (optional)', 'closesAt', { type: 'datetime-local' }),
+      field('Per shopper', 'perUserLimit', { type: 'number', min: 1, value: 1 }),
+      field('Hold (seconds)', 'holdSeconds', { type: 'number', min: 1, max: 86400, value: 1800 }),
+      field('Admissions per minute', 'admissionPerMinute', { type: 'number', min: 1, value: 600 }),
+      field('Active shoppers at most', 'maxActive', { type: 'number', min: 1, value: 500 }),
+    ),
+    field('Description', 'description', { type: 'textarea', maxlength: 5000, rows: 3 }),
+    h('div', {}, h('button', { type: 'submit' }, 'Schedule drop')),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const v = (name: string) => (form.elements.namedItem(name) as HTMLInputElement).value.trim();
+    const n = (name: string) => Number(v(name));
+    const errors: { field: string; message: string }[] = [];
+    if (!v('title')) errors.push({ field: 'title', message: 'Give the drop a title.' });
+    if (!v('sku')) errors.push({ field: 'sku', message: 'Give the product’s SKU.' });
+    if (v('priceCents') === '' || !(n('priceCents') >= 0))
+      errors.push({ field: 'priceCents', message: 'Enter a price of 0 or more.' });
+    if (!Number.isInteger(n('stock')) || n('stock') < 1 || n('stock') > 1_000_000)
+      errors.push({ field: 'stock', message: 'Between 1 and 1,000,000 units.' });
+    if (!v('opensAt')) errors.push({ field: 'opensAt', message: 'When does it open?' });
+    else if (new Date(v('opensAt')).getTime() <= Date.now())
+      errors.push({ field: 'opensAt', message: 'Pick a time in the future.' });
+    if (v('closesAt') && v('opensAt') && new Date(v('closesAt')) <= new Date(v('opensAt')))
+      errors.push({ field: 'closesAt', message: 'Must be after the opening.' });
+    if (errors.length > 0) return void showFieldErrors(form, errors);
+    const body = {
+      title: v('title'),
+      sku: v('sku'),
+      priceCents: Math.round(n('priceCents') * 100),
+      currency: v('currency').toUpperCase() || 'USD',
+      stock: n('stock'),
+      opensAt: isoFrom(v('opensAt')),
+      ...(v('closesAt') ? { closesAt: isoFrom(v('closesAt')) } : {}),
+      perUserLimit: n('perUserLimit'),
+      holdSeconds: n('holdSeconds'),
+      admissionPerMinute: n('admissionPerMinute'),
+      maxActive: n('maxActive'),
+      ...(v('description') ? { description: v('description') } : {}),
+    };
+    api<DropJson>('/api/drops', { body }).then(
+      (drop) => {
+        showFieldErrors(form, []);
+        mount(status, alert('ok', `“${drop.title}” is scheduled for ${when(drop.opensAt)}.`));
+        form.reset();
+        onCreated(drop);
+      },
+      (error: unknown) => {
+        const rest = error instanceof ApiError ? showFieldErrors(form, error.errors) : [];
+        mount(
+          status,
+          rest.length > 0 || !(error instanceof ApiError) || error.errors.length === 0
+            ? alert('error', errorText(error))
+            : null,
+        );
+      },
+    );
+  });
+  return h('section', { class: 'card' }, h('h2', { id: 'new-drop' }, 'Schedule a drop'), status, form);
+}
+
+async function dropDetail(target: HTMLElement, drop: DropJson) {
+  const [stock, orders] = await Promise.all([
+    api<StockSnapshot>(`/api/drops/${drop.id}/stock`).catch(() => null),
+    api<DropOrdersResponse>(`/api/drops/${drop.id}/orders?limit=200`),
+  ]);
+  const paid = orders.orders
+    .filter((o) => o.paidAt)
+    .sort((a, b) => Date.parse(a.paidAt!) - Date.parse(b.paidAt!));
+  let units = 0;
+  const points = paid.map((o) => ({ t: Date.parse(o.paidAt!), v: (units += o.quantity) }));
+  mount(
+    target,
+    h('div', { class: 'spread' }, h('h2', {}, drop.title), badge(drop.status)),
+    h(
+      'p',
+      { class: 'muted' },
+      `Opens ${when(drop.opensAt)}${drop.closesAt ? ` · closes ${when(drop.closesAt)}` : ''}`,
+    ),
+    h(
+      'div',
+      { class: 'stats' },
+      ...[
+        ['Available', stock?.available ?? '—'],
+        ['Held', stock?.held ?? '—'],
+        ['Sold', stock?.sold ?? '—'],
+        ['Revenue', money(orders.totals.paidCents, drop.currency)],
+        ['Expired holds', orders.totals.expiredUnits],
+      ].map(([label, value]) =>
+        h(
+          'div',
+          { class: 'stat' },
+          h('div', { class: 'value' }, String(value)),
+          h('div', { class: 'label' }, String(label)),
+        ),
+      ),
+    ),
+    h('h3', {}, 'Units sold over time'),
+    lineChart(points, 'Units sold over time'),
+  );
+}
+
+async function dashboard() {
+  const list = h('section', { class: 'card', 'aria-labelledby': 'your-drops' });
+  const detail = h(
+    'section',
+    { class: 'card', 'aria-live': 'polite' },
+    h('p', { class: 'muted' }, 'Pick a drop to see its sales.'),
+  );
+  const load = async () => {
+    const { drops } = await api<{ drops: DropJson[] }>('/api/drops?limit=200');
+    const mine = drops.filter((d) => d.brandId === me?.brandId);
+    mount(
+      list,
+      h('h2', { id: 'your-drops' }, 'Your drops'),
+      mine.length === 0
+        ? h('p', { class: 'muted' }, 'None yet: schedule your first below.')
+        : h(
+            'table',
+            {},
+            h(
+              'thead',
+              {},
+              h(
+                'tr',
+                {},
+                h('th', { scope: 'col' }, 'Drop'),
+                h('th', { scope: 'col' }, 'Opens'),
+                h('th', { scope: 'col' }, 'Units'),
+                h('th', { scope: 'col' }, 'Status'),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              ...mine.map((d) =>
+                h(
+                  'tr',
+                  {},
+                  h(
+                    'td',
+                    {},
+                    h(
+                      'button',
+                      {
+                        type: 'button',
+                        class: 'secondary',
+                        onclick: () => ((selected = d.id), void dropDetail(detail, d)),
+                      },
+                      d.title,
+                    ),
+                  ),
+                  h('td', {}, when(d.opensAt)),
+                  h('td', {}, String(d.stock)),
+                  h('td', {}, badge(d.status)),
+                ),
+              ),
+            ),
+          ),
+    );
+    const current = mine.find((d) => d.id === selected);
+    if (current) await dropDetail(detail, current);
+  };
+  layout(
+    h('h1', {}, 'Brand dashboard'),
+    list,
+    detail,
+    createForm((drop) => ((selected = drop.id), void load())),
+  );
+  await load();
+  clearInterval(refresh);
+  refresh = setInterval(() => void load().catch(() => {}), 3000);
+}
+
+function render() {
+  clearInterval(refresh);
+  if (!me) return signInPage();
+  if (me.role !== 'brand') return signInPage('This dashboard is for brand accounts. Sign in with one.');
+  dashboard().catch((error: unknown) => layout(alert('error', errorText(error))));
+}
+
+void currentUser()
+  .catch(() => null)
+  .then((user) => {
+    me = user;
+    render();
+  });

@@ -1,0 +1,124 @@
+/** Small DOM helpers shared by the pages: no framework, just elements, text and forms. */
+import { ApiError } from './api.js';
+
+type Child = Node | string | number | null | undefined | false;
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number | boolean | ((event: Event) => void) | undefined> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === false) continue;
+    if (typeof value === 'function') el.addEventListener(key.replace(/^on/, '').toLowerCase(), value);
+    else if (value === true) el.setAttribute(key, '');
+    else el.setAttribute(key, String(value));
+  }
+  for (const child of children)
+    if (child !== null && child !== undefined && child !== false)
+      el.append(child instanceof Node ? child : String(child));
+  return el;
+}
+
+export function mount(target: HTMLElement, ...children: Child[]): void {
+  target.replaceChildren(
+    ...children
+      .filter((c): c is Node | string | number => c !== null && c !== undefined && c !== false)
+      .map((c) => (c instanceof Node ? c : String(c))),
+  );
+}
+
+export const money = (cents: number, currency = 'USD') =>
+  new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(cents / 100);
+
+/** "2 d 03:04:05", "03:04" … until `to`; "now" once passed. */
+export function countdown(to: Date, now = Date.now()): string {
+  let s = Math.max(0, Math.round((to.getTime() - now) / 1000));
+  if (s === 0) return 'now';
+  const d = Math.floor(s / 86400);
+  s -= d * 86400;
+  const hh = Math.floor(s / 3600);
+  const mm = Math.floor((s % 3600) / 60);
+  const ss = s % 60;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d > 0 ? `${d} d ` : ''}${hh > 0 || d > 0 ? `${pad(hh)}:` : ''}${pad(mm)}:${pad(ss)}`;
+}
+
+export const when = (iso: string) =>
+  new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+export function alert(kind: 'error' | 'info' | 'ok', text: string): HTMLElement {
+  return h('div', { class: `alert ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
+}
+
+export function badge(status: string): HTMLElement {
+  return h('span', { class: `badge ${status}` }, status.replace('_', ' '));
+}
+
+/** A labelled input with a place for its error; `name` is the API field it maps to. */
+export function field(
+  label: string,
+  name: string,
+  attrs: Record<string, string | number | boolean | undefined> = {},
+): HTMLElement {
+  const id = `f-${name}`;
+  const input =
+    attrs.type === 'textarea'
+      ? h('textarea', { id, name, 'aria-describedby': `${id}-error`, ...attrs, type: undefined })
+      : h('input', { id, name, 'aria-describedby': `${id}-error`, ...attrs });
+  return h(
+    'label',
+    { for: id },
+    label,
+    input,
+    h('span', { class: 'field-error', id: `${id}-error`, 'aria-live': 'polite' }),
+  );
+}
+
+/** Shows errors at their fields (by `name`); returns the ones that matched no field. */
+export function showFieldErrors(
+  form: HTMLFormElement,
+  errors: { field: string; message: string }[],
+): { field: string; message: string }[] {
+  for (const el of form.querySelectorAll<HTMLElement>('.field-error')) el.textContent = '';
+  for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
+  const unmatched: { field: string; message: string }[] = [];
+  for (const e of errors) {
+    const input = form.querySelector<HTMLInputElement>(`[name="${CSS.escape(e.field)}"]`);
+    const slot = input ? form.querySelector<HTMLElement>(`#${CSS.escape(input.id)}-error`) : null;
+    if (input && slot) {
+      input.setAttribute('aria-invalid', 'true');
+      slot.textContent = e.message;
+    } else unmatched.push(e);
+  }
+  form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  return unmatched;
+}
+
+export function errorText(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  return 'Something went wrong. Try again.';
+}
+
+/** The top bar: the product, links, and who is signed in. */
+export function topBar(
+  links: { href: string; text: string }[],
+  who: string | null,
+  onSignOut?: () => void,
+): HTMLElement {
+  return h(
+    'header',
+    { class: 'top' },
+    h('a', { class: 'logo', href: '/' }, 'Dropline'),
+    h(
+      'nav',
+      { 'aria-label': 'Main' },
+      ...links.map((l) => h('a', { href: l.href }, l.text)),
+      who ? h('span', { class: 'muted' }, who) : null,
+      who && onSignOut
+        ? h('button', { class: 'secondary', type: 'button', onclick: onSignOut }, 'Sign out')
+        : null,
+    ),
+  );
+}
