@@ -22,7 +22,13 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+    ],
   });
 });
 afterAll(async () => {
@@ -35,7 +41,8 @@ async function newPage(viewport = DESKTOP): Promise<Page> {
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error' && !/status of (4\d\d)/.test(message.text())) problems.push(`console: ${message.text()}`);
+    if (message.type() === 'error' && !/status of (4\d\d)/.test(message.text()))
+      problems.push(`console: ${message.text()}`);
   });
   (page as Page & { problems: string[] }).problems = problems;
   return page;
@@ -47,10 +54,12 @@ const problemsOf = (page: Page) => (page as Page & { problems: string[] }).probl
 async function accessibilityViolations(page: Page): Promise<string[]> {
   await page.addScriptTag({ path: AXE });
   // Evaluated in the page, where axe is a global.
-  const result = (await page.evaluate(`axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } })`)) as {
-    violations: { id: string; impact: string; nodes: unknown[] }[];
-  };
-  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.nodes.length})`);
+  const result = await page.evaluate<{ violations: { id: string; impact: string; nodes: unknown[] }[] }>(
+    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } })`,
+  );
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.nodes.length})`);
 }
 
 /** A screenshot at desktop width, and the same URL at phone width. */
@@ -64,8 +73,12 @@ async function photograph(page: Page, name: string): Promise<void> {
 async function brandAndDrop(api: Api, body: Record<string, unknown>) {
   const op = await api.operator();
   const email = `studio-${Date.now()}-${Math.random().toString(36).slice(2, 6)}@example.com`;
-  await api.post('/api/admin/users', { token: op.token, body: { email, password: 'studio password', role: 'brand', brandName: 'Studio Nord' } });
-  const brand = (await api.post('/api/auth/login', { body: { email, password: 'studio password' } })).body as { token: string };
+  await api.post('/api/admin/users', {
+    token: op.token,
+    body: { email, password: 'studio password', role: 'brand', brandName: 'Studio Nord' },
+  });
+  const brand = (await api.post('/api/auth/login', { body: { email, password: 'studio password' } }))
+    .body as { token: string };
   const created = await api.post('/api/drops', {
     token: brand.token,
     body: {
@@ -120,10 +133,12 @@ describe('the shopper', () => {
     await photograph(page, 'shopper-confirmed');
 
     await page.getByRole('link', { name: 'See your orders' }).first().click();
-    await expect.poll(async () => {
-      await page.reload();
-      return page.getByRole('cell', { name: 'paid' }).count();
-    }, WAIT).toBe(1);
+    await expect
+      .poll(async () => {
+        await page.reload();
+        return page.getByRole('cell', { name: 'paid' }).count();
+      }, WAIT)
+      .toBe(1);
     await photograph(page, 'shopper-orders');
     expect(problemsOf(page)).toEqual([]);
   });
@@ -142,6 +157,27 @@ describe('the shopper', () => {
     await page.goto(`${base}/#/drops/${crypto.randomUUID()}`);
     await page.getByText('This drop does not exist.').waitFor(WAIT);
     expect(problemsOf(page)).toEqual([]);
+  });
+});
+
+describe('a lost connection', () => {
+  test('shows a clear state, then the shopper is back in the same place', async ({ api, dropline }) => {
+    const server = await dropline.listen(0, '127.0.0.1');
+    const base = `http://127.0.0.1:${server.port}`;
+    const { op, brand, dropId } = await brandAndDrop(api, {});
+    await api.put(`/api/admin/drops/${dropId}/admission`, { token: op.token, body: { paused: true } });
+    await api.post(`/api/drops/${dropId}/open`, { token: brand.token });
+    const page = await newPage();
+    await page.goto(`${base}/#/drops/${dropId}`);
+    await page.getByRole('button', { name: 'Continue as guest' }).click();
+    await page.getByRole('button', { name: 'Join the queue' }).click();
+    const place = await page.locator('#stat-position').textContent();
+    // Every socket of this edge is dropped (as when an edge restarts): the page says so and reconnects.
+    dropline.gateway()!.io.of('/drops').disconnectSockets(false);
+    await page.getByText('Connection lost. Reconnecting… your place is kept.').waitFor(WAIT);
+    await photograph(page, 'shopper-reconnecting');
+    await page.getByText('Connection lost').waitFor({ state: 'detached', ...WAIT });
+    expect(await page.locator('#stat-position').textContent()).toBe(place);
   });
 });
 
@@ -181,7 +217,8 @@ describe('the brand', () => {
     await page.getByText('“Side Table” is scheduled').waitFor(WAIT);
     await page.getByRole('button', { name: 'Side Table' }).click();
     await page.getByRole('heading', { name: 'Units sold over time' }).waitFor(WAIT);
-    const rows = await dropline.sql`SELECT title, currency, price_cents, stock FROM drops WHERE title = 'Side Table'`;
+    const rows =
+      await dropline.sql`SELECT title, currency, price_cents, stock FROM drops WHERE title = 'Side Table'`;
     expect(rows).toEqual([{ title: 'Side Table', currency: 'EUR', price_cents: 12_000, stock: 40 }]);
     await photograph(page, 'brand-dashboard');
     expect(problemsOf(page)).toEqual([]);
@@ -194,7 +231,8 @@ describe('the operator', () => {
     const base = `http://127.0.0.1:${server.port}`;
     const { brand, dropId } = await brandAndDrop(api, { admissionPerMinute: 2 });
     await api.post(`/api/drops/${dropId}/open`, { token: brand.token });
-    for (let i = 0; i < 20; i++) await api.post(`/api/drops/${dropId}/queue`, { token: (await api.guest()).token });
+    for (let i = 0; i < 20; i++)
+      await api.post(`/api/drops/${dropId}/queue`, { token: (await api.guest()).token });
 
     const shopper = await newPage();
     await shopper.goto(`${base}/#/drops/${dropId}`);
@@ -219,8 +257,11 @@ describe('the operator', () => {
     expect(await accessibilityViolations(operator)).toEqual([]);
     await photograph(operator, 'operator-console');
 
-    const seconds = (text: string | null) => (text ?? '').split(':').reduce((total, part) => total * 60 + Number(part), 0);
-    await expect.poll(async () => seconds(await shopper.locator('#stat-eta').textContent()), WAIT).toBeLessThan(seconds(etaBefore));
+    const seconds = (text: string | null) =>
+      (text ?? '').split(':').reduce((total, part) => total * 60 + Number(part), 0);
+    await expect
+      .poll(async () => seconds(await shopper.locator('#stat-eta').textContent()), WAIT)
+      .toBeLessThan(seconds(etaBefore));
     await shopper.getByRole('heading', { name: 'Reserve now' }).waitFor(WAIT);
     expect(problemsOf(shopper)).toEqual([]);
     expect(problemsOf(operator)).toEqual([]);

@@ -128,7 +128,7 @@ function signInCard(onDone: () => void): HTMLElement {
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const submitter = (event).submitter as HTMLButtonElement | null;
+    const submitter = event.submitter as HTMLButtonElement | null;
     const email = (form.elements.namedItem('email') as HTMLInputElement).value.trim();
     const password = (form.elements.namedItem('password') as HTMLInputElement).value;
     const errors = [
@@ -244,7 +244,7 @@ async function dropPage(dropId: string): Promise<void> {
     if (!me)
       return mount(
         queueCard,
-        signInCard(() => void start()),
+        signInCard(() => void route()),
       );
     if (d.status === 'closed' || d.status === 'cancelled') {
       return mount(
@@ -558,7 +558,15 @@ async function dropPage(dropId: string): Promise<void> {
     // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler types its own payload
     const handlers: [string, (...args: any[]) => void][] = [
       ['connect', () => ((s.connected = true), renderNotice(), ask())],
-      ['disconnect', () => ((s.connected = false), renderNotice())],
+      [
+        'disconnect',
+        (reason: string) => {
+          s.connected = false;
+          renderNotice();
+          // Socket.IO reconnects by itself unless the server closed the connection (an edge shutting down).
+          if (reason === 'io server disconnect') setTimeout(() => sock.connect(), 500);
+        },
+      ],
       [
         'queue',
         (p: QueueStateJson & { dropId: string }) => {
@@ -615,16 +623,13 @@ async function dropPage(dropId: string): Promise<void> {
     s.stock = await api<StockSnapshot>(`/api/drops/${dropId}/stock`).catch(() => null);
     if (me && me.role === 'shopper') {
       setQueue(
-        await api<QueueStateJson>(`/api/drops/${dropId}/queue/me`).catch(
-          () =>
-            ({
-              status: 'none',
-              position: null,
-              ahead: null,
-              queueLength: 0,
-              etaSeconds: null,
-            }),
-        ),
+        await api<QueueStateJson>(`/api/drops/${dropId}/queue/me`).catch(() => ({
+          status: 'none',
+          position: null,
+          ahead: null,
+          queueLength: 0,
+          etaSeconds: null,
+        })),
       );
       watch();
     }
