@@ -1,6 +1,7 @@
 /**
  * Stock reads served from memory: each drop's figures are read from Redis at most once per `ttlMs` per process,
- * and concurrent misses share one read. So a stock page polled by a crowd costs Redis one read a second per edge.
+ * concurrent misses share one read, and the JSON answer is serialized once per read, not once per request. So a
+ * stock page polled by a crowd costs Redis one read a second per edge.
  */
 export interface StockSnapshot {
   dropId: string;
@@ -13,6 +14,12 @@ export interface StockSnapshot {
   asOf: string;
 }
 
+export interface CachedStock {
+  snapshot: StockSnapshot;
+  /** The snapshot as JSON, ready to send. */
+  json: string;
+}
+
 export function createStockCache({
   read,
   clock = Date,
@@ -22,18 +29,35 @@ export function createStockCache({
   clock?: { now(): number };
   ttlMs?: number;
 }) {
-  const entries = new Map<string, { value: Promise<StockSnapshot | null>; until: number }>();
+  const fresh = new Map<string, { value: CachedStock | null; until: number }>();
+  const pending = new Map<string, Promise<CachedStock | null>>();
+
+  function load(dropId: string): Promise<CachedStock | null> {
+    let p = pending.get(dropId);
+    if (!p) {
+      const until = clock.now() + ttlMs;
+      p = read(dropId).then((snapshot) => {
+        const value = snapshot && { snapshot, json: JSON.stringify(snapshot) };
+        fresh.set(dropId, { value, until });
+        if (fresh.size > 10_000) for (const [key, e] of fresh) if (e.until <= clock.now()) fresh.delete(key);
+        return value;
+      });
+      pending.set(dropId, p);
+      // A failed read is not cached: the next request tries again.
+      void p.finally(() => pending.delete(dropId)).catch(() => {});
+    }
+    return p;
+  }
+
   return {
-    get(dropId: string): Promise<StockSnapshot | null> {
-      const now = clock.now();
-      const hit = entries.get(dropId);
-      if (hit && hit.until > now) return hit.value;
-      const value = read(dropId);
-      entries.set(dropId, { value, until: now + ttlMs });
-      // A failed read is not cached.
-      value.catch(() => entries.delete(dropId));
-      if (entries.size > 10_000) for (const [key, e] of entries) if (e.until <= now) entries.delete(key);
-      return value;
+    /** The cached answer when it is fresh (no await needed on the hot path), else undefined. */
+    peek(dropId: string): CachedStock | null | undefined {
+      const hit = fresh.get(dropId);
+      return hit && hit.until > clock.now() ? hit.value : undefined;
+    },
+    get(dropId: string): Promise<CachedStock | null> {
+      const hit = fresh.get(dropId);
+      return hit && hit.until > clock.now() ? Promise.resolve(hit.value) : load(dropId);
     },
   };
 }

@@ -52,23 +52,18 @@ async function startBareServer(ctx: BenchContext): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-export async function joinStorm(ctx: BenchContext, clients: number): Promise<JoinStormResult> {
+export async function joinStorm(
+  ctx: BenchContext,
+  dropline: { url: string; operatorToken: string; brandToken: string },
+  clients: number,
+): Promise<JoinStormResult> {
   const rounds = ctx.quick ? 1 : 3;
   const bareUrl = await startBareServer(ctx);
 
-  // Dropline: one process (edge and workers); each round gets a drop of its own, open with admission paused.
-  const { url } = await ctx.startDropline('all');
-  const operator = await http<{ token: string }>(`${url}/api/auth/login`, {
-    body: { email: 'operator@dropline.local', password: 'dropline-operator' },
-  });
-  const brandEmail = `bench-${Date.now()}@example.com`;
-  await http(`${url}/api/admin/users`, {
-    token: operator.token,
-    body: { email: brandEmail, password: 'bench password', role: 'brand', brandName: 'Bench' },
-  });
-  const brand = await http<{ token: string }>(`${url}/api/auth/login`, {
-    body: { email: brandEmail, password: 'bench password' },
-  });
+  // Each round gets a drop of its own, open with admission paused.
+  const { url } = dropline;
+  const operator = { token: dropline.operatorToken };
+  const brand = { token: dropline.brandToken };
   const openDrop = async () => {
     const drop = await http<{ id: string }>(`${url}/api/drops`, {
       token: brand.token,

@@ -1,0 +1,94 @@
+/**
+ * Order rush: S guest shoppers join a drop of N units, are admitted, reserve and pay; shoppers served per second
+ * (each ends paid or told sold out), latency per step, and the checks that matter: paid orders in PostgreSQL equal
+ * units sold in Redis, nothing oversold, no 5xx. Run with the per-address rate limits off (every shopper comes from
+ * one address here).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectPostgres } from '../db.js';
+import { exited, http, nextMessage, type BenchContext } from './context.js';
+
+export interface RushResult {
+  shoppers: number;
+  units: number;
+  ms: number;
+  /** Shoppers served (paid or told sold out) per second. */
+  servedPerSecond: number;
+  paid: number;
+  soldOut: number;
+  failed: number;
+  status5xx: number;
+  steps: Record<
+    'join' | 'poll' | 'reserve' | 'pay',
+    { count: number; p50: number | null; p99: number | null; max: number | null }
+  >;
+  check: { redisSold: number; postgresPaid: number; oversold: boolean; consistent: boolean };
+  failures: string[];
+}
+
+export async function orderRush(
+  ctx: BenchContext,
+  dropline: { url: string; brandToken: string; operatorToken: string },
+  shoppers: number,
+  units: number,
+): Promise<RushResult> {
+  const drop = await http<{ id: string }>(`${dropline.url}/api/drops`, {
+    token: dropline.brandToken,
+    body: {
+      title: `Rush of ${shoppers} for ${units}`,
+      sku: 'RUSH-1',
+      priceCents: 2500,
+      stock: units,
+      admissionPerMinute: 1_000_000,
+      maxActive: 1_000_000,
+      holdSeconds: 600,
+      opensAt: new Date(Date.now() + 3600_000).toISOString(),
+    },
+  });
+  await http(`${dropline.url}/api/drops/${drop.id}/open`, { method: 'POST', token: dropline.brandToken });
+  const tokens: string[] = [];
+  for (let i = 0; i < shoppers; i += 250) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(250, shoppers - i) }, () =>
+        http<{ token: string }>(`${dropline.url}/api/auth/guest`, { method: 'POST' }),
+      ),
+    );
+    tokens.push(...batch.map((g) => g.token));
+  }
+  const tokensFile = join(mkdtempSync(join(tmpdir(), 'dropline-rush-')), 'tokens.json');
+  writeFileSync(tokensFile, JSON.stringify(tokens));
+
+  const child = ctx.forkScript('./rush-client.ts');
+  child.send({ url: dropline.url, dropId: drop.id, tokensFile, concurrency: 400, pollMs: 100 });
+  const result = await nextMessage<Omit<RushResult, 'units' | 'servedPerSecond' | 'check'>>(child, 'result');
+  await exited(child);
+
+  // PostgreSQL trails Redis by the event pipeline: wait for it to agree (or give up after 30 s).
+  const sql = connectPostgres(ctx.databaseUrl, { max: 1 });
+  let check: RushResult['check'] = { redisSold: -1, postgresPaid: -1, oversold: true, consistent: false };
+  try {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const stock = await http<{ sold: number; held: number; available: number; total: number }>(
+        `${dropline.url}/api/drops/${drop.id}/stock`,
+      );
+      const [row] = await sql<
+        { paid: number }[]
+      >`SELECT coalesce(sum(quantity), 0)::int AS paid FROM orders WHERE drop_id = ${drop.id} AND status = 'paid'`;
+      check = {
+        redisSold: stock.sold,
+        postgresPaid: row?.paid ?? 0,
+        oversold: stock.sold + stock.held > units || stock.available < 0,
+        consistent: stock.sold === (row?.paid ?? 0) && stock.sold === result.paid,
+      };
+      if (check.consistent || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await sql.end();
+  }
+  const served = result.paid + result.soldOut;
+  return { ...result, units, servedPerSecond: Math.round(served / (result.ms / 1000)), check };
+}

@@ -1,0 +1,120 @@
+/**
+ * Stock reads: autocannon, from its own process, against a bare Node `http` server, a bare Hono server (both
+ * answering the same body) and Dropline's GET /api/drops/:id/stock, one after the other in the same run. The ratio
+ * to the bare Node server is the figure.
+ */
+import { createInterface } from 'node:readline';
+import { exited, http, nextMessage, type BenchContext } from './context.js';
+
+export interface LoadFigures {
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  errors: number;
+  non2xx: number;
+}
+
+export interface StockReadsResult {
+  seconds: number;
+  connections: number;
+  /** Each target ran this many alternating rounds (of seconds / rounds each); the figures are their medians. */
+  rounds: number;
+  bareNode: LoadFigures;
+  bareHono: LoadFigures;
+  dropline: LoadFigures;
+  /** Dropline's requests/s over the bare Node server's: the target is at least 0.7. */
+  ratio: number;
+}
+
+/** The median run by requests per second (its latencies come with it), errors summed over all runs. */
+function median(runs: LoadFigures[]): LoadFigures {
+  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
+  const mid = sorted[Math.floor(sorted.length / 2)]!;
+  return {
+    ...mid,
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+  };
+}
+
+async function load(
+  ctx: BenchContext,
+  url: string,
+  seconds: number,
+  connections: number,
+): Promise<LoadFigures> {
+  const child = ctx.forkScript('./http-load.ts');
+  child.send({ url, seconds, connections });
+  const result = await nextMessage<LoadFigures>(child, 'result');
+  await exited(child);
+  return result;
+}
+
+async function bare(
+  ctx: BenchContext,
+  kind: 'node' | 'hono',
+  body: string,
+): Promise<{ url: string; stop: () => void }> {
+  const child = ctx.spawnScript('./bare-http.ts', [kind, body]);
+  const port = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const match = /^listening (\d+)$/.exec(line);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', () => reject(new Error(`the bare ${kind} server exited`)));
+  });
+  return { url: `http://127.0.0.1:${port}/`, stop: () => child.kill('SIGTERM') };
+}
+
+export async function stockReads(
+  ctx: BenchContext,
+  dropline: { url: string; operatorToken: string; brandToken: string },
+  seconds: number,
+): Promise<StockReadsResult> {
+  const connections = 100;
+  const drop = await http<{ id: string }>(`${dropline.url}/api/drops`, {
+    token: dropline.brandToken,
+    body: {
+      title: 'Stock reads',
+      sku: 'SR-1',
+      priceCents: 100,
+      stock: 100,
+      opensAt: new Date(Date.now() + 3600_000).toISOString(),
+    },
+  });
+  await http(`${dropline.url}/api/drops/${drop.id}/open`, { method: 'POST', token: dropline.brandToken });
+  const stockUrl = `${dropline.url}/api/drops/${drop.id}/stock`;
+  const body = JSON.stringify(await http(stockUrl));
+
+  // The three alternate in rounds, so that a noisy neighbour does not decide the ratio; medians are reported.
+  const rounds = seconds >= 15 ? 3 : 1;
+  const each = Math.max(1, Math.round(seconds / rounds));
+  const node = await bare(ctx, 'node', body);
+  const hono = await bare(ctx, 'hono', body);
+  const runs: Record<'bareNode' | 'bareHono' | 'dropline', LoadFigures[]> = {
+    bareNode: [],
+    bareHono: [],
+    dropline: [],
+  };
+  for (let round = 0; round < rounds; round++) {
+    runs.bareNode.push(await load(ctx, node.url, each, connections));
+    runs.bareHono.push(await load(ctx, hono.url, each, connections));
+    runs.dropline.push(await load(ctx, stockUrl, each, connections));
+  }
+  node.stop();
+  hono.stop();
+  const bareNode = median(runs.bareNode);
+  const bareHono = median(runs.bareHono);
+  const droplineFigures = median(runs.dropline);
+  return {
+    seconds,
+    connections,
+    rounds,
+    bareNode,
+    bareHono,
+    dropline: droplineFigures,
+    ratio: Math.round((droplineFigures.rps / bareNode.rps) * 100) / 100,
+  };
+}
