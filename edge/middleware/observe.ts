@@ -38,9 +38,15 @@ export function observe({ log, metrics }: { log: Logger; metrics: HttpMetrics })
     const started = performance.now();
     const given = c.req.header('x-request-id');
     const requestId = given && REQUEST_ID.test(given) ? given : crypto.randomUUID();
-    const child = log.child({ requestId });
     c.set('requestId', requestId);
-    c.set('log', child);
+    // A child logger only when something will be logged: most requests log nothing at the production level.
+    let child: Logger | undefined;
+    const logFor = () => (child ??= log.child({ requestId }));
+    c.set('log', {
+      error: (obj, msg) => logFor().error(obj, msg),
+      warn: (obj, msg) => logFor().warn(obj, msg),
+      info: (obj, msg) => logFor().info(obj, msg),
+    });
     try {
       await next();
     } finally {
@@ -51,15 +57,17 @@ export function observe({ log, metrics }: { log: Logger; metrics: HttpMetrics })
       const labels = { method: c.req.method, route, status: String(status) };
       metrics.requests.inc(labels);
       metrics.duration.observe(labels, seconds);
-      const line = {
-        method: c.req.method,
-        path: c.req.path,
-        route,
-        status,
-        ms: Math.round(seconds * 10000) / 10,
-      };
-      if (status >= 500) child.error(line, 'request failed');
-      else child.info(line, 'request');
+      if (status >= 500 || log.isLevelEnabled('info')) {
+        const line = {
+          method: c.req.method,
+          path: c.req.path,
+          route,
+          status,
+          ms: Math.round(seconds * 10000) / 10,
+        };
+        if (status >= 500) logFor().error(line, 'request failed');
+        else logFor().info(line, 'request');
+      }
     }
   };
 }
