@@ -13,9 +13,12 @@ interface Job {
 process.once('message', (job: Job) => {
   autocannon(
     { url: job.url, duration: job.seconds, connections: job.connections, pipelining: 1 },
-    (error, result) => {
+    (error: unknown, result) => {
       if (error) {
-        process.send?.({ type: 'error', message: error.message });
+        process.send?.({
+          type: 'error',
+          message: error instanceof Error ? error.message : 'autocannon failed',
+        });
         process.exit(1);
       }
       process.send?.({

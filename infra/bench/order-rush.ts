@@ -67,7 +67,7 @@ export async function orderRush(
 
   // PostgreSQL trails Redis by the event pipeline: wait for it to agree (or give up after 30 s).
   const sql = connectPostgres(ctx.databaseUrl, { max: 1 });
-  let check: RushResult['check'] = { redisSold: -1, postgresPaid: -1, oversold: true, consistent: false };
+  let check: RushResult['check'];
   try {
     const deadline = Date.now() + 30_000;
     for (;;) {
