@@ -51,6 +51,8 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler<EdgeEnv> {
   const chunked = honoBodyLimit({ maxSize: maxBytes, onError: (c) => tooLarge(c, false) });
 
   return async (c, next) => {
+    // Reading requests carry no body; looking for one would build a body stream for nothing.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     const length = c.req.header('content-length');
     if (length === undefined || c.req.header('transfer-encoding')) return chunked(c, next);
     if (Number(length) <= maxBytes) return next();

@@ -1,5 +1,6 @@
 /**
- * Order rush: S guest shoppers join a drop of N units, are admitted, reserve and pay; shoppers served per second
+ * Order rush: S guest shoppers (up to 2,000 at once) join a drop of N units, are admitted, reserve and pay; shoppers
+ * served per second
  * (each ends paid or told sold out), latency per step, and the checks that matter: paid orders in PostgreSQL equal
  * units sold in Redis, nothing oversold, no 5xx. Run with the per-address rate limits off (every shopper comes from
  * one address here).
@@ -61,7 +62,7 @@ export async function orderRush(
   writeFileSync(tokensFile, JSON.stringify(tokens));
 
   const child = ctx.forkScript('./rush-client.ts');
-  child.send({ url: dropline.url, dropId: drop.id, tokensFile, concurrency: 400, pollMs: 100 });
+  child.send({ url: dropline.url, dropId: drop.id, tokensFile, concurrency: Math.min(shoppers, 2000) });
   const result = await nextMessage<Omit<RushResult, 'units' | 'servedPerSecond' | 'check'>>(child, 'result');
   await exited(child);
 
