@@ -166,6 +166,11 @@ async function main() {
             `Redis sold ${r.check.redisSold}, PostgreSQL paid ${r.check.postgresPaid}${r.check.oversold ? ', OVERSOLD' : ''}${r.check.consistent ? ', consistent' : ', INCONSISTENT'}`,
           ],
           ['  steps', `${step('join')}; ${step('reserve')}; ${step('pay')}`, 'target p99 < 200 ms'],
+          [
+            '  payment → order paid in PostgreSQL',
+            `p50 ${r.paymentLag.p50} ms, p99 ${r.paymentLag.p99} ms, max ${r.paymentLag.max} ms`,
+            'target p99 < 1000 ms',
+          ],
         );
       }
     }

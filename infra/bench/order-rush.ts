@@ -26,6 +26,8 @@ export interface RushResult {
     { count: number; p50: number | null; p99: number | null; max: number | null }
   >;
   check: { redisSold: number; postgresPaid: number; oversold: boolean; consistent: boolean };
+  /** From a payment (its hold marked paid in Redis) to its order paid in PostgreSQL, in ms. */
+  paymentLag: { p50: number | null; p99: number | null; max: number | null };
   failures: string[];
 }
 
@@ -42,7 +44,8 @@ export async function orderRush(
       sku: 'RUSH-1',
       priceCents: 2500,
       stock: units,
-      admissionPerMinute: 1_000_000,
+      // 1,000 admissions a second, spread over the ticks: the rate an operator would set for this rush.
+      admissionPerMinute: 60_000,
       maxActive: 1_000_000,
       holdSeconds: 600,
       opensAt: new Date(Date.now() + 3600_000).toISOString(),
@@ -69,6 +72,7 @@ export async function orderRush(
   // PostgreSQL trails Redis by the event pipeline: wait for it to agree (or give up after 30 s).
   const sql = connectPostgres(ctx.databaseUrl, { max: 1 });
   let check: RushResult['check'];
+  let paymentLag: RushResult['paymentLag'];
   try {
     const deadline = Date.now() + 30_000;
     for (;;) {
@@ -87,9 +91,16 @@ export async function orderRush(
       if (check.consistent || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
+    const [lag] = await sql<{ p50: number | null; p99: number | null; max: number | null }[]>`
+      SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms))::int AS p50,
+             round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms))::int AS p99, round(max(ms))::int AS max
+      FROM (SELECT extract(epoch FROM (e.applied_at - o.paid_at)) * 1000 AS ms
+            FROM orders o JOIN processed_events e ON e.event_id = o.id || ':payment.completed'
+            WHERE o.drop_id = ${drop.id} AND o.status = 'paid') lags`;
+    paymentLag = lag ?? { p50: null, p99: null, max: null };
   } finally {
     await sql.end();
   }
   const served = result.paid + result.soldOut;
-  return { ...result, units, servedPerSecond: Math.round(served / (result.ms / 1000)), check };
+  return { ...result, units, servedPerSecond: Math.round(served / (result.ms / 1000)), check, paymentLag };
 }
