@@ -1,69 +1,14 @@
 /** The brand's dashboard: schedule drops, and watch each drop's status, stock and sales. */
 import type { DropJson, DropOrdersResponse, StockSnapshot } from '../index.js';
-import { api, ApiError, currentUser, signIn, signOut, type Me } from './api.js';
+import { api, ApiError, type Me } from './api.js';
 import { lineChart } from './chart.js';
-import { alert, badge, errorText, field, h, money, mount, showFieldErrors, topBar, when } from './ui.js';
+import { startStaffPage } from './staff.js';
+import { alert, badge, errorText, field, h, money, mount, showFieldErrors, when } from './ui.js';
 import './styles.css';
 
-const root = document.getElementById('app')!;
 let me: Me | null = null;
 let selected: string | null = null;
 let refresh: ReturnType<typeof setInterval> | undefined;
-
-function layout(...children: (Node | null)[]) {
-  mount(
-    root,
-    topBar(
-      [{ href: '/', text: 'Shop' }],
-      me ? (me.email ?? 'Brand') : null,
-      me ? () => void signOut().then(() => ((me = null), render())) : undefined,
-    ),
-    h('main', { id: 'main' }, ...children),
-  );
-}
-
-function signInPage(message?: string) {
-  const status = h('div', {}, message ? alert('error', message) : null);
-  const form = h(
-    'form',
-    { class: 'stack', novalidate: true },
-    h(
-      'div',
-      { class: 'fields' },
-      field('Email', 'email', { type: 'email', autocomplete: 'email', required: true }),
-      field('Password', 'password', { type: 'password', autocomplete: 'current-password', required: true }),
-    ),
-    h('div', {}, h('button', { type: 'submit' }, 'Sign in')),
-  );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const email = (form.elements.namedItem('email') as HTMLInputElement).value.trim();
-    const password = (form.elements.namedItem('password') as HTMLInputElement).value;
-    if (!email || !password)
-      return void showFieldErrors(form, [
-        ...(email ? [] : [{ field: 'email', message: 'Enter your email.' }]),
-        ...(password ? [] : [{ field: 'password', message: 'Enter your password.' }]),
-      ]);
-    signIn(email, password).then(
-      (r) => {
-        me = r.user;
-        render();
-      },
-      (error: unknown) => mount(status, alert('error', errorText(error))),
-    );
-  });
-  layout(
-    h('h1', {}, 'Brand dashboard'),
-    h(
-      'section',
-      { class: 'card', 'aria-labelledby': 'signin' },
-      h('h2', { id: 'signin' }, 'Sign in'),
-      h('p', { class: 'muted' }, 'Brand accounts are created by a Dropline operator.'),
-      status,
-      form,
-    ),
-  );
-}
 
 /** `datetime-local` value → ISO string (the browser's time zone), or undefined when empty. */
 const isoFrom = (value: string) => (value ? new Date(value).toISOString() : undefined);
@@ -193,7 +138,8 @@ async function dropDetail(target: HTMLElement, drop: DropJson) {
   );
 }
 
-async function dashboard() {
+async function dashboard(user: Me, layout: (...children: (Node | null)[]) => void) {
+  me = user;
   const list = h('section', { class: 'card', 'aria-labelledby': 'your-drops' });
   const detail = h(
     'section',
@@ -265,16 +211,10 @@ async function dashboard() {
   refresh = setInterval(() => void load().catch(() => {}), 3000);
 }
 
-function render() {
-  clearInterval(refresh);
-  if (!me) return signInPage();
-  if (me.role !== 'brand') return signInPage('This dashboard is for brand accounts. Sign in with one.');
-  dashboard().catch((error: unknown) => layout(alert('error', errorText(error))));
-}
-
-void currentUser()
-  .catch(() => null)
-  .then((user) => {
-    me = user;
-    render();
-  });
+startStaffPage({
+  title: 'Brand dashboard',
+  role: 'brand',
+  note: 'Brand accounts are created by a Dropline operator.',
+  dashboard,
+  leave: () => clearInterval(refresh),
+});

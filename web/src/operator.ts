@@ -1,59 +1,12 @@
 /** The operator's console: pick a drop, watch its live figures, tune admission, read the audit log. */
 import type { AdmissionJson, AuditJson, DropJson, DropMetricsJson } from '../index.js';
-import { api, ApiError, currentUser, signIn, signOut, type Me } from './api.js';
+import { api, ApiError, type Me } from './api.js';
 import { lineChart } from './chart.js';
-import { alert, badge, errorText, field, h, mount, showFieldErrors, topBar, when } from './ui.js';
+import { startStaffPage } from './staff.js';
+import { alert, badge, errorText, field, h, mount, showFieldErrors, when } from './ui.js';
 import './styles.css';
 
-const root = document.getElementById('app')!;
-let me: Me | null = null;
 let poll: ReturnType<typeof setInterval> | undefined;
-
-function layout(...children: (Node | null)[]) {
-  mount(
-    root,
-    topBar(
-      [{ href: '/', text: 'Shop' }],
-      me ? (me.email ?? 'Operator') : null,
-      me ? () => void signOut().then(() => ((me = null), render())) : undefined,
-    ),
-    h('main', { id: 'main' }, ...children),
-  );
-}
-
-function signInPage(message?: string) {
-  const status = h('div', {}, message ? alert('error', message) : null);
-  const form = h(
-    'form',
-    { class: 'stack', novalidate: true },
-    h(
-      'div',
-      { class: 'fields' },
-      field('Email', 'email', { type: 'email', autocomplete: 'email', required: true }),
-      field('Password', 'password', { type: 'password', autocomplete: 'current-password', required: true }),
-    ),
-    h('div', {}, h('button', { type: 'submit' }, 'Sign in')),
-  );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const email = (form.elements.namedItem('email') as HTMLInputElement).value.trim();
-    const password = (form.elements.namedItem('password') as HTMLInputElement).value;
-    signIn(email, password).then(
-      (r) => ((me = r.user), render()),
-      (error: unknown) => mount(status, alert('error', errorText(error))),
-    );
-  });
-  layout(
-    h('h1', {}, 'Operator console'),
-    h(
-      'section',
-      { class: 'card', 'aria-labelledby': 'signin' },
-      h('h2', { id: 'signin' }, 'Sign in'),
-      status,
-      form,
-    ),
-  );
-}
 
 const SERIES: [keyof DropMetricsJson, string][] = [
   ['queueLength', 'Queue length'],
@@ -225,7 +178,7 @@ async function consoleFor(drop: DropJson, panel: HTMLElement) {
   poll = setInterval(() => void loadMetrics().catch(() => {}), 1000);
 }
 
-async function dashboard() {
+async function dashboard(_me: Me, layout: (...children: (Node | null)[]) => void) {
   const { drops } = await api<{ drops: DropJson[] }>('/api/drops?limit=200');
   const panel = h('section', { class: 'card' }, h('p', { class: 'muted' }, 'Pick a drop.'));
   const picker = h(
@@ -252,17 +205,9 @@ async function dashboard() {
   }
 }
 
-function render() {
-  clearInterval(poll);
-  if (!me) return signInPage();
-  if (me.role !== 'operator')
-    return signInPage('This console is for operators. Sign in with an operator account.');
-  dashboard().catch((error: unknown) => layout(alert('error', errorText(error))));
-}
-
-void currentUser()
-  .catch(() => null)
-  .then((user) => {
-    me = user;
-    render();
-  });
+startStaffPage({
+  title: 'Operator console',
+  role: 'operator',
+  dashboard,
+  leave: () => clearInterval(poll),
+});
