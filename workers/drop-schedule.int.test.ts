@@ -194,9 +194,11 @@ describe('two worker processes', () => {
         WHERE drop_id = ANY(${ids}) AND to_value = '"open"' GROUP BY drop_id`;
       expect(opened).toHaveLength(ids.length);
       expect(opened.every((row) => row.count === 1)).toBe(true);
-      // Every opening was made by one of the two processes, once.
-      const logs = processes.map((p) => (p.output().match(/drop opened on schedule/g) ?? []).length);
-      expect(logs[0]! + logs[1]!).toBe(ids.length);
+      // Every opening was made by one of the two processes, once (their log lines arrive a moment after the commit).
+      await vi.waitFor(() => {
+        const logs = processes.map((p) => (p.output().match(/drop opened on schedule/g) ?? []).length);
+        expect(logs[0]! + logs[1]!).toBe(ids.length);
+      }, WAIT);
       await edge.close();
     } finally {
       const codes = await Promise.all(processes.map((p) => p.stop('SIGTERM')));
