@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, vi } from 'vitest';
-import { test, type Api, type ApiResponse, type Dropline } from '../../infra/testing/index.js';
+import { type Api, type ApiResponse, type Dropline, expectProblem, test } from '../../infra/testing/index.js';
 import type { AuditJson, DropMetricsJson } from './admin-drops.js';
 import type { DropJson } from './drops.js';
 
@@ -10,11 +10,6 @@ const opensAt = () => new Date(Date.now() + HOUR).toISOString();
 type AuditEntry = AuditJson['entries'][number];
 
 const fieldsOf = (r: ApiResponse): string[] => r.body.errors.map((e: { field: string }) => e.field);
-
-function expectProblem(r: ApiResponse, status: number, code: string) {
-  expect({ status: r.status, code: r.body?.code }).toEqual({ status, code });
-  expect(r.headers.get('content-type')).toBe('application/problem+json');
-}
 
 /** A brand's drop, with the operator's views of it. */
 async function dropOf(api: Api, extra: Record<string, unknown> = {}) {

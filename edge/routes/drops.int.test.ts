@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect } from 'vitest';
 import { createDropMirror, createInventoryKeys } from '../../inventory/index.js';
-import { test, type Api, type ApiResponse, type Dropline } from '../../infra/testing/index.js';
+import { type Api, type ApiResponse, type Dropline, expectProblem, test } from '../../infra/testing/index.js';
 import type { DropJson } from './drops.js';
 
 const HOUR = 3600_000;
@@ -25,11 +25,6 @@ async function createDrop(api: Api, token: string, extra: Record<string, unknown
   const r = await api.post('/api/drops', { token, body: { ...validBody(), ...extra } });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   return r.body as DropJson;
-}
-
-function expectProblem(r: ApiResponse, status: number, code: string) {
-  expect({ status: r.status, code: r.body?.code }).toEqual({ status, code });
-  expect(r.headers.get('content-type')).toBe('application/problem+json');
 }
 
 /** Every page of `GET /api/drops?{query}`, following `nextCursor` until it is null. */

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, vi } from 'vitest';
 import {
-  apiClient,
-  createDropline,
-  silentLog,
-  test,
   type Api,
+  apiClient,
   type ApiResponse,
   type Config,
+  createDropline,
   type Dropline,
+  expectProblem,
+  silentLog,
+  test,
 } from '../../infra/testing/index.js';
 import { createAdmissionTokens } from '../index.js';
 import type { DropJson } from './drops.js';
@@ -20,11 +21,6 @@ const opensAt = () => new Date(Date.now() + HOUR).toISOString();
 /** The workers apply events to PostgreSQL asynchronously (target p99 < 1 s); this is the deadline for seeing them. */
 const PIPELINE = { timeout: 10_000, interval: 50 };
 const CARD = '4242424242424242';
-
-function expectProblem(r: ApiResponse, status: number, code: string) {
-  expect({ status: r.status, code: r.body?.code }).toEqual({ status, code });
-  expect(r.headers.get('content-type')).toBe('application/problem+json');
-}
 
 interface Fixtures {
   api: Api;

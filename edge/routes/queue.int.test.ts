@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, vi } from 'vitest';
 import {
+  type Api,
   apiClient,
+  type ApiResponse,
   createDropline,
+  expectProblem,
   silentLog,
   test,
   testConfig,
-  type Api,
-  type ApiResponse,
 } from '../../infra/testing/index.js';
 import { createAdmissionTokens } from '../index.js';
 import { HttpProblem } from '../problems.js';
@@ -18,11 +19,6 @@ const HOUR = 3600_000;
 const opensAt = () => new Date(Date.now() + HOUR).toISOString();
 /** How long the admission controller (ticking every 250 ms) may take to admit someone at 600 a minute. */
 const ADMIT_DEADLINE = { timeout: 10_000, interval: 50 };
-
-function expectProblem(r: ApiResponse, status: number, code: string) {
-  expect({ status: r.status, code: r.body?.code }).toEqual({ status, code });
-  expect(r.headers.get('content-type')).toBe('application/problem+json');
-}
 
 /**
  * A brand's drop and helpers for its waiting room. `admissionPerMinute: 1` (the default here) admits the first

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, vi } from 'vitest';
-import { test, type Api, type ApiResponse, type Config, type Dropline } from '../../infra/testing/index.js';
+import {
+  type Api,
+  type Config,
+  type Dropline,
+  expectInvalid,
+  expectProblem,
+  test,
+} from '../../infra/testing/index.js';
 import { createAdmissionTokens } from '../index.js';
 import type { DropJson } from './drops.js';
 import type { ReservationJson } from './reservations.js';
@@ -13,22 +20,6 @@ const ADMIT_DEADLINE = { timeout: 10_000, interval: 50 };
 const CARD = '4242424242424242';
 const DECLINED = '4000000000000002';
 const RESERVATION_ID = /^rsv_[A-Za-z0-9_-]{43}$/;
-
-function expectProblem(r: ApiResponse, status: number, code: string) {
-  expect({ status: r.status, code: r.body?.code }).toEqual({ status, code });
-  expect(r.headers.get('content-type')).toBe('application/problem+json');
-  expect(r.body).toMatchObject({
-    type: expect.any(String),
-    title: expect.any(String),
-    status,
-    detail: expect.any(String),
-  });
-}
-
-function expectInvalid(r: ApiResponse, field: string) {
-  expectProblem(r, 400, 'validation_failed');
-  expect(r.body.errors.map((e: { field: string }) => e.field)).toContain(field);
-}
 
 interface Fixtures {
   api: Api;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, vi } from 'vitest';
-import { test, type Api, type ApiResponse, type Config, type Dropline } from '../../infra/testing/index.js';
+import { type Api, type Config, type Dropline, expectProblem, test } from '../../infra/testing/index.js';
 import { createAdmissionTokens } from '../index.js';
 import type { StockSnapshot } from '../stock-cache.js';
 import type { DropJson } from './drops.js';
@@ -10,11 +10,6 @@ const opensAt = () => new Date(Date.now() + HOUR).toISOString();
 /** The cache keeps a drop's figures for a second: a fresh read comes within a few seconds at most. */
 const REFRESH = { timeout: 5000, interval: 50 };
 const CARD = '4242424242424242';
-
-function expectProblem(r: ApiResponse, status: number, code: string) {
-  expect({ status: r.status, code: r.body?.code }).toEqual({ status, code });
-  expect(r.headers.get('content-type')).toBe('application/problem+json');
-}
 
 interface Fixtures {
   api: Api;

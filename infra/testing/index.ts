@@ -108,3 +108,4 @@ export async function countOf(query: PromiseLike<readonly Record<string, unknown
 export { connectSocket, type RecordingSocket } from './sockets.js';
 export { connectPostgres } from '../db.js';
 export { migrate } from '../migrate.js';
+export { expectInvalid, expectProblem } from './problems.js';
