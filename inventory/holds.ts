@@ -52,6 +52,8 @@ const record = z.object({
 });
 
 const RESERVATION_ID = /^rsv_[A-Za-z0-9_-]{43}$/;
+/** How many of its own recent reservations a process remembers (oldest forgotten first). */
+const RECENT_HOLDS = 100_000;
 
 export function newReservationId(dropId: string): string {
   const drop = Buffer.from(dropId.replaceAll('-', ''), 'hex');
@@ -126,6 +128,12 @@ export function createHolds({ redis, keys, activeKey, clock, idempotencyTtlSecon
     keys.outbox(dropId),
     activeKey(dropId),
   ];
+  // Holds this process reserved, so that paying one needs no read of it first (its amount and shopper never change).
+  const recent = new Map<string, Hold>();
+  const remember = (hold: Hold) => {
+    if (recent.size >= RECENT_HOLDS) recent.delete(recent.keys().next().value!);
+    recent.set(hold.id, hold);
+  };
   const locate = (reservationId: string) => {
     const dropId = dropOfReservation(reservationId);
     if (!dropId) throw new ReservationNotFoundError('no such reservation');
@@ -155,8 +163,11 @@ export function createHolds({ redis, keys, activeKey, clock, idempotencyTtlSecon
       );
       switch (reply[0]) {
         case 1:
-        case 2:
-          return { hold: toHold(String(reply[1]), req.dropId, reply[2]), created: reply[0] === 1 };
+        case 2: {
+          const hold = toHold(String(reply[1]), req.dropId, reply[2]);
+          remember(hold);
+          return { hold, created: reply[0] === 1 };
+        }
         case -1:
           throw new NotAdmittedError('your admission has ended: join the queue again');
         case -2:
@@ -180,6 +191,17 @@ export function createHolds({ redis, keys, activeKey, clock, idempotencyTtlSecon
       }
     },
 
+    /**
+     * A hold this process reserved, as it was then (its status may have changed since; the scripts decide), or
+     * undefined: for paying without a read first.
+     */
+    recent(reservationId: string, shopperId: string): Hold | undefined {
+      const hold = recent.get(reservationId);
+      return hold && hold.shopperId === shopperId && hold.expiresAt.getTime() > clock.now()
+        ? hold
+        : undefined;
+    },
+
     async get(reservationId: string, shopperId?: string): Promise<Hold> {
       const dropId = locate(reservationId);
       const raw = await redis.hget(keys.holds(dropId), reservationId);
@@ -198,6 +220,7 @@ export function createHolds({ redis, keys, activeKey, clock, idempotencyTtlSecon
 
     async release(reservationId: string, shopperId: string): Promise<Hold> {
       const dropId = locate(reservationId);
+      recent.delete(reservationId);
       const reply = await redis.inventoryRelease(
         ...holdKeys(dropId),
         reservationId,
@@ -229,6 +252,8 @@ export function createHolds({ redis, keys, activeKey, clock, idempotencyTtlSecon
         requestHash(request),
       );
       const code = reply[0];
+      // Whatever the answer, the hold is no longer simply held: later calls read it.
+      recent.delete(reservationId);
       if (code === -1) throw new ReservationNotFoundError('no such reservation');
       const hold = toHold(reservationId, dropId, reply[1]);
       if (code === 1 || code === 2) {
