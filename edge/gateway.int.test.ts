@@ -21,23 +21,13 @@ interface QueueEvent {
   etaSeconds: number | null;
 }
 
+/** A scheduled drop admitting 60 a minute (tests open it themselves). */
 async function scheduledDrop(api: Api, body: Record<string, unknown> = {}) {
-  const op = await api.operator();
-  const brand = await api.brand(op.token);
-  const created = await api.post('/api/drops', {
-    token: brand.token,
-    body: {
-      title: 'Lamp',
-      sku: 'L-1',
-      priceCents: 9900,
-      stock: 10,
-      opensAt: new Date(Date.now() + 3600_000).toISOString(),
-      admissionPerMinute: 60,
-      ...body,
-    },
-  });
-  expect(created.status).toBe(201);
-  return { op, brand, dropId: created.body.id as string };
+  const { operator, brand, drop } = await api.openDrop(
+    { title: 'Lamp', admissionPerMinute: 60, ...body },
+    { open: false },
+  );
+  return { op: operator, brand, dropId: drop.id };
 }
 
 async function sockets(url: string, tokens: string[]): Promise<RecordingSocket[]> {

@@ -12,12 +12,9 @@ import {
   test,
 } from '../../infra/testing/index.js';
 import { createAdmissionTokens } from '../index.js';
-import type { DropJson } from './drops.js';
 import type { OrderJson } from './orders.js';
 import type { ReservationJson } from './reservations.js';
 
-const HOUR = 3600_000;
-const opensAt = () => new Date(Date.now() + HOUR).toISOString();
 /** The workers apply events to PostgreSQL asynchronously (target p99 < 1 s); this is the deadline for seeing them. */
 const PIPELINE = { timeout: 10_000, interval: 50 };
 const CARD = '4242424242424242';
@@ -30,24 +27,15 @@ interface Fixtures {
 
 /** An open drop of a new brand; `admitted` gives a shopper a directly signed admission to it. */
 async function openDrop({ api, config }: Fixtures, extra: Record<string, unknown> = {}) {
-  const operator = await api.operator();
-  const brand = await api.brand(operator.token);
-  const created = await api.post('/api/drops', {
-    token: brand.token,
-    body: {
-      title: 'Jacket',
-      sku: 'JA-1',
-      priceCents: 4_999,
-      stock: 20,
-      opensAt: opensAt(),
-      admissionPerMinute: 6000,
-      holdSeconds: 600,
-      ...extra,
-    },
+  const { operator, brand, drop } = await api.openDrop({
+    title: 'Jacket',
+    sku: 'JA-1',
+    priceCents: 4_999,
+    stock: 20,
+    admissionPerMinute: 6000,
+    holdSeconds: 600,
+    ...extra,
   });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const drop = created.body as DropJson;
-  expect((await api.post(`/api/drops/${drop.id}/open`, { token: brand.token })).status).toBe(200);
   const tokens = createAdmissionTokens({ key: new TextEncoder().encode(config.jwtSecret) });
   return {
     operator,

@@ -33,24 +33,14 @@ interface Fixtures {
  * endpoint checks only the token), `stock` reads the drop's units from Redis, which is exact (no cache).
  */
 async function openDrop({ api, config, dropline, prefix }: Fixtures, extra: Record<string, unknown> = {}) {
-  const operator = await api.operator();
-  const brand = await api.brand(operator.token);
-  const created = await api.post('/api/drops', {
-    token: brand.token,
-    body: {
-      title: 'Sneaker',
-      sku: 'SN-1',
-      priceCents: 12_500,
-      stock: 10,
-      opensAt: opensAt(),
-      admissionPerMinute: 6000,
-      ...extra,
-    },
+  const { operator, brand, drop } = await api.openDrop({
+    title: 'Sneaker',
+    sku: 'SN-1',
+    priceCents: 12_500,
+    stock: 10,
+    admissionPerMinute: 6000,
+    ...extra,
   });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const drop = created.body as DropJson;
-  const opened = await api.post(`/api/drops/${drop.id}/open`, { token: brand.token });
-  expect(opened.status, JSON.stringify(opened.body)).toBe(200);
   const tokens = createAdmissionTokens({ key: new TextEncoder().encode(config.jwtSecret) });
   const key = (name: string) => `${prefix}{drop:${drop.id}}:${name}`;
   return {

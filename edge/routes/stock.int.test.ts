@@ -3,10 +3,7 @@ import { describe, expect, vi } from 'vitest';
 import { type Api, type Config, type Dropline, expectProblem, test } from '../../infra/testing/index.js';
 import { createAdmissionTokens } from '../index.js';
 import type { StockSnapshot } from '../stock-cache.js';
-import type { DropJson } from './drops.js';
 
-const HOUR = 3600_000;
-const opensAt = () => new Date(Date.now() + HOUR).toISOString();
 /** The cache keeps a drop's figures for a second: a fresh read comes within a few seconds at most. */
 const REFRESH = { timeout: 5000, interval: 50 };
 const CARD = '4242424242424242';
@@ -19,23 +16,14 @@ interface Fixtures {
 }
 
 async function openDrop({ api, config, dropline, prefix }: Fixtures, extra: Record<string, unknown> = {}) {
-  const operator = await api.operator();
-  const brand = await api.brand(operator.token);
-  const created = await api.post('/api/drops', {
-    token: brand.token,
-    body: {
-      title: 'Watch',
-      sku: 'WA-1',
-      priceCents: 30_000,
-      stock: 40,
-      opensAt: opensAt(),
-      admissionPerMinute: 6000,
-      ...extra,
-    },
+  const { brand, drop } = await api.openDrop({
+    title: 'Watch',
+    sku: 'WA-1',
+    priceCents: 30_000,
+    stock: 40,
+    admissionPerMinute: 6000,
+    ...extra,
   });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const drop = created.body as DropJson;
-  expect((await api.post(`/api/drops/${drop.id}/open`, { token: brand.token })).status).toBe(200);
   const tokens = createAdmissionTokens({ key: new TextEncoder().encode(config.jwtSecret) });
   return {
     brand,

@@ -1,7 +1,7 @@
 /** A small client over `app.request()` for HTTP tests, with sign-in helpers for each role. */
 import { randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
-import type { EdgeEnv } from '../../edge/index.js';
+import type { DropJson, EdgeEnv } from '../../edge/index.js';
 import type { Config } from '../config.js';
 
 export interface ApiResponse {
@@ -55,7 +55,7 @@ export function api(app: Hono<EdgeEnv>, config: Config) {
 
   const randomEmail = (kind: string) => `${kind}-${randomBytes(5).toString('hex')}@example.com`;
 
-  return {
+  const self = {
     call,
     get: (path: string, options?: CallOptions) => call('GET', path, options),
     post: (path: string, options?: CallOptions) => call('POST', path, options),
@@ -97,5 +97,32 @@ export function api(app: Hono<EdgeEnv>, config: Config) {
         )
       ).body as Signed;
     },
+
+    /**
+     * A drop of a new brand, open (set `open: false` to leave it scheduled an hour ahead). `body` overrides the
+     * defaults of the drop created; the operator and the brand come back with it.
+     */
+    async openDrop(body: Record<string, unknown> = {}, { open = true } = {}) {
+      const operator = await self.operator();
+      const brand = await self.brand(operator.token);
+      const created = await expectOk(
+        call('POST', '/api/drops', {
+          token: brand.token,
+          body: {
+            title: 'Test drop',
+            sku: 'T-1',
+            priceCents: 1000,
+            stock: 10,
+            opensAt: new Date(Date.now() + 3600_000).toISOString(),
+            ...body,
+          },
+        }),
+        201,
+      );
+      const drop = created.body as DropJson;
+      if (open) await expectOk(call('POST', `/api/drops/${drop.id}/open`, { token: brand.token }), 200);
+      return { operator, brand, drop };
+    },
   };
+  return self;
 }
