@@ -23,7 +23,7 @@ import { registerIdentity } from './routes/identity.js';
 import { registerOrders } from './routes/orders.js';
 import { registerQueue } from './routes/queue.js';
 import { registerReservations } from './routes/reservations.js';
-import { registerStock } from './routes/stock.js';
+import { registerStock, stockFastPath, type FastPath } from './routes/stock.js';
 import { registerWeb } from './routes/web.js';
 import type { StockCache } from './stock-cache.js';
 
@@ -54,9 +54,16 @@ export interface EdgeDeps {
 
 const passThrough: MiddlewareHandler<EdgeEnv> = (_c, next) => next();
 
-export function createApp(deps: EdgeDeps): Hono<EdgeEnv> {
+export interface Edge {
+  app: Hono<EdgeEnv>;
+  /** Answers the hottest reads (a fresh cached stock) from Node's request handler, before the app. */
+  fastPath: FastPath;
+}
+
+export function createApp(deps: EdgeDeps): Edge {
   const app = new Hono<EdgeEnv>();
   const metrics = createHttpMetrics(deps.registry);
+  const fastPath = stockFastPath({ stock: deps.stockCache, metrics });
   // First, ahead of the middleware below: the cached stock read, the hottest path of an opening.
   registerStock(app, { stock: deps.stockCache, drops: deps.drops, metrics });
   app.use(observe({ log: deps.log, metrics }));
@@ -99,5 +106,5 @@ export function createApp(deps: EdgeDeps): Hono<EdgeEnv> {
     if (!expected) (c.get('log') ?? deps.log).error({ err: error }, 'unexpected error');
     return problemResponse(c, p);
   });
-  return app;
+  return { app, fastPath };
 }

@@ -2,7 +2,7 @@
  * edge/: the HTTP API (Hono) and the Socket.IO gateway. Handlers validate, call the other folders' index
  * APIs and map the result; errors become problem+json.
  */
-export { createApp, type EdgeDeps } from './app.js';
+export { createApp, type Edge, type EdgeDeps } from './app.js';
 export { startServer, type RunningServer } from './server.js';
 export { attachGateway, type Gateway } from './gateway.js';
 export { createAdmissionTokens, type Admission, type AdmissionTokens } from './auth/admission.js';

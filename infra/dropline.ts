@@ -246,7 +246,7 @@ export async function createDropline({
     guest: limiter('guest', config.rateLimits.guestPerMinute),
     join: limiter('join', config.rateLimits.joinPerMinute),
   };
-  const app = roles.edge
+  const edge = roles.edge
     ? createApp({
         log,
         registry,
@@ -279,6 +279,7 @@ export async function createDropline({
         webRoot: fileURLToPath(new URL('../web/dist', import.meta.url)),
       })
     : undefined;
+  const app = edge?.app;
 
   return {
     app,
@@ -297,7 +298,7 @@ export async function createDropline({
     gateway: () => gateway,
     async listen(port, host) {
       if (!app) throw new Error('this process does not run the edge role');
-      server = await startServer(app, { port, host });
+      server = await startServer(app, { port, host, fastPath: edge?.fastPath });
       // Socket.IO's Redis adapter carries events between edges; its channels share the deployment's prefix.
       adapterClients = [redis.duplicate(), redis.duplicate()];
       gateway = attachGateway(server.server, {

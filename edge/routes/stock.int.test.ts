@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
 import { describe, expect, vi } from 'vitest';
 import { type Api, type Config, type Dropline, expectProblem, test } from '../../infra/testing/index.js';
 import { createAdmissionTokens } from '../index.js';
-import type { StockSnapshot } from '../stock-cache.js';
+import { createHttpMetrics } from '../middleware/observe.js';
+import { createStockCache, type StockCache, type StockSnapshot } from '../stock-cache.js';
+import { stockFastPath } from './stock.js';
 
 /** The cache keeps a drop's figures for a second: a fresh read comes within a few seconds at most. */
 const REFRESH = { timeout: 5000, interval: 50 };
@@ -221,5 +226,115 @@ describe('GET /api/drops/:id/stock', () => {
       expect(s.total).toBe(60);
       expect(Math.min(s.available, s.held, s.sold)).toBeGreaterThanOrEqual(0);
     }
+  });
+});
+
+describe('the stock fast path (ahead of the app, in Node’s request handler)', () => {
+  const DROP = randomUUID();
+  const snapshot: StockSnapshot = {
+    dropId: DROP,
+    total: 10,
+    available: 7,
+    held: 2,
+    sold: 1,
+    status: 'open',
+    asOf: new Date().toISOString(),
+  };
+
+  /** A bare Node server with the fast path first and 418 for whatever it leaves to the app. */
+  async function server(stock: StockCache, registry: Registry) {
+    const fast = stockFastPath({ stock, metrics: createHttpMetrics(registry) });
+    const s = createServer((req, res) => {
+      if (fast(req, res)) return;
+      res.writeHead(418);
+      res.end();
+    });
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+    return {
+      get: (path: string, init: RequestInit = {}) => fetch(`${base}${path}`, init),
+      close: () => new Promise<void>((resolve) => s.close(() => resolve())),
+    };
+  }
+  const served = async (registry: Registry) =>
+    (await registry.getSingleMetric('http_requests_total')!.get()).values.find(
+      (v) => v.labels.route === '/api/drops/:id/stock' && v.labels.status === '200',
+    )?.value ?? 0;
+
+  test('answers a fresh cached read itself, with the route’s headers, and counts it in the metrics', async () => {
+    const registry = new Registry();
+    const stock = createStockCache({ read: () => Promise.resolve(snapshot), ttlMs: 60_000 });
+    await stock.get(DROP);
+    const s = await server(stock, registry);
+    try {
+      for (const path of [`/api/drops/${DROP}/stock`, `/api/drops/${DROP.toUpperCase()}/stock?x=1`]) {
+        const r = await s.get(path);
+        expect(r.status).toBe(200);
+        expect(r.headers.get('content-type')).toBe('application/json');
+        expect(r.headers.get('cache-control')).toBe('public, max-age=1');
+        expect(await r.json()).toEqual(snapshot);
+      }
+      expect(await served(registry)).toBe(2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('leaves everything else to the app: a cold or stale cache, other methods, other paths', async () => {
+    const registry = new Registry();
+    let now = 0;
+    const stock = createStockCache({
+      read: () => Promise.resolve(snapshot),
+      ttlMs: 1000,
+      clock: { now: () => now },
+    });
+    const s = await server(stock, registry);
+    try {
+      expect((await s.get(`/api/drops/${DROP}/stock`)).status).toBe(418); // nothing cached yet
+      await stock.get(DROP);
+      expect((await s.get(`/api/drops/${DROP}/stock`)).status).toBe(200);
+      for (const [path, init] of [
+        [`/api/drops/${DROP}/stock`, { method: 'HEAD' }],
+        [`/api/drops/${DROP}/stock`, { method: 'POST' }],
+        [`/api/drops/${DROP}/stock/`, {}],
+        [`/api/drops/${DROP}`, {}],
+        [`/api/drops/not-a-uuid/stock`, {}],
+        [`/x/api/drops/${DROP}/stock`, {}],
+      ] as const)
+        expect((await s.get(path, init)).status, `${init.method ?? 'GET'} ${path}`).toBe(418);
+      now += 1000; // the cached answer is a second old: the app reads afresh
+      expect((await s.get(`/api/drops/${DROP}/stock`)).status).toBe(418);
+      expect(await served(registry)).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('the edge serves it over HTTP: the same answer as the app’s route, counted once per read', async ({
+    api,
+    config,
+    dropline,
+    prefix,
+  }) => {
+    const d = await openDrop({ api, config, dropline, prefix }, { stock: 40 });
+    const viaApp = await d.read(); // fills the cache
+    const { port } = await dropline.listen(0, '127.0.0.1');
+    const count = async () => {
+      const text = await (await dropline.app!.request('/metrics')).text();
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('http_requests_total{') && l.includes('route="/api/drops/:id/stock"'));
+      return Number(line?.split(' ').pop() ?? 0);
+    };
+    const before = await count();
+    const reads = await Promise.all(
+      Array.from({ length: 200 }, () => fetch(`http://127.0.0.1:${port}/api/drops/${d.drop.id}/stock`)),
+    );
+    for (const r of reads) {
+      expect(r.status).toBe(200);
+      expect(r.headers.get('cache-control')).toBe('public, max-age=1');
+      expect(figures((await r.json()) as StockSnapshot)).toEqual(figures(viaApp.body as StockSnapshot));
+    }
+    expect(await count()).toBe(before + 200);
   });
 });
