@@ -54,8 +54,7 @@ export function createBenchContext({
           RATE_LIMITS: 'off',
           ...env,
         },
-        // BENCH_CPU_PROF=<dir> writes a CPU profile of each Dropline process there (open it in Chrome DevTools).
-        process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
+        cpuProfile(`dropline-${role}`),
       );
       droplines.push(p);
       const [, port] = await p.waitFor(
@@ -69,17 +68,21 @@ export function createBenchContext({
       };
     },
     spawnScript(file, args = []) {
-      const child = spawn(process.execPath, ['--import', 'tsx', script(file), ...args], {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', ...cpuProfile('generator'), script(file), ...args],
+        {
+          cwd: ROOT,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       children.push(child);
       return child;
     },
     forkScript(file) {
       const child = fork(script(file), [], {
         cwd: ROOT,
-        execArgv: ['--import', 'tsx'],
+        execArgv: ['--import', 'tsx', ...cpuProfile('generator')],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       children.push(child);
@@ -90,6 +93,16 @@ export function createBenchContext({
       await Promise.all(droplines.map((p) => p.stop('SIGTERM', 15_000)));
     },
   };
+}
+
+/**
+ * BENCH_CPU_PROF=<dir>: Node flags that write a CPU profile of the process there, named after `what` (open it in
+ * Chrome DevTools), in a folder of its own (`<what>-<n>`, one file per thread); none otherwise.
+ */
+let profiled = 0;
+function cpuProfile(what: string): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}/${what}-${++profiled}`] : [];
 }
 
 /** Resolves when `child` has exited (at once if it has). */

@@ -111,10 +111,9 @@ async function main() {
   const figures: Record<string, unknown> = {};
   const rows: Row[] = [];
   try {
-    const { url: base } = await ctx.startDropline('all', {
-      EVENTS_STREAM: stream,
-      EVENTS_SUBJECT_PREFIX: stream.toLowerCase(),
-    });
+    const eventsEnv = { EVENTS_STREAM: stream, EVENTS_SUBJECT_PREFIX: stream.toLowerCase() };
+    const { url: base } = await ctx.startDropline('edge', eventsEnv);
+    await ctx.startDropline('workers', eventsEnv);
     const operator = await http<{ token: string }>(`${base}/api/auth/login`, {
       body: { email: 'operator@dropline.local', password: 'dropline-operator' },
     });

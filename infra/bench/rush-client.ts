@@ -1,12 +1,17 @@
 /**
  * The order rush's load generator, in its own process (forked, IPC). Each shopper (a guest token) does what the
- * shopper's page does: connects to the Socket.IO gateway and joins the drop's queue there (`join`: one message),
- * waits for its `admitted` event (or to be told the drop is sold out), reserves one unit over HTTP with its
- * admission token, and pays with a test card. At most `concurrency` shoppers are in flight. Reports every step's
+ * shopper's page does: opens a Socket.IO connection to the gateway and joins the drop's queue there (`join`: one
+ * message), waits for its `admitted` event (or to be told the drop is sold out), reserves one unit over HTTP with
+ * its admission token, and pays with a test card. At most `concurrency` shoppers are in flight. Reports every step's
  * latencies and how each shopper ended: paid, sold out, or failed.
+ *
+ * It shares the machine with the server it measures, so it is lean: Socket.IO's wire protocol spoken directly over
+ * `ws` (as the k6 scripts do), and HTTP through one keep-alive agent, instead of socket.io-client and fetch, which
+ * cost several times the CPU per shopper.
  */
+import { Agent, request } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { io } from 'socket.io-client';
+import WebSocket from 'ws';
 
 interface Job {
   url: string;
@@ -23,6 +28,42 @@ const tokens = JSON.parse(readFileSync(job.tokensFile, 'utf8')) as string[];
 const latencies: Record<Step, number[]> = { join: [], reserve: [], pay: [] };
 const outcomes = { paid: 0, soldOut: 0, failed: 0, status5xx: 0 };
 const failures: string[] = [];
+const base = new URL(job.url);
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+function post(path: string, headers: Record<string, string>, body: string) {
+  return new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+    const req = request(
+      {
+        agent,
+        host: base.hostname,
+        port: base.port,
+        method: 'POST',
+        path,
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> });
+          } catch {
+            reject(new Error(`${path} answered ${res.statusCode}: ${text.slice(0, 200)}`));
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 async function call(
   step: 'reserve' | 'pay',
@@ -32,55 +73,78 @@ async function call(
   headers: Record<string, string> = {},
 ) {
   const started = performance.now();
-  const res = await fetch(`${job.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  const json = (await res.json()) as Record<string, unknown>;
+  const res = await post(path, { authorization: `Bearer ${token}`, ...headers }, JSON.stringify(body));
   latencies[step].push(performance.now() - started);
   if (res.status >= 500) outcomes.status5xx++;
-  return { status: res.status, body: json };
+  return res;
 }
 
 const over = (status: string) =>
   status === 'sold_out' || status === 'closed' || status === 'expired' || status === 'left';
 
+const NSP = '/drops';
+const JOIN_ACK = 1;
+const socketUrl = `ws://${base.host}/socket.io/?EIO=4&transport=websocket`;
+
+/**
+ * A Socket.IO packet inside an Engine.IO message (`4`): `<type>/drops,[<ack id>]<JSON>` — 0 connect, 1 disconnect,
+ * 2 event, 3 ack, 4 connect error. Undefined for another namespace or a packet this client does not expect.
+ */
+function decode(text: string): { type: number; id: number | undefined; data: unknown } | undefined {
+  if (text[0] !== '4' || text.slice(2, 2 + NSP.length + 1) !== `${NSP},`) return undefined;
+  const type = Number(text[1]);
+  let i = 2 + NSP.length + 1;
+  const digits = /^\d*/.exec(text.slice(i))![0];
+  i += digits.length;
+  return {
+    type,
+    id: digits === '' ? undefined : Number(digits),
+    data: i < text.length ? JSON.parse(text.slice(i)) : undefined,
+  };
+}
+
 /** Joins over the socket; resolves when admitted, or when the drop is sold out or over for this shopper. */
 function waitForTurn(token: string): Promise<Turn> {
   return new Promise((resolve, reject) => {
-    const socket = io(`${job.url}/drops`, {
-      transports: ['websocket'],
-      auth: { token },
-      reconnection: false,
-      timeout: 60_000,
-    });
-    const done = (turn: Turn) => {
-      socket.disconnect();
-      resolve(turn);
+    const socket = new WebSocket(socketUrl, { perMessageDeflate: false });
+    let settled = false;
+    let joinStarted = 0;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      socket.close();
+      outcome();
     };
-    socket.on('admitted', (e: { dropId: string; token: string }) => {
-      if (e.dropId === job.dropId) done({ admitted: true, token: e.token });
-    });
-    socket.on('queue', (e: { dropId: string; status: string }) => {
-      if (e.dropId === job.dropId && over(e.status)) done({ admitted: false, status: e.status });
-    });
-    socket.on('connect_error', (error) => reject(error));
-    socket.once('connect', () => {
-      const started = performance.now();
-      socket.emit(
-        'join',
-        { dropId: job.dropId },
-        (state: { status?: string; admission?: { token: string }; error?: unknown }) => {
-          latencies.join.push(performance.now() - started);
-          if (state.error || !state.status) {
-            socket.disconnect();
-            reject(new Error(`join: ${JSON.stringify(state)}`));
-          } else if (state.status === 'admitted' && state.admission)
-            done({ admitted: true, token: state.admission.token });
-          else if (over(state.status)) done({ admitted: false, status: state.status });
-        },
-      );
+    const done = (turn: Turn) => settle(() => resolve(turn));
+    const fail = (error: Error) => settle(() => reject(error));
+    socket.on('error', fail);
+    socket.on('close', () => fail(new Error('the socket closed before the shopper was served')));
+    socket.on('message', (raw: Buffer) => {
+      const text = raw.toString();
+      if (text === '2') return socket.send('3'); // Engine.IO ping → pong
+      if (text[0] === '0') return socket.send(`40${NSP},${JSON.stringify({ token })}`); // open → connect
+      const packet = decode(text);
+      if (!packet) return;
+      if (packet.type === 0) {
+        joinStarted = performance.now();
+        socket.send(`42${NSP},${JOIN_ACK}${JSON.stringify(['join', { dropId: job.dropId }])}`);
+      } else if (packet.type === 3 && packet.id === JOIN_ACK) {
+        latencies.join.push(performance.now() - joinStarted);
+        const state = (
+          packet.data as [{ status?: string; admission?: { token: string }; error?: unknown }]
+        )[0];
+        if (state.error || !state.status) fail(new Error(`join: ${JSON.stringify(state)}`));
+        else if (state.status === 'admitted' && state.admission)
+          done({ admitted: true, token: state.admission.token });
+        else if (over(state.status)) done({ admitted: false, status: state.status });
+      } else if (packet.type === 2) {
+        const [name, e] = packet.data as [string, { dropId: string; status?: string; token?: string }];
+        if (e.dropId !== job.dropId) return;
+        if (name === 'admitted' && e.token) done({ admitted: true, token: e.token });
+        else if (name === 'queue' && e.status && over(e.status)) done({ admitted: false, status: e.status });
+      } else if (packet.type === 4 || packet.type === 1) {
+        fail(new Error(`socket refused: ${JSON.stringify(packet.data)}`));
+      }
     });
   });
 }
