@@ -268,18 +268,20 @@ export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
       told.set(result.dropId, last);
       const room = drops.to(`d:${result.dropId}`);
 
-      for (const a of result.admitted) {
-        const token = await admissionTokens.sign({
-          shopperId: a.shopperId,
-          dropId: result.dropId,
-          expiresAt: a.admissionEndsAt,
-        });
-        drops.to(`u:${a.shopperId}`).emit('admitted', {
-          dropId: result.dropId,
-          token,
-          expiresAt: a.admissionEndsAt.toISOString(),
-        });
-      }
+      await Promise.all(
+        result.admitted.map(async (a) => {
+          const token = await admissionTokens.sign({
+            shopperId: a.shopperId,
+            dropId: result.dropId,
+            expiresAt: a.admissionEndsAt,
+          });
+          drops.to(`u:${a.shopperId}`).emit('admitted', {
+            dropId: result.dropId,
+            token,
+            expiresAt: a.admissionEndsAt.toISOString(),
+          });
+        }),
+      );
       if (last.status !== result.dropStatus) {
         last.status = result.dropStatus;
         room.emit('status', { dropId: result.dropId, status: result.dropStatus });

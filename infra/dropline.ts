@@ -115,7 +115,13 @@ export async function createDropline({
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
   // BullMQ's connections must retry forever; workers block on them.
   const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  const nats = await connectNats({ servers: config.natsUrl, name: `dropline-${process.pid}` });
+  // noAsyncTraces: nats.js would otherwise build two Error objects (stack traces) for every request, JetStream
+  // publishes included, whose failures are logged with their own cause anyway.
+  const nats = await connectNats({
+    servers: config.natsUrl,
+    name: `dropline-${process.pid}`,
+    noAsyncTraces: true,
+  });
   const jsm = await jetstreamManager(nats);
   await jsm.getAccountInfo().catch((error: unknown) => {
     throw new Error(`NATS at ${config.natsUrl} has no JetStream (start nats-server with -js)`, {
@@ -151,6 +157,8 @@ export async function createDropline({
     keys: inventoryKeys,
     holds,
     publish: publishEvent,
+    // The workers relay outboxes to JetStream; an edge process only sweeps expiries, leaving its CPU to requests.
+    relays: roles.workers,
     onError: (error, context) => log.error({ err: error, context }, 'inventory background failed'),
   });
   const bullPrefix = `${config.redisPrefix}bull`;

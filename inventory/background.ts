@@ -1,7 +1,7 @@
 /**
  * The inventory's background work, run by every Dropline process: four times a second, for each live drop,
- * expire the holds whose deadline passed (their units return within a second of it) and relay the outbox to
- * JetStream. Expiry does not rely on Redis keyspace notifications, which are lost when nobody listens: the
+ * expire the holds whose deadline passed (their units return within a second of it) and, where `relays` is on (the
+ * workers; an edge running beside them leaves it to them), relay the outbox to JetStream. Expiry does not rely on Redis keyspace notifications, which are lost when nobody listens: the
  * deadlines are a sorted set, swept. Several processes may sweep (a hold expires once, atomically); one relays a
  * drop's outbox at a time (a lease), and a relay that dies after publishing but before deleting is harmless: the
  * events are published again with the same message ids, which JetStream deduplicates.
@@ -20,6 +20,8 @@ export interface InventoryBackgroundDeps {
   /** Publishes one event durably (JetStream, message id = event id); resolves once stored. */
   publish: (event: InventoryEvent) => Promise<void>;
   onError: (error: unknown, context: string) => void;
+  /** Whether this process relays outboxes (true by default); every process sweeps expiries. */
+  relays?: boolean;
   intervalMs?: number;
   leaseMs?: number;
   batch?: number;
@@ -34,6 +36,7 @@ export function createInventoryBackground(deps: InventoryBackgroundDeps) {
   const intervalMs = deps.intervalMs ?? 250;
   const leaseMs = deps.leaseMs ?? 5000;
   const batch = deps.batch ?? 1000;
+  const relays = deps.relays ?? true;
   const id = randomUUID();
   defineInventoryCommands(redis);
 
@@ -70,7 +73,7 @@ export function createInventoryBackground(deps: InventoryBackgroundDeps) {
         try {
           // Awaited into locals first: `total += await x` would read the total before the await, losing other drops'.
           const expiredHere = await holds.expireDue(dropId);
-          const relayedHere = await relay(dropId);
+          const relayedHere = relays ? await relay(dropId) : 0;
           expired += expiredHere;
           relayed += relayedHere;
           const [status, held, pending] = await Promise.all([

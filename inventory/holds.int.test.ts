@@ -531,6 +531,34 @@ describe('expiry', () => {
   });
 });
 
+describe('the background of an edge beside workers (relays off)', () => {
+  test('expires overdue holds but leaves the outbox to the relaying process', async ({ config, prefix }) => {
+    const s = setup(config.redisUrl, prefix);
+    const dropId = await s.openDrop({ stock: 2 });
+    const { hold } = await s.reserve(dropId, randomUUID());
+    await s.drain(dropId);
+    const edge = createInventoryBackground({
+      redis: s.redis,
+      keys: s.keys,
+      holds: s.holds,
+      relays: false,
+      publish: () => Promise.reject(new Error('an edge beside workers relays nothing')),
+      onError: (error) => s.errors.push(error),
+    });
+    s.setNow(hold.expiresAt.getTime());
+    expect(await edge.runOnce()).toEqual({ expired: 1, relayed: 0 });
+    expect((await s.holds.get(hold.id)).status).toBe('expired');
+    expect(await s.stock(dropId)).toEqual({ total: 2, available: 2, held: 0, sold: 0 });
+    expect(ids(await s.outbox(dropId))).toEqual([`${hold.id}:reservation.expired`]);
+    expect(await edge.runOnce()).toEqual({ expired: 0, relayed: 0 });
+    expect(await s.redis.xlen(s.keys.outbox(dropId))).toBe(1);
+    // The workers' background relays it.
+    expect(await s.background.runOnce()).toEqual({ expired: 0, relayed: 1 });
+    expect(await s.redis.xlen(s.keys.outbox(dropId))).toBe(0);
+    expect(s.errors).toEqual([]);
+  });
+});
+
 describe('release and pay', () => {
   test('release returns units at once, once; pay refuses released, paid and declined, leaving a declined hold held', async ({
     config,

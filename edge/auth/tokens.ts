@@ -6,11 +6,12 @@ import { randomUUID, webcrypto } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import { HttpProblem } from '../problems.js';
+import { createKnownTokens } from './known-tokens.js';
 
 export const TOKEN_ISSUER = 'dropline';
 export const TOKEN_AUDIENCE = 'dropline';
 const ALGORITHM = 'HS256';
-/** Sessions remembered after verification (oldest dropped first). */
+/** Sessions remembered after signing or verification (oldest dropped first). */
 const VERIFIED_CACHE_SIZE = 50_000;
 
 export type Role = 'shopper' | 'brand' | 'operator';
@@ -60,7 +61,7 @@ export interface TokenService {
 
 export function createTokenService({ secret, ttlSeconds, clock = Date }: TokenServiceOptions): TokenService {
   const key = hmacKey(secret);
-  const verified = new Map<string, Session>();
+  const known = createKnownTokens<Session>({ size: VERIFIED_CACHE_SIZE, clock });
   return {
     ttlSeconds,
     key,
@@ -82,16 +83,14 @@ export function createTokenService({ secret, ttlSeconds, clock = Date }: TokenSe
         .setExpirationTime(exp)
         .setJti(randomUUID())
         .sign(await key);
-      return { token, expiresAt: new Date(exp * 1000) };
+      const expiresAt = new Date(exp * 1000);
+      known.remember(token, { ...user, expiresAt });
+      return { token, expiresAt };
     },
     async verify(token) {
-      // A token verified before is not verified again until it expires: shoppers poll, and the HMAC check through
-      // WebCrypto is the dearest part of a request. Keyed by the whole token, so a changed byte is a miss.
-      const known = verified.get(token);
-      if (known && known.expiresAt.getTime() > clock.now()) return known;
-      const session = await verifyAnew(token);
-      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
-      verified.set(token, session);
+      // A token this process signed or verified before is not verified again until it expires.
+      const session = known.get(token) ?? (await verifyAnew(token));
+      known.remember(token, session);
       return session;
     },
   };

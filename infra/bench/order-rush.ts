@@ -29,6 +29,8 @@ export interface RushResult {
   /** From a payment (its hold marked paid in Redis) to its order paid in PostgreSQL, in ms. */
   paymentLag: { p50: number | null; p99: number | null; max: number | null };
   failures: string[];
+  /** Socket messages the shoppers received, by kind (`event queue`, `packet 40`, …), over the whole rush. */
+  received: Record<string, number>;
 }
 
 export async function orderRush(

@@ -28,6 +28,8 @@ const tokens = JSON.parse(readFileSync(job.tokensFile, 'utf8')) as string[];
 const latencies: Record<Step, number[]> = { join: [], reserve: [], pay: [] };
 const outcomes = { paid: 0, soldOut: 0, failed: 0, status5xx: 0 };
 const failures: string[] = [];
+/** Socket messages received, by kind, over all shoppers. */
+const received: Record<string, number> = {};
 const base = new URL(job.url);
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -121,6 +123,10 @@ function waitForTurn(token: string): Promise<Turn> {
     socket.on('close', () => fail(new Error('the socket closed before the shopper was served')));
     socket.on('message', (raw: Buffer) => {
       const text = raw.toString();
+      const kind = text.startsWith('42')
+        ? `event ${/^42[^[]*\["(\w+)/.exec(text)?.[1]}`
+        : `packet ${text.slice(0, 2)}`;
+      received[kind] = (received[kind] ?? 0) + 1;
       if (text === '2') return socket.send('3'); // Engine.IO ping → pong
       if (text[0] === '0') return socket.send(`40${NSP},${JSON.stringify({ token })}`); // open → connect
       const packet = decode(text);
@@ -218,5 +224,6 @@ process.send?.({
   ...outcomes,
   steps,
   failures: failures.slice(0, 5),
+  received,
 });
 process.exit(0);
