@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- --quick] [--only a,b] [--seconds N] [--shoppers N] [--clients N]`: starts Dropline (edge and
- * workers, rate limits off) against the real services, runs the scenarios with their load generators in processes of
+ * `npm run bench [-- --quick] [--only a,b] [--seconds N] [--shoppers N] [--admission N] [--clients N]`: starts
+ * Dropline (an edge process and a workers process, rate limits off) against the real services, runs the scenarios with their load generators in processes of
  * their own, prints a table and writes the figures as JSON to bench-results/. Every process it started is stopped at
  * the end, and the run's database, Redis keys and JetStream stream are removed.
  */
@@ -22,9 +22,12 @@ import { stockReads } from './stock-reads.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCENARIOS = ['stock', 'rush', 'storm', 'events'] as const;
 type Scenario = (typeof SCENARIOS)[number];
-const USAGE = `usage: npm run bench [-- --quick] [--only ${SCENARIOS.join(',')}] [--seconds N] [--shoppers N] [--clients N]`;
+const USAGE = `usage: npm run bench [-- --quick] [--only ${SCENARIOS.join(',')}] [--seconds N] [--shoppers N] [--admission N] [--clients N]`;
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** Set on SIGINT: the run then ends with 130 once everything it started has stopped. */
+let interrupted = false;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`bench: ${message}\n`);
@@ -48,6 +51,7 @@ function options() {
         only: { type: 'string' },
         seconds: { type: 'string' },
         shoppers: { type: 'string' },
+        admission: { type: 'string' },
         clients: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -70,6 +74,8 @@ function options() {
     only: new Set(only as Scenario[]),
     seconds: wholeNumber('seconds', values.seconds, quick ? 3 : 60, 3600),
     shoppers: wholeNumber('shoppers', values.shoppers, quick ? 300 : 8500, 20_000),
+    // The rush's admission rate, per minute: 1,000 a second by default, what an operator would set for it.
+    admission: wholeNumber('admission', values.admission, 60_000, 1_000_000),
     clients: wholeNumber('clients', values.clients, quick ? 500 : 10_000, 15_000),
   };
 }
@@ -101,7 +107,11 @@ async function main() {
       await nc.close();
     }
   };
-  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+  process.once('SIGINT', () => {
+    // Whatever the scenario in flight does now (its generator stopped under it), this path ends the run.
+    interrupted = true;
+    void stop().then(() => process.exit(130));
+  });
 
   const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version };
   process.stdout.write(
@@ -112,8 +122,9 @@ async function main() {
   const rows: Row[] = [];
   try {
     const eventsEnv = { EVENTS_STREAM: stream, EVENTS_SUBJECT_PREFIX: stream.toLowerCase() };
-    const { url: base } = await ctx.startDropline('edge', eventsEnv);
-    await ctx.startDropline('workers', eventsEnv);
+    const edge = await ctx.startDropline('edge', eventsEnv);
+    const workers = await ctx.startDropline('workers', eventsEnv);
+    const base = edge.url;
     const operator = await http<{ token: string }>(`${base}/api/auth/login`, {
       body: { email: 'operator@dropline.local', password: 'dropline-operator' },
     });
@@ -125,7 +136,12 @@ async function main() {
     const brand = await http<{ token: string }>(`${base}/api/auth/login`, {
       body: { email: brandEmail, password: 'bench password' },
     });
-    const dropline = { url: base, operatorToken: operator.token, brandToken: brand.token };
+    const dropline = {
+      url: base,
+      operatorToken: operator.token,
+      brandToken: brand.token,
+      pids: { edge: edge.process.child.pid, workers: workers.process.child.pid },
+    };
 
     if (opts.only.has('stock')) {
       const r = await stockReads(ctx, dropline, opts.seconds);
@@ -149,7 +165,7 @@ async function main() {
     }
     if (opts.only.has('rush')) {
       for (const units of [100, opts.shoppers]) {
-        const r = await orderRush(ctx, dropline, opts.shoppers, units);
+        const r = await orderRush(ctx, dropline, opts.shoppers, units, opts.admission);
         figures[`orderRush${units}`] = r;
         const step = (name: keyof typeof r.steps) =>
           `${name} p50 ${r.steps[name].p50} / p99 ${r.steps[name].p99} ms`;
@@ -165,6 +181,13 @@ async function main() {
             `Redis sold ${r.check.redisSold}, PostgreSQL paid ${r.check.postgresPaid}${r.check.oversold ? ', OVERSOLD' : ''}${r.check.consistent ? ', consistent' : ', INCONSISTENT'}`,
           ],
           ['  steps', `${step('join')}; ${step('reserve')}; ${step('pay')}`, 'target p99 < 200 ms'],
+          [
+            '  CPU per shopper served',
+            Object.entries(r.cpu.perShopper)
+              .map(([name, ms]) => `${name} ${ms} ms`)
+              .join(', '),
+            `${r.cpu.coresBusy} of ${machine.cores} cores busy`,
+          ],
           [
             '  payment → order paid in PostgreSQL',
             `p50 ${r.paymentLag.p50} ms, p99 ${r.paymentLag.p99} ms, max ${r.paymentLag.max} ms`,
@@ -215,6 +238,6 @@ async function main() {
 }
 
 main().then(
-  () => process.exit(0),
-  (error: unknown) => fail(error instanceof Error ? error.message : String(error), 1),
+  () => interrupted || process.exit(0),
+  (error: unknown) => interrupted || fail(error instanceof Error ? error.message : String(error), 1),
 );

@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectPostgres } from '../db.js';
+import { cpuSpent, readCpu } from './cpu.js';
 import { exited, http, nextMessage, type BenchContext } from './context.js';
 
 export interface RushResult {
@@ -31,13 +32,24 @@ export interface RushResult {
   failures: string[];
   /** Socket messages the shoppers received, by kind (`event queue`, `packet 40`, …), over the whole rush. */
   received: Record<string, number>;
+  /**
+   * CPU ms each process spent during the rush (edge, workers, generator, redis, postgres, nats), and per shopper
+   * served: where the machine's cores went.
+   */
+  cpu: { ms: Record<string, number>; perShopper: Record<string, number>; coresBusy: number };
 }
 
 export async function orderRush(
   ctx: BenchContext,
-  dropline: { url: string; brandToken: string; operatorToken: string },
+  dropline: {
+    url: string;
+    brandToken: string;
+    operatorToken: string;
+    pids: Record<string, number | undefined>;
+  },
   shoppers: number,
   units: number,
+  admissionPerMinute: number,
 ): Promise<RushResult> {
   const drop = await http<{ id: string }>(`${dropline.url}/api/drops`, {
     token: dropline.brandToken,
@@ -46,8 +58,7 @@ export async function orderRush(
       sku: 'RUSH-1',
       priceCents: 2500,
       stock: units,
-      // 1,000 admissions a second, spread over the ticks: the rate an operator would set for this rush.
-      admissionPerMinute: 60_000,
+      admissionPerMinute,
       maxActive: 1_000_000,
       holdSeconds: 600,
       opensAt: new Date(Date.now() + 3600_000).toISOString(),
@@ -67,8 +78,14 @@ export async function orderRush(
   writeFileSync(tokensFile, JSON.stringify(tokens));
 
   const child = ctx.forkScript('./rush-client.ts');
+  const pids = { ...dropline.pids, generator: child.pid };
+  const cpuBefore = readCpu(pids);
   child.send({ url: dropline.url, dropId: drop.id, tokensFile, concurrency: Math.min(shoppers, 2000) });
-  const result = await nextMessage<Omit<RushResult, 'units' | 'servedPerSecond' | 'check'>>(child, 'result');
+  const result = await nextMessage<Omit<RushResult, 'units' | 'servedPerSecond' | 'check' | 'cpu'>>(
+    child,
+    'result',
+  );
+  const cpuMs = cpuSpent(cpuBefore, readCpu(pids));
   await exited(child);
 
   // PostgreSQL trails Redis by the event pipeline: wait for it to agree (or give up after 30 s).
@@ -104,5 +121,19 @@ export async function orderRush(
     await sql.end();
   }
   const served = result.paid + result.soldOut;
-  return { ...result, units, servedPerSecond: Math.round(served / (result.ms / 1000)), check, paymentLag };
+  const cpu = {
+    ms: cpuMs,
+    perShopper: Object.fromEntries(
+      Object.entries(cpuMs).map(([name, ms]) => [name, Math.round((ms / Math.max(1, served)) * 100) / 100]),
+    ),
+    coresBusy: Math.round((Object.values(cpuMs).reduce((a, b) => a + b, 0) / result.ms) * 100) / 100,
+  };
+  return {
+    ...result,
+    units,
+    servedPerSecond: Math.round(served / (result.ms / 1000)),
+    check,
+    paymentLag,
+    cpu,
+  };
 }
