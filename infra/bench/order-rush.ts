@@ -79,6 +79,7 @@ export async function orderRush(
 
   const child = ctx.forkScript('./rush-client.ts');
   const pids = { ...dropline.pids, generator: child.pid };
+  await nextMessage(child, 'ready');
   const cpuBefore = readCpu(pids);
   child.send({ url: dropline.url, dropId: drop.id, tokensFile, concurrency: Math.min(shoppers, 2000) });
   const result = await nextMessage<Omit<RushResult, 'units' | 'servedPerSecond' | 'check' | 'cpu'>>(

@@ -23,7 +23,10 @@ interface Job {
 type Step = 'join' | 'reserve' | 'pay';
 type Turn = { admitted: true; token: string } | { admitted: false; status: string };
 
-const job = await new Promise<Job>((resolve) => process.once('message', (m: Job) => resolve(m)));
+const job = await new Promise<Job>((resolve) => {
+  process.once('message', (m: Job) => resolve(m));
+  process.send?.({ type: 'ready' }); // loaded: what it costs from here on is the rush's
+});
 const tokens = JSON.parse(readFileSync(job.tokensFile, 'utf8')) as string[];
 const latencies: Record<Step, number[]> = { join: [], reserve: [], pay: [] };
 const outcomes = { paid: 0, soldOut: 0, failed: 0, status5xx: 0 };
