@@ -3,7 +3,8 @@
  * server (connect and acknowledge a `join`) and against one Dropline edge, in the same run. The two alternate for
  * a few rounds and the medians are compared, which keeps a noisy neighbour from deciding the ratio. Then the drop
  * admits shoppers and the generator measures how fresh each `queue` push is when it arrives. Also: the edge's
- * memory per connection.
+ * memory per connection, from its resident memory before and after the first round's clients are in (the caller
+ * gives a fresh edge process, so earlier scenarios' heap does not blur it).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -110,8 +111,9 @@ export async function joinStorm(
     const rssBefore = await gauge(url, 'process_resident_memory_bytes');
     const run = generator(ctx, { mode: 'dropline', url, clients, dropId, tokensFile });
     droplineMs.push((await nextMessage<{ ms: number }>(run, 'joined')).ms);
-    memoryPerConnectionKiB =
-      ((await gauge(url, 'process_resident_memory_bytes')) - rssBefore) / clients / 1024;
+    if (round === 1)
+      memoryPerConnectionKiB =
+        ((await gauge(url, 'process_resident_memory_bytes')) - rssBefore) / clients / 1024;
 
     if (round === rounds) {
       // Admission resumes, a tenth of the line a second: every waiting shopper's place moves each second.
