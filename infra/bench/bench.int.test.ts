@@ -56,7 +56,7 @@ describe('npm run bench', () => {
   test.each([
     [['--seconds', '0'], /--seconds takes a whole number/],
     [['--shoppers', 'many'], /--shoppers takes a whole number/],
-    [['--admission', '-5'], /--admission takes a whole number/],
+    [['--admission', '0'], /--admission takes a whole number/],
     [['--only', 'stock,nope'], /unknown scenario nope/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['extra'], /Unexpected argument 'extra'/],

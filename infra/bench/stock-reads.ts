@@ -26,6 +26,8 @@ export interface StockReadsResult {
   dropline: LoadFigures;
   /** Dropline's requests/s over the bare Node server's: the target is at least 0.7. */
   ratio: number;
+  /** Requests/s of every round, in order. */
+  allRounds: Record<'bareNode' | 'bareHono' | 'dropline', number[]>;
 }
 
 /** The median run by requests per second (its latencies come with it), errors summed over all runs. */
@@ -88,8 +90,9 @@ export async function stockReads(
   const stockUrl = `${dropline.url}/api/drops/${drop.id}/stock`;
   const body = JSON.stringify(await http(stockUrl));
 
-  // The three alternate in rounds, so that a noisy neighbour does not decide the ratio; medians are reported.
-  const rounds = seconds >= 15 ? 3 : 1;
+  // The three alternate in rounds of about five seconds, so that a noisy neighbour's load, which comes and goes on
+  // these shared machines, falls on all three alike; medians are reported.
+  const rounds = Math.max(1, Math.round(seconds / 5));
   const each = Math.max(1, Math.round(seconds / rounds));
   const node = await bare(ctx, 'node', body);
   const hono = await bare(ctx, 'hono', body);
@@ -116,5 +119,10 @@ export async function stockReads(
     bareHono,
     dropline: droplineFigures,
     ratio: Math.round((droplineFigures.rps / bareNode.rps) * 100) / 100,
+    allRounds: {
+      bareNode: runs.bareNode.map((r) => r.rps),
+      bareHono: runs.bareHono.map((r) => r.rps),
+      dropline: runs.dropline.map((r) => r.rps),
+    },
   };
 }
