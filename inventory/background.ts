@@ -1,8 +1,8 @@
 /**
  * The inventory's background work, run by every Dropline process: four times a second, for each live drop,
  * expire the holds whose deadline passed (their units return within a second of it) and, where `relays` is on (the
- * workers; an edge running beside them leaves it to them), relay the outbox to JetStream. Expiry does not rely on Redis keyspace notifications, which are lost when nobody listens: the
- * deadlines are a sorted set, swept. Several processes may sweep (a hold expires once, atomically); one relays a
+ * workers; an edge running beside them leaves it to them), relay the outbox to JetStream. Expiry does not rely on
+ * Redis keyspace notifications, which are lost when nobody listens: the deadlines are a sorted set, swept. Several processes may sweep (a hold expires once, atomically); one relays a
  * drop's outbox at a time (a lease), and a relay that dies after publishing but before deleting is harmless: the
  * events are published again with the same message ids, which JetStream deduplicates.
  */

@@ -14,10 +14,11 @@ import { HttpProblem } from '../problems.js';
 import type { StockCache } from '../stock-cache.js';
 
 const ROUTE = '/api/drops/:id/stock';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'public, max-age=1' };
+const UUID_TEXT = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const UUID = new RegExp(`^${UUID_TEXT}$`, 'i');
 /** `/api/drops/<uuid>/stock`, the id captured. */
-const PATH = /^\/api\/drops\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/stock$/i;
+const PATH = new RegExp(`^/api/drops/(${UUID_TEXT})/stock$`, 'i');
+const HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'public, max-age=1' };
 
 /** Answers a request in place and returns true, or returns false to leave it to the app. */
 export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;

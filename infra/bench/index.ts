@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick] [--only a,b] [--seconds N] [--shoppers N] [--admission N] [--clients N]`: starts
- * Dropline (an edge process and a workers process, rate limits off) against the real services, runs the scenarios with their load generators in processes of
- * their own, prints a table and writes the figures as JSON to bench-results/. Every process it started is stopped at
+ * Dropline (an edge process and a workers process, rate limits off) against the real services, runs the scenarios
+ * with their load generators in processes of their own, prints a table and writes the figures as JSON to
+ * bench-results/. Every process it started is stopped at
  * the end, and the run's database, Redis keys and JetStream stream are removed.
  */
 import { spawnSync } from 'node:child_process';

@@ -3,7 +3,7 @@ import type { DropJson, DropOrdersResponse, StockSnapshot } from '../index.js';
 import { api, ApiError, type Me } from './api.js';
 import { lineChart } from './chart.js';
 import { startStaffPage } from './staff.js';
-import { alert, badge, errorText, field, h, money, mount, showFieldErrors, when } from './ui.js';
+import { alert, badge, errorText, field, h, money, mount, showFieldErrors, table, when } from './ui.js';
 import './styles.css';
 
 let me: Me | null = null;
@@ -154,47 +154,22 @@ async function dashboard(user: Me, layout: (...children: (Node | null)[]) => voi
       h('h2', { id: 'your-drops' }, 'Your drops'),
       mine.length === 0
         ? h('p', { class: 'muted' }, 'None yet: schedule your first below.')
-        : h(
-            'table',
-            {},
-            h(
-              'thead',
-              {},
+        : table(
+            ['Drop', 'Opens', 'Units', 'Status'],
+            mine.map((d) => [
               h(
-                'tr',
-                {},
-                h('th', { scope: 'col' }, 'Drop'),
-                h('th', { scope: 'col' }, 'Opens'),
-                h('th', { scope: 'col' }, 'Units'),
-                h('th', { scope: 'col' }, 'Status'),
+                'button',
+                {
+                  type: 'button',
+                  class: 'secondary',
+                  onclick: () => ((selected = d.id), void dropDetail(detail, d)),
+                },
+                d.title,
               ),
-            ),
-            h(
-              'tbody',
-              {},
-              ...mine.map((d) =>
-                h(
-                  'tr',
-                  {},
-                  h(
-                    'td',
-                    {},
-                    h(
-                      'button',
-                      {
-                        type: 'button',
-                        class: 'secondary',
-                        onclick: () => ((selected = d.id), void dropDetail(detail, d)),
-                      },
-                      d.title,
-                    ),
-                  ),
-                  h('td', {}, when(d.opensAt)),
-                  h('td', {}, String(d.stock)),
-                  h('td', {}, badge(d.status)),
-                ),
-              ),
-            ),
+              when(d.opensAt),
+              String(d.stock),
+              badge(d.status),
+            ]),
           ),
     );
     const current = mine.find((d) => d.id === selected);

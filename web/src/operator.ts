@@ -3,7 +3,7 @@ import type { AdmissionJson, AuditJson, DropJson, DropMetricsJson } from '../ind
 import { api, ApiError, type Me } from './api.js';
 import { lineChart } from './chart.js';
 import { startStaffPage } from './staff.js';
-import { alert, badge, errorText, field, h, mount, showFieldErrors, when } from './ui.js';
+import { alert, badge, errorText, field, h, mount, showFieldErrors, table, when } from './ui.js';
 import './styles.css';
 
 let poll: ReturnType<typeof setInterval> | undefined;
@@ -93,37 +93,13 @@ async function consoleFor(drop: DropJson, panel: HTMLElement) {
       audit,
       entries.length === 0
         ? h('p', { class: 'muted' }, 'No changes yet.')
-        : h(
-            'table',
-            {},
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                h('th', { scope: 'col' }, 'When'),
-                h('th', { scope: 'col' }, 'Who'),
-                h('th', { scope: 'col' }, 'Change'),
-              ),
-            ),
-            h(
-              'tbody',
-              {},
-              ...entries.map((e) =>
-                h(
-                  'tr',
-                  {},
-                  h('td', {}, when(e.at)),
-                  h('td', {}, e.actor.split(':')[0] ?? e.actor),
-                  h(
-                    'td',
-                    {},
-                    `${e.change.field}: ${JSON.stringify(e.change.from)} → ${JSON.stringify(e.change.to)}`,
-                  ),
-                ),
-              ),
-            ),
+        : table(
+            ['When', 'Who', 'Change'],
+            entries.map((e) => [
+              when(e.at),
+              e.actor.split(':')[0] ?? e.actor,
+              `${e.change.field}: ${JSON.stringify(e.change.from)} → ${JSON.stringify(e.change.to)}`,
+            ]),
           ),
     );
   };

@@ -21,6 +21,7 @@ import {
   money,
   mount,
   showFieldErrors,
+  table,
   topBar,
   when,
 } from './ui.js';
@@ -673,37 +674,15 @@ async function ordersPage(): Promise<void> {
       : h(
           'div',
           { class: 'card' },
-          h(
-            'table',
-            {},
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                h('th', { scope: 'col' }, 'Order'),
-                h('th', { scope: 'col' }, 'Quantity'),
-                h('th', { scope: 'col' }, 'Amount'),
-                h('th', { scope: 'col' }, 'Status'),
-                h('th', { scope: 'col' }, 'Placed'),
-              ),
-            ),
-            h(
-              'tbody',
-              {},
-              ...orders.map((o) =>
-                h(
-                  'tr',
-                  {},
-                  h('td', {}, `${o.id.slice(0, 14)}…`),
-                  h('td', {}, String(o.quantity)),
-                  h('td', {}, money(o.amountCents)),
-                  h('td', {}, badge(o.status)),
-                  h('td', {}, when(o.createdAt)),
-                ),
-              ),
-            ),
+          table(
+            ['Order', 'Quantity', 'Amount', 'Status', 'Placed'],
+            orders.map((o) => [
+              `${o.id.slice(0, 14)}…`,
+              String(o.quantity),
+              money(o.amountCents),
+              badge(o.status),
+              when(o.createdAt),
+            ]),
           ),
         ),
   );

@@ -21,6 +21,16 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
+/** A table with a header row of `columns` (column headers) and a row of cells per entry of `rows`. */
+export function table(columns: string[], rows: Child[][]): HTMLTableElement {
+  return h(
+    'table',
+    {},
+    h('thead', {}, h('tr', {}, ...columns.map((c) => h('th', { scope: 'col' }, c)))),
+    h('tbody', {}, ...rows.map((cells) => h('tr', {}, ...cells.map((cell) => h('td', {}, cell))))),
+  );
+}
+
 export function mount(target: HTMLElement, ...children: Child[]): void {
   target.replaceChildren(
     ...children
