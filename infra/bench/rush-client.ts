@@ -6,12 +6,11 @@
  * latencies and how each shopper ended: paid, sold out, or failed.
  *
  * It shares the machine with the server it measures, so it is lean: Socket.IO's wire protocol spoken directly over
- * `ws` (as the k6 scripts do), and HTTP through one keep-alive agent, instead of socket.io-client and fetch, which
- * cost several times the CPU per shopper.
+ * a WebSocket (as the k6 scripts do), and HTTP over keep-alive connections, both from `wire.ts` on `node:net`
+ * (socket.io-client and fetch cost the generator 2.7 ms of CPU per shopper, `ws` and `node:http` 0.7 ms).
  */
-import { Agent, request } from 'node:http';
 import { readFileSync } from 'node:fs';
-import WebSocket from 'ws';
+import { HttpPool, openWebSocket } from './wire.js';
 
 interface Job {
   url: string;
@@ -34,40 +33,15 @@ const failures: string[] = [];
 /** Socket messages received, by kind, over all shoppers. */
 const received: Record<string, number> = {};
 const base = new URL(job.url);
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+const pool = new HttpPool(base.hostname, Number(base.port), 256);
 
-function post(path: string, headers: Record<string, string>, body: string) {
-  return new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        host: base.hostname,
-        port: base.port,
-        method: 'POST',
-        path,
-        headers: {
-          ...headers,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> });
-          } catch {
-            reject(new Error(`${path} answered ${res.statusCode}: ${text.slice(0, 200)}`));
-          }
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+async function post(path: string, headers: Record<string, string>, body: string) {
+  const res = await pool.request('POST', path, { ...headers, 'content-type': 'application/json' }, body);
+  try {
+    return { status: res.status, body: JSON.parse(res.body) as Record<string, unknown> };
+  } catch {
+    throw new Error(`${path} answered ${res.status}: ${res.body.slice(0, 200)}`);
+  }
 }
 
 async function call(
@@ -89,7 +63,7 @@ const over = (status: string) =>
 
 const NSP = '/drops';
 const JOIN_ACK = 1;
-const socketUrl = `ws://${base.host}/socket.io/?EIO=4&transport=websocket`;
+const SOCKET_PATH = '/socket.io/?EIO=4&transport=websocket';
 
 /**
  * A Socket.IO packet inside an Engine.IO message (`4`): `<type>/drops,[<ack id>]<JSON>` — 0 connect, 1 disconnect,
@@ -111,7 +85,6 @@ function decode(text: string): { type: number; id: number | undefined; data: unk
 /** Joins over the socket; resolves when admitted, or when the drop is sold out or over for this shopper. */
 function waitForTurn(token: string): Promise<Turn> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(socketUrl, { perMessageDeflate: false });
     let settled = false;
     let joinStarted = 0;
     const settle = (outcome: () => void) => {
@@ -122,38 +95,39 @@ function waitForTurn(token: string): Promise<Turn> {
     };
     const done = (turn: Turn) => settle(() => resolve(turn));
     const fail = (error: Error) => settle(() => reject(error));
-    socket.on('error', fail);
-    socket.on('close', () => fail(new Error('the socket closed before the shopper was served')));
-    socket.on('message', (raw: Buffer) => {
-      const text = raw.toString();
-      const kind = text.startsWith('42')
-        ? `event ${/^42[^[]*\["(\w+)/.exec(text)?.[1]}`
-        : `packet ${text.slice(0, 2)}`;
-      received[kind] = (received[kind] ?? 0) + 1;
-      if (text === '2') return socket.send('3'); // Engine.IO ping → pong
-      if (text[0] === '0') return socket.send(`40${NSP},${JSON.stringify({ token })}`); // open → connect
-      const packet = decode(text);
-      if (!packet) return;
-      if (packet.type === 0) {
-        joinStarted = performance.now();
-        socket.send(`42${NSP},${JOIN_ACK}${JSON.stringify(['join', { dropId: job.dropId }])}`);
-      } else if (packet.type === 3 && packet.id === JOIN_ACK) {
-        latencies.join.push(performance.now() - joinStarted);
-        const state = (
-          packet.data as [{ status?: string; admission?: { token: string }; error?: unknown }]
-        )[0];
-        if (state.error || !state.status) fail(new Error(`join: ${JSON.stringify(state)}`));
-        else if (state.status === 'admitted' && state.admission)
-          done({ admitted: true, token: state.admission.token });
-        else if (over(state.status)) done({ admitted: false, status: state.status });
-      } else if (packet.type === 2) {
-        const [name, e] = packet.data as [string, { dropId: string; status?: string; token?: string }];
-        if (e.dropId !== job.dropId) return;
-        if (name === 'admitted' && e.token) done({ admitted: true, token: e.token });
-        else if (name === 'queue' && e.status && over(e.status)) done({ admitted: false, status: e.status });
-      } else if (packet.type === 4 || packet.type === 1) {
-        fail(new Error(`socket refused: ${JSON.stringify(packet.data)}`));
-      }
+    const socket = openWebSocket(base.hostname, Number(base.port), SOCKET_PATH, {
+      closed: (error) => fail(error ?? new Error('the socket closed before the shopper was served')),
+      message: (text) => {
+        const kind = text.startsWith('42')
+          ? `event ${/^42[^[]*\["(\w+)/.exec(text)?.[1]}`
+          : `packet ${text.slice(0, 2)}`;
+        received[kind] = (received[kind] ?? 0) + 1;
+        if (text === '2') return socket.send('3'); // Engine.IO ping → pong
+        if (text[0] === '0') return socket.send(`40${NSP},${JSON.stringify({ token })}`); // open → connect
+        const packet = decode(text);
+        if (!packet) return;
+        if (packet.type === 0) {
+          joinStarted = performance.now();
+          socket.send(`42${NSP},${JOIN_ACK}${JSON.stringify(['join', { dropId: job.dropId }])}`);
+        } else if (packet.type === 3 && packet.id === JOIN_ACK) {
+          latencies.join.push(performance.now() - joinStarted);
+          const state = (
+            packet.data as [{ status?: string; admission?: { token: string }; error?: unknown }]
+          )[0];
+          if (state.error || !state.status) fail(new Error(`join: ${JSON.stringify(state)}`));
+          else if (state.status === 'admitted' && state.admission)
+            done({ admitted: true, token: state.admission.token });
+          else if (over(state.status)) done({ admitted: false, status: state.status });
+        } else if (packet.type === 2) {
+          const [name, e] = packet.data as [string, { dropId: string; status?: string; token?: string }];
+          if (e.dropId !== job.dropId) return;
+          if (name === 'admitted' && e.token) done({ admitted: true, token: e.token });
+          else if (name === 'queue' && e.status && over(e.status))
+            done({ admitted: false, status: e.status });
+        } else if (packet.type === 4 || packet.type === 1) {
+          fail(new Error(`socket refused: ${JSON.stringify(packet.data)}`));
+        }
+      },
     });
   });
 }
