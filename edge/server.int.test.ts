@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest, Agent } from 'node:http';
 import { Hono } from 'hono';
 import { describe, expect } from 'vitest';
@@ -44,7 +46,22 @@ function send(
   });
 }
 
+/** The accept queue's size of the socket listening on `port`, as the kernel reports it (`ss`: Send-Q). */
+function listenBacklog(port: number): number {
+  const line = execFileSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' }).trim();
+  return Number(line.split(/\s+/)[2]);
+}
+
 describe('the HTTP server', () => {
+  test('the edge listens with a backlog for an opening burst (LISTEN_BACKLOG, capped by the kernel)', async ({
+    dropline,
+  }) => {
+    const server = await dropline.listen(0, '127.0.0.1');
+    const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+    expect(listenBacklog(server.port)).toBe(Math.min(4096, somaxconn));
+    expect(listenBacklog(server.port)).toBeGreaterThan(511); // Node's default, which an opening overflows
+  });
+
   test('a 5 MB body gets 413 problem+json and the connection stays usable', async ({ dropline }) => {
     const server = await dropline.listen(0, '127.0.0.1');
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });

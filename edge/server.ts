@@ -19,7 +19,7 @@ export interface RunningServer {
 
 export function startServer(
   app: Hono<EdgeEnv>,
-  { port, host, fastPath }: { port: number; host: string; fastPath?: FastPath },
+  { port, host, backlog, fastPath }: { port: number; host: string; backlog?: number; fastPath?: FastPath },
 ): Promise<RunningServer> {
   const listener = getRequestListener(app.fetch, { hostname: host });
   const server = createServer(
@@ -31,7 +31,7 @@ export function startServer(
   );
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog }, () => {
       server.off('error', reject);
       resolve({
         server,

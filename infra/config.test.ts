@@ -17,6 +17,7 @@ describe('configuration', () => {
     expect(config).toMatchObject({
       env: 'development',
       port: 3000,
+      listenBacklog: 4096,
       redisUrl: 'redis://127.0.0.1:6379',
       natsUrl: 'nats://127.0.0.1:4222',
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/dropline',
@@ -35,6 +36,7 @@ describe('configuration', () => {
     expect(loadConfig({ TOKEN_TTL: '7d' }).tokenTtlSeconds).toBe(604_800);
     expect(loadConfig({ TOKEN_TTL: '90' }).tokenTtlSeconds).toBe(90);
     expect(loadConfig({ PORT: '8080' }).port).toBe(8080);
+    expect(loadConfig({ LISTEN_BACKLOG: '1024' }).listenBacklog).toBe(1024);
     expect(loadConfig({ RATE_LIMITS: 'on' }).rateLimits.enabled).toBe(true);
     expect(loadConfig({ PORT: '' }).port).toBe(3000);
   });
@@ -52,6 +54,7 @@ describe('configuration', () => {
     expect(
       problemsOf({
         PORT: '70000',
+        LISTEN_BACKLOG: 'lots',
         REDIS_URL: 'http://localhost',
         TOKEN_TTL: 'soon',
         JWT_SECRET: 'short',
@@ -61,6 +64,7 @@ describe('configuration', () => {
     ).toEqual([
       expect.stringMatching(/^NODE_ENV: .*"staging"/),
       expect.stringMatching(/^PORT: .*\(got "70000"\)$/),
+      expect.stringMatching(/^LISTEN_BACKLOG: expected an integer from 1 to 65535/),
       expect.stringMatching(/^REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL/),
       'JWT_SECRET: must be at least 32 characters (got "***")',
       expect.stringMatching(/^TOKEN_TTL: expected a duration/),

@@ -5,6 +5,13 @@
 import { z } from 'zod';
 
 /** Development and test sign tokens with this; production refuses to start without JWT_SECRET. */
+/**
+ * Connections the kernel may queue for the edge before it accepts them. Node's default, 511, overflows when a drop
+ * opens: the SYNs past it are dropped and those shoppers retry a second or more later. The kernel caps it at
+ * net.core.somaxconn (4096 on current kernels).
+ */
+export const DEFAULT_LISTEN_BACKLOG = 4096;
+
 export const DEVELOPMENT_JWT_SECRET = 'dropline-development-secret-do-not-use-in-production';
 const DEVELOPMENT_OPERATOR = { email: 'operator@dropline.local', password: 'dropline-operator' };
 
@@ -55,6 +62,7 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
   PORT: integer(0, 65535).default(3000),
+  LISTEN_BACKLOG: integer(1, 65535).default(DEFAULT_LISTEN_BACKLOG),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
   NATS_URL: url(['nats:', 'tls:']).default('nats://127.0.0.1:4222'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/dropline'),
@@ -89,6 +97,8 @@ export interface Config {
   env: 'development' | 'test' | 'production';
   host: string;
   port: number;
+  /** The edge's listen backlog (connections waiting to be accepted). */
+  listenBacklog: number;
   redisUrl: string;
   natsUrl: string;
   databaseUrl: string;
@@ -156,6 +166,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     env: v.NODE_ENV,
     host: v.HOST,
     port: v.PORT,
+    listenBacklog: v.LISTEN_BACKLOG,
     redisUrl: v.REDIS_URL,
     natsUrl: v.NATS_URL,
     databaseUrl: v.DATABASE_URL,

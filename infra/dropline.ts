@@ -306,7 +306,12 @@ export async function createDropline({
     gateway: () => gateway,
     async listen(port, host) {
       if (!app) throw new Error('this process does not run the edge role');
-      server = await startServer(app, { port, host, fastPath: edge?.fastPath });
+      server = await startServer(app, {
+        port,
+        host,
+        backlog: config.listenBacklog,
+        fastPath: edge?.fastPath,
+      });
       // Socket.IO's Redis adapter carries events between edges; its channels share the deployment's prefix.
       adapterClients = [redis.duplicate(), redis.duplicate()];
       gateway = attachGateway(server.server, {

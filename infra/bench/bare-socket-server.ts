@@ -1,10 +1,11 @@
 /**
  * The join storm's baseline: a bare Socket.IO server that accepts clients and acknowledges each one's `join` with a
- * place, doing nothing else. Prints `listening <port>` when ready.
+ * place, doing nothing else, listening with the backlog Dropline's edge has. Prints `listening <port>` when ready.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
+import { DEFAULT_LISTEN_BACKLOG } from '../config.js';
 
 const http = createServer();
 const io = new Server(http, { path: '/socket.io', serveClient: false });
@@ -15,7 +16,7 @@ io.of('/drops').on('connection', (socket) => {
       (ack as (answer: unknown) => void)({ status: 'waiting', position: ++next });
   });
 });
-http.listen(0, '127.0.0.1', () =>
+http.listen({ port: 0, host: '127.0.0.1', backlog: DEFAULT_LISTEN_BACKLOG }, () =>
   process.stdout.write(`listening ${(http.address() as AddressInfo).port}\n`),
 );
 process.on('SIGTERM', () => {
