@@ -87,6 +87,7 @@ function waitForTurn(token: string): Promise<Turn> {
   return new Promise((resolve, reject) => {
     let settled = false;
     let joinStarted = 0;
+    let last = 'nothing';
     const settle = (outcome: () => void) => {
       if (settled) return;
       settled = true;
@@ -96,12 +97,18 @@ function waitForTurn(token: string): Promise<Turn> {
     const done = (turn: Turn) => settle(() => resolve(turn));
     const fail = (error: Error) => settle(() => reject(error));
     const socket = openWebSocket(base.hostname, Number(base.port), SOCKET_PATH, {
-      closed: (error) => fail(error ?? new Error('the socket closed before the shopper was served')),
+      closed: (error) =>
+        fail(
+          new Error(
+            `${error?.message ?? 'the socket closed'} before the shopper was served (last received: ${last})`,
+          ),
+        ),
       message: (text) => {
         const kind = text.startsWith('42')
           ? `event ${/^42[^[]*\["(\w+)/.exec(text)?.[1]}`
           : `packet ${text.slice(0, 2)}`;
         received[kind] = (received[kind] ?? 0) + 1;
+        last = kind;
         if (text === '2') return socket.send('3'); // Engine.IO ping → pong
         if (text[0] === '0') return socket.send(`40${NSP},${JSON.stringify({ token })}`); // open → connect
         const packet = decode(text);
