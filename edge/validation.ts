@@ -44,10 +44,12 @@ export function readQuery<T extends z.ZodType>(c: Context, schema: T): z.output<
   return parse(schema, c.req.query());
 }
 
+const uuid = z.uuid();
+
 /** Path ids are UUIDs; anything else cannot name a resource, so it is a 404 like an unknown id. */
 export function pathId(c: Context, name: string, what: string): string {
   const id = c.req.param(name) ?? '';
-  if (!z.uuid().safeParse(id).success) throw new HttpProblem('not_found', `${what} not found`);
+  if (!uuid.safeParse(id).success) throw new HttpProblem('not_found', `${what} not found`);
   return id.toLowerCase();
 }
 
