@@ -259,7 +259,8 @@ export function createHolds({ redis, keys, activeKey, clock, idempotencyTtlSecon
         clock.now(),
         dropId,
         idempotencyKey ? requestHash(idempotencyKey) : '',
-        requestHash(request),
+        // Only a repeated Idempotency-Key compares requests.
+        idempotencyKey ? requestHash(request) : '',
       );
       const code = reply[0];
       // Whatever the answer, the hold is no longer simply held: later calls read it.
