@@ -1,19 +1,62 @@
 /**
- * The join storm's baseline: a bare Socket.IO server that accepts clients and acknowledges each one's `join` with a
- * place, doing nothing else, listening with the backlog Dropline's edge has. Prints `listening <port>` when ready.
+ * Baselines on Dropline's own stack (Socket.IO, and Hono on @hono/node-server), listening with the backlog Dropline's
+ * edge has, doing nothing but answering. Prints `listening <port>` when ready.
+ *
+ * - `storm` (the default), the join storm's: accepts clients and acknowledges each one's `join` with a place.
+ * - `rush`, the order rush's floor: acknowledges `join` with an admission at once, answers
+ *   POST /api/drops/:id/reservations with a held reservation and POST /api/reservations/:id/pay with a paid order,
+ *   as Dropline's bodies look: the most shoppers a second this machine serves with these libraries and the rush's
+ *   load generator, before any Redis, NATS or PostgreSQL work.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { Hono } from 'hono';
 import { Server } from 'socket.io';
 import { DEFAULT_LISTEN_BACKLOG } from '../config.js';
 
-const http = createServer();
+const mode = process.argv[2] ?? 'storm';
+if (mode !== 'storm' && mode !== 'rush') {
+  process.stderr.write('usage: bare-socket-server.ts [storm|rush]\n');
+  process.exit(2);
+}
+
+const app = new Hono();
+let reservations = 0;
+app.post('/api/drops/:id/reservations', async (c) => {
+  await c.req.json();
+  const id = `rsv_${++reservations}`;
+  const expiresAt = new Date(Date.now() + 600_000).toISOString();
+  return c.json({ id, dropId: c.req.param('id'), quantity: 1, status: 'held', expiresAt }, 201);
+});
+app.post('/api/reservations/:id/pay', async (c) => {
+  await c.req.json();
+  return c.json({ orderId: c.req.param('id'), status: 'paid' });
+});
+
+const listener = getRequestListener(app.fetch);
+const http = createServer(mode === 'rush' ? (req, res) => void listener(req, res) : undefined);
 const io = new Server(http, { path: '/socket.io', serveClient: false });
 let next = 0;
 io.of('/drops').on('connection', (socket) => {
-  socket.on('join', (_payload: unknown, ack: unknown) => {
-    if (typeof ack === 'function')
-      (ack as (answer: unknown) => void)({ status: 'waiting', position: ++next });
+  socket.on('join', (payload: { dropId?: unknown } | undefined, ack: unknown) => {
+    if (typeof ack !== 'function') return;
+    const position = ++next;
+    const answer =
+      mode === 'rush'
+        ? {
+            created: true,
+            dropId: payload?.dropId,
+            status: 'admitted',
+            position,
+            ahead: 0,
+            admission: {
+              token: `admission-${position}`,
+              expiresAt: new Date(Date.now() + 300_000).toISOString(),
+            },
+          }
+        : { status: 'waiting', position };
+    (ack as (answer: unknown) => void)(answer);
   });
 });
 http.listen({ port: 0, host: '127.0.0.1', backlog: DEFAULT_LISTEN_BACKLOG }, () =>

@@ -3,6 +3,7 @@
  * process on a database and Redis prefix of the run's own, and small HTTP helpers.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { spawnDropline, type DroplineProcess } from '../testing/process.js';
 
@@ -103,6 +104,26 @@ let profiled = 0;
 function cpuProfile(what: string): string[] {
   const dir = process.env.BENCH_CPU_PROF;
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}/${what}-${++profiled}`] : [];
+}
+
+/**
+ * Runs a bare baseline server of infra/bench (it prints `listening <port>`); resolves once it listens, with its base
+ * URL and pid. It is stopped with the rest of the run's processes, or earlier with `stop`.
+ */
+export async function startBareServer(
+  ctx: BenchContext,
+  file: string,
+  args: string[] = [],
+): Promise<{ url: string; pid: number | undefined; stop: () => void }> {
+  const child = ctx.spawnScript(file, args);
+  const port = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const match = /^listening (\d+)$/.exec(line);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', () => reject(new Error(`the bare server ${file} ${args.join(' ')} exited`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => child.kill('SIGTERM') };
 }
 
 /** Resolves when `child` has exited (at once if it has). */

@@ -9,8 +9,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { exited, gauge, http, nextMessage, type BenchContext } from './context.js';
+import { exited, gauge, http, nextMessage, startBareServer, type BenchContext } from './context.js';
 
 export interface JoinStormResult {
   clients: number;
@@ -41,25 +40,13 @@ function generator(ctx: BenchContext, job: Record<string, unknown>) {
   return child;
 }
 
-async function startBareServer(ctx: BenchContext): Promise<string> {
-  const bare = ctx.spawnScript('./bare-socket-server.ts');
-  const port = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: bare.stdout! }).on('line', (line) => {
-      const match = /^listening (\d+)$/.exec(line);
-      if (match) resolve(match[1]!);
-    });
-    bare.once('exit', () => reject(new Error('the bare Socket.IO server exited')));
-  });
-  return `http://127.0.0.1:${port}`;
-}
-
 export async function joinStorm(
   ctx: BenchContext,
   dropline: { url: string; operatorToken: string; brandToken: string },
   clients: number,
 ): Promise<JoinStormResult> {
   const rounds = ctx.quick ? 1 : 3;
-  const bareUrl = await startBareServer(ctx);
+  const bareUrl = (await startBareServer(ctx, './bare-socket-server.ts')).url;
 
   // Each round gets a drop of its own, open with admission paused.
   const { url } = dropline;

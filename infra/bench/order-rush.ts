@@ -3,14 +3,109 @@
  * served per second
  * (each ends paid or told sold out), latency per step, and the checks that matter: paid orders in PostgreSQL equal
  * units sold in Redis, nothing oversold, no 5xx. Run with the per-address rate limits off (every shopper comes from
- * one address here).
+ * one address here). Its floor, measured the same way in the same run: the same generator against a bare Socket.IO
+ * and Hono server that answers each step at once (`bare-socket-server.ts rush`).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectPostgres } from '../db.js';
 import { cpuSpent, readCpu } from './cpu.js';
-import { exited, http, nextMessage, type BenchContext } from './context.js';
+import { exited, http, nextMessage, startBareServer, type BenchContext } from './context.js';
+
+type Steps = Record<
+  'join' | 'poll' | 'reserve' | 'pay',
+  { count: number; p50: number | null; p99: number | null; max: number | null }
+>;
+
+/** What the rush generator reports. */
+interface GeneratorResult {
+  shoppers: number;
+  ms: number;
+  paid: number;
+  soldOut: number;
+  failed: number;
+  status5xx: number;
+  steps: Steps;
+  failures: string[];
+  received: Record<string, number>;
+}
+
+/** CPU ms per process over a run, per shopper served, and how many of the machine's cores were busy on average. */
+export interface CpuFigures {
+  ms: Record<string, number>;
+  perShopper: Record<string, number>;
+  coresBusy: number;
+}
+
+/**
+ * Runs the rush generator (a process of its own, at most 2,000 shoppers in flight) with `tokens` against `url`,
+ * reading the CPU of `pids`, the generator's and the services' from /proc before and after it.
+ */
+async function drive(
+  ctx: BenchContext,
+  job: { url: string; dropId: string; tokens: string[] },
+  pids: Record<string, number | undefined>,
+): Promise<{ result: GeneratorResult; cpu: CpuFigures; served: number }> {
+  const tokensFile = join(mkdtempSync(join(tmpdir(), 'dropline-rush-')), 'tokens.json');
+  writeFileSync(tokensFile, JSON.stringify(job.tokens));
+  const child = ctx.forkScript('./rush-client.ts');
+  const all = { ...pids, generator: child.pid };
+  await nextMessage(child, 'ready');
+  const before = readCpu(all);
+  const concurrency = Math.min(job.tokens.length, 2000);
+  child.send({ url: job.url, dropId: job.dropId, tokensFile, concurrency });
+  const result = await nextMessage<GeneratorResult>(child, 'result');
+  const ms = cpuSpent(before, readCpu(all));
+  await exited(child);
+  const served = result.paid + result.soldOut;
+  const perShopper = (spent: number) => Math.round((spent / Math.max(1, served)) * 100) / 100;
+  const cpu = {
+    ms,
+    perShopper: Object.fromEntries(Object.entries(ms).map(([name, spent]) => [name, perShopper(spent)])),
+    coresBusy: Math.round((Object.values(ms).reduce((a, b) => a + b, 0) / result.ms) * 100) / 100,
+  };
+  return { result, cpu, served };
+}
+
+export interface BareRushResult {
+  shoppers: number;
+  ms: number;
+  servedPerSecond: number;
+  paid: number;
+  failed: number;
+  steps: Steps;
+  failures: string[];
+  /** The bare server's (`server`), the generator's and the services' (idle here) CPU. */
+  cpu: CpuFigures;
+}
+
+/**
+ * The rush's floor: `shoppers` against the bare server, every step answered at once, nothing stored. A first round
+ * of at most 2,000 shoppers warms the server up (Dropline's edge is warm by then too), the second is measured.
+ */
+export async function bareRush(ctx: BenchContext, shoppers: number): Promise<BareRushResult> {
+  const bare = await startBareServer(ctx, './bare-socket-server.ts', ['rush']);
+  try {
+    const tokens = Array.from({ length: shoppers }, (_, i) => `shopper-${i}`);
+    const dropId = '00000000-0000-4000-8000-000000000000';
+    const pids = { server: bare.pid };
+    await drive(ctx, { url: bare.url, dropId, tokens: tokens.slice(0, 2000) }, pids);
+    const { result, cpu, served } = await drive(ctx, { url: bare.url, dropId, tokens }, pids);
+    return {
+      shoppers,
+      ms: result.ms,
+      servedPerSecond: Math.round(served / (result.ms / 1000)),
+      paid: result.paid,
+      failed: result.failed,
+      steps: result.steps,
+      failures: result.failures,
+      cpu,
+    };
+  } finally {
+    bare.stop();
+  }
+}
 
 export interface RushResult {
   shoppers: number;
@@ -22,10 +117,7 @@ export interface RushResult {
   soldOut: number;
   failed: number;
   status5xx: number;
-  steps: Record<
-    'join' | 'poll' | 'reserve' | 'pay',
-    { count: number; p50: number | null; p99: number | null; max: number | null }
-  >;
+  steps: Steps;
   check: { redisSold: number; postgresPaid: number; oversold: boolean; consistent: boolean };
   /** From a payment (its hold marked paid in Redis) to its order paid in PostgreSQL, in ms. */
   paymentLag: { p50: number | null; p99: number | null; max: number | null };
@@ -36,7 +128,7 @@ export interface RushResult {
    * CPU ms each process spent during the rush (edge, workers, generator, redis, postgres, nats), and per shopper
    * served: where the machine's cores went.
    */
-  cpu: { ms: Record<string, number>; perShopper: Record<string, number>; coresBusy: number };
+  cpu: CpuFigures;
 }
 
 export async function orderRush(
@@ -74,20 +166,11 @@ export async function orderRush(
     );
     tokens.push(...batch.map((g) => g.token));
   }
-  const tokensFile = join(mkdtempSync(join(tmpdir(), 'dropline-rush-')), 'tokens.json');
-  writeFileSync(tokensFile, JSON.stringify(tokens));
-
-  const child = ctx.forkScript('./rush-client.ts');
-  const pids = { ...dropline.pids, generator: child.pid };
-  await nextMessage(child, 'ready');
-  const cpuBefore = readCpu(pids);
-  child.send({ url: dropline.url, dropId: drop.id, tokensFile, concurrency: Math.min(shoppers, 2000) });
-  const result = await nextMessage<Omit<RushResult, 'units' | 'servedPerSecond' | 'check' | 'cpu'>>(
-    child,
-    'result',
+  const { result, cpu, served } = await drive(
+    ctx,
+    { url: dropline.url, dropId: drop.id, tokens },
+    dropline.pids,
   );
-  const cpuMs = cpuSpent(cpuBefore, readCpu(pids));
-  await exited(child);
 
   // PostgreSQL trails Redis by the event pipeline: wait for it to agree (or give up after 30 s).
   const sql = connectPostgres(ctx.databaseUrl, { max: 1 });
@@ -121,14 +204,6 @@ export async function orderRush(
   } finally {
     await sql.end();
   }
-  const served = result.paid + result.soldOut;
-  const cpu = {
-    ms: cpuMs,
-    perShopper: Object.fromEntries(
-      Object.entries(cpuMs).map(([name, ms]) => [name, Math.round((ms / Math.max(1, served)) * 100) / 100]),
-    ),
-    coresBusy: Math.round((Object.values(cpuMs).reduce((a, b) => a + b, 0) / result.ms) * 100) / 100,
-  };
   return {
     ...result,
     units,

@@ -3,8 +3,7 @@
  * answering the same body) and Dropline's GET /api/drops/:id/stock, one after the other in the same run. The ratio
  * to the bare Node server is the figure.
  */
-import { createInterface } from 'node:readline';
-import { exited, http, nextMessage, type BenchContext } from './context.js';
+import { exited, http, nextMessage, startBareServer, type BenchContext } from './context.js';
 
 export interface LoadFigures {
   requests: number;
@@ -54,22 +53,6 @@ async function load(
   return result;
 }
 
-async function bare(
-  ctx: BenchContext,
-  kind: 'node' | 'hono',
-  body: string,
-): Promise<{ url: string; stop: () => void }> {
-  const child = ctx.spawnScript('./bare-http.ts', [kind, body]);
-  const port = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const match = /^listening (\d+)$/.exec(line);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', () => reject(new Error(`the bare ${kind} server exited`)));
-  });
-  return { url: `http://127.0.0.1:${port}/`, stop: () => child.kill('SIGTERM') };
-}
-
 export async function stockReads(
   ctx: BenchContext,
   dropline: { url: string; operatorToken: string; brandToken: string },
@@ -94,16 +77,16 @@ export async function stockReads(
   // these shared machines, falls on all three alike; medians are reported.
   const rounds = Math.max(1, Math.round(seconds / 5));
   const each = Math.max(1, Math.round(seconds / rounds));
-  const node = await bare(ctx, 'node', body);
-  const hono = await bare(ctx, 'hono', body);
+  const node = await startBareServer(ctx, './bare-http.ts', ['node', body]);
+  const hono = await startBareServer(ctx, './bare-http.ts', ['hono', body]);
   const runs: Record<'bareNode' | 'bareHono' | 'dropline', LoadFigures[]> = {
     bareNode: [],
     bareHono: [],
     dropline: [],
   };
   for (let round = 0; round < rounds; round++) {
-    runs.bareNode.push(await load(ctx, node.url, each, connections));
-    runs.bareHono.push(await load(ctx, hono.url, each, connections));
+    runs.bareNode.push(await load(ctx, `${node.url}/`, each, connections));
+    runs.bareHono.push(await load(ctx, `${hono.url}/`, each, connections));
     runs.dropline.push(await load(ctx, stockUrl, each, connections));
   }
   node.stop();
