@@ -9,7 +9,9 @@
  * - `queue` events cost no Redis call per shopper: the admission leader shares one summary per drop a second
  *   (nowServing, queueLength, rate, paused) with every edge, and each edge derives its own sockets' places from it
  *   (pushed `ahead = max(0, position − nowServing − 1)`, an upper bound; the ack and GET …/queue/me are exact).
- * - `admitted`, `status` and `stock` go through the Socket.IO Redis adapter, so they reach a shopper on any edge.
+ * - `status` and `stock` go through the Socket.IO Redis adapter, so they reach a shopper on any edge. `admitted`
+ *   goes to this edge's sockets directly and to the other edges as one message per tick (the tick's admissions),
+ *   not one Redis message per shopper that every edge would decode.
  * - A bad payload gets an `error` event (and an ack with `{error}`) for that socket only.
  */
 import type { Server as HttpServer } from 'node:http';
@@ -74,6 +76,13 @@ const summarySchema = z.object({
   at: z.number(),
 });
 type Summary = z.infer<typeof summarySchema>;
+
+/** One tick's admissions, which the leader hands to the other edges. */
+const admittedSchema = z.object({
+  dropId: z.uuid(),
+  admissions: z.array(z.object({ shopperId: z.string(), token: z.string(), expiresAt: z.string() })),
+});
+type AdmittedBatch = z.infer<typeof admittedSchema>;
 
 interface Watcher {
   socket: Socket;
@@ -250,7 +259,19 @@ export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
     }
   }
 
-  // Summaries from the leaders on other edges.
+  /** Tells this edge's sockets of each admitted shopper. */
+  function deliverAdmitted({ dropId, admissions }: AdmittedBatch): void {
+    for (const a of admissions)
+      drops.local.to(`u:${a.shopperId}`).emit('admitted', { dropId, token: a.token, expiresAt: a.expiresAt });
+  }
+
+  // Admissions and summaries from the leaders on other edges.
+  drops.on('admitted', (raw: unknown) => {
+    const batch = admittedSchema.safeParse(raw);
+    if (!batch.success) return log.warn('ignoring a malformed admission batch');
+    deliverAdmitted(batch.data);
+  });
+
   drops.on('tick', (raw: unknown) => {
     const summary = summarySchema.safeParse(raw);
     if (!summary.success) return log.warn('ignoring a malformed admission summary');
@@ -268,20 +289,24 @@ export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
       told.set(result.dropId, last);
       const room = drops.to(`d:${result.dropId}`);
 
-      await Promise.all(
-        result.admitted.map(async (a) => {
-          const token = await admissionTokens.sign({
-            shopperId: a.shopperId,
-            dropId: result.dropId,
-            expiresAt: a.admissionEndsAt,
-          });
-          drops.to(`u:${a.shopperId}`).emit('admitted', {
-            dropId: result.dropId,
-            token,
-            expiresAt: a.admissionEndsAt.toISOString(),
-          });
-        }),
-      );
+      if (result.admitted.length > 0) {
+        const batch: AdmittedBatch = {
+          dropId: result.dropId,
+          admissions: await Promise.all(
+            result.admitted.map(async (a) => ({
+              shopperId: a.shopperId,
+              token: await admissionTokens.sign({
+                shopperId: a.shopperId,
+                dropId: result.dropId,
+                expiresAt: a.admissionEndsAt,
+              }),
+              expiresAt: a.admissionEndsAt.toISOString(),
+            })),
+          ),
+        };
+        deliverAdmitted(batch);
+        drops.serverSideEmit('admitted', batch);
+      }
       if (last.status !== result.dropStatus) {
         last.status = result.dropStatus;
         room.emit('status', { dropId: result.dropId, status: result.dropStatus });
