@@ -57,6 +57,7 @@ describe('npm run bench', () => {
     [['--seconds', '0'], /--seconds takes a whole number/],
     [['--shoppers', 'many'], /--shoppers takes a whole number/],
     [['--admission', '0'], /--admission takes a whole number/],
+    [['--edges', '9'], /--edges takes a whole number from 1 to 8/],
     [['--only', 'stock,nope'], /unknown scenario nope/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['extra'], /Unexpected argument 'extra'/],

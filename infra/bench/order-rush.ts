@@ -44,7 +44,7 @@ export interface CpuFigures {
  */
 async function drive(
   ctx: BenchContext,
-  job: { url: string; dropId: string; tokens: string[] },
+  job: { urls: string[]; dropId: string; tokens: string[] },
   pids: Record<string, number | undefined>,
 ): Promise<{ result: GeneratorResult; cpu: CpuFigures; served: number }> {
   const tokensFile = join(mkdtempSync(join(tmpdir(), 'dropline-rush-')), 'tokens.json');
@@ -54,7 +54,7 @@ async function drive(
   await nextMessage(child, 'ready');
   const before = readCpu(all);
   const concurrency = Math.min(job.tokens.length, 2000);
-  child.send({ url: job.url, dropId: job.dropId, tokensFile, concurrency });
+  child.send({ urls: job.urls, dropId: job.dropId, tokensFile, concurrency });
   const result = await nextMessage<GeneratorResult>(child, 'result');
   const ms = cpuSpent(before, readCpu(all));
   await exited(child);
@@ -90,8 +90,8 @@ export async function bareRush(ctx: BenchContext, shoppers: number): Promise<Bar
     const tokens = Array.from({ length: shoppers }, (_, i) => `shopper-${i}`);
     const dropId = '00000000-0000-4000-8000-000000000000';
     const pids = { server: bare.pid };
-    await drive(ctx, { url: bare.url, dropId, tokens: tokens.slice(0, 2000) }, pids);
-    const { result, cpu, served } = await drive(ctx, { url: bare.url, dropId, tokens }, pids);
+    await drive(ctx, { urls: [bare.url], dropId, tokens: tokens.slice(0, 2000) }, pids);
+    const { result, cpu, served } = await drive(ctx, { urls: [bare.url], dropId, tokens }, pids);
     return {
       shoppers,
       ms: result.ms,
@@ -135,6 +135,8 @@ export async function orderRush(
   ctx: BenchContext,
   dropline: {
     url: string;
+    /** Every edge the shoppers are spread over (`url` among them). */
+    edgeUrls: string[];
     brandToken: string;
     operatorToken: string;
     pids: Record<string, number | undefined>;
@@ -168,7 +170,7 @@ export async function orderRush(
   }
   const { result, cpu, served } = await drive(
     ctx,
-    { url: dropline.url, dropId: drop.id, tokens },
+    { urls: dropline.edgeUrls, dropId: drop.id, tokens },
     dropline.pids,
   );
 

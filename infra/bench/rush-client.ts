@@ -13,7 +13,8 @@ import { readFileSync } from 'node:fs';
 import { HttpPool, openWebSocket } from './wire.js';
 
 interface Job {
-  url: string;
+  /** The edges' base URLs: shopper i goes to edge i mod n, its socket and requests alike, as a balancer would. */
+  urls: string[];
   dropId: string;
   tokensFile: string;
   concurrency: number;
@@ -32,11 +33,18 @@ const outcomes = { paid: 0, soldOut: 0, failed: 0, status5xx: 0 };
 const failures: string[] = [];
 /** Socket messages received, by kind, over all shoppers. */
 const received: Record<string, number> = {};
-const base = new URL(job.url);
-const pool = new HttpPool(base.hostname, Number(base.port), 256);
+interface Edge {
+  host: string;
+  port: number;
+  pool: HttpPool;
+}
+const edges: Edge[] = job.urls.map((url) => {
+  const { hostname, port } = new URL(url);
+  return { host: hostname, port: Number(port), pool: new HttpPool(hostname, Number(port), 256) };
+});
 
-async function post(path: string, headers: Record<string, string>, body: string) {
-  const res = await pool.request('POST', path, { ...headers, 'content-type': 'application/json' }, body);
+async function post(edge: Edge, path: string, headers: Record<string, string>, body: string) {
+  const res = await edge.pool.request('POST', path, { ...headers, 'content-type': 'application/json' }, body);
   try {
     return { status: res.status, body: JSON.parse(res.body) as Record<string, unknown> };
   } catch {
@@ -45,6 +53,7 @@ async function post(path: string, headers: Record<string, string>, body: string)
 }
 
 async function call(
+  edge: Edge,
   step: 'reserve' | 'pay',
   path: string,
   token: string,
@@ -52,7 +61,7 @@ async function call(
   headers: Record<string, string> = {},
 ) {
   const started = performance.now();
-  const res = await post(path, { authorization: `Bearer ${token}`, ...headers }, JSON.stringify(body));
+  const res = await post(edge, path, { authorization: `Bearer ${token}`, ...headers }, JSON.stringify(body));
   latencies[step].push(performance.now() - started);
   if (res.status >= 500) outcomes.status5xx++;
   return res;
@@ -83,7 +92,7 @@ function decode(text: string): { type: number; id: number | undefined; data: unk
 }
 
 /** Joins over the socket; resolves when admitted, or when the drop is sold out or over for this shopper. */
-function waitForTurn(token: string): Promise<Turn> {
+function waitForTurn(edge: Edge, token: string): Promise<Turn> {
   return new Promise((resolve, reject) => {
     let settled = false;
     let joinStarted = 0;
@@ -96,7 +105,7 @@ function waitForTurn(token: string): Promise<Turn> {
     };
     const done = (turn: Turn) => settle(() => resolve(turn));
     const fail = (error: Error) => settle(() => reject(error));
-    const socket = openWebSocket(base.hostname, Number(base.port), SOCKET_PATH, {
+    const socket = openWebSocket(edge.host, edge.port, SOCKET_PATH, {
       closed: (error) =>
         fail(
           new Error(
@@ -139,8 +148,8 @@ function waitForTurn(token: string): Promise<Turn> {
   });
 }
 
-async function shopper(token: string): Promise<void> {
-  const turn = await waitForTurn(token);
+async function shopper(edge: Edge, token: string): Promise<void> {
+  const turn = await waitForTurn(edge, token);
   if (!turn.admitted) {
     if (turn.status === 'sold_out') return void outcomes.soldOut++;
     outcomes.failed++;
@@ -148,6 +157,7 @@ async function shopper(token: string): Promise<void> {
     return;
   }
   const reserved = await call(
+    edge,
     'reserve',
     `/api/drops/${job.dropId}/reservations`,
     token,
@@ -160,7 +170,7 @@ async function shopper(token: string): Promise<void> {
     failures.push(`reserve ${reserved.status}: ${JSON.stringify(reserved.body)}`);
     return;
   }
-  const paid = await call('pay', `/api/reservations/${String(reserved.body.id)}/pay`, token, {
+  const paid = await call(edge, 'pay', `/api/reservations/${String(reserved.body.id)}/pay`, token, {
     card: '4242424242424242',
   });
   if (paid.status === 200) outcomes.paid++;
@@ -175,8 +185,8 @@ let next = 0;
 await Promise.all(
   Array.from({ length: Math.min(job.concurrency, tokens.length) }, async () => {
     while (next < tokens.length) {
-      const token = tokens[next++]!;
-      await shopper(token).catch((error: unknown) => {
+      const i = next++;
+      await shopper(edges[i % edges.length]!, tokens[i]!).catch((error: unknown) => {
         outcomes.failed++;
         failures.push(String(error));
       });
