@@ -48,7 +48,12 @@ function send(
 
 /** The accept queue's size of the socket listening on `port`, as the kernel reports it (`ss`: Send-Q). */
 function listenBacklog(port: number): number {
-  const line = execFileSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' }).trim();
+  let line: string;
+  try {
+    line = execFileSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' }).trim();
+  } catch (error) {
+    throw new Error('this test reads the backlog with ss: apt-get install iproute2', { cause: error });
+  }
   return Number(line.split(/\s+/)[2]);
 }
 

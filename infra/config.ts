@@ -4,7 +4,6 @@
  */
 import { z } from 'zod';
 
-/** Development and test sign tokens with this; production refuses to start without JWT_SECRET. */
 /**
  * Connections the kernel may queue for the edge before it accepts them. Node's default, 511, overflows when a drop
  * opens: the SYNs past it are dropped and those shoppers retry a second or more later. The kernel caps it at
@@ -12,6 +11,7 @@ import { z } from 'zod';
  */
 export const DEFAULT_LISTEN_BACKLOG = 4096;
 
+/** Development and test sign tokens with this; production refuses to start without JWT_SECRET. */
 export const DEVELOPMENT_JWT_SECRET = 'dropline-development-secret-do-not-use-in-production';
 const DEVELOPMENT_OPERATOR = { email: 'operator@dropline.local', password: 'dropline-operator' };
 
