@@ -74,17 +74,19 @@ describe('HttpPool', () => {
 });
 
 describe('openWebSocket', () => {
-  test('exchanges text messages, answers pings, and ends with the closing handshake', async () => {
+  test('exchanges text messages (fragmented too), answers pings, and ends with the closing handshake', async () => {
     const http = createServer();
     const wss = new WebSocketServer({ server: http });
     const port = await listen(http);
     const serverClosed = vi.fn();
+    const pongs = vi.fn();
     wss.on('connection', (ws) => {
       ws.on('message', (data: Buffer) => {
-        ws.ping();
+        ws.ping('are you there');
         ws.send(`echo ${data.toString()}`);
         ws.send('x'.repeat(70_000)); // a 64-bit length
       });
+      ws.on('pong', (data: Buffer) => pongs(data.toString()));
       ws.on('close', (code: number) => serverClosed(code));
     });
     const got: string[] = [];
@@ -97,10 +99,15 @@ describe('openWebSocket', () => {
         },
         closed: resolve,
       });
-      wss.once('connection', (ws) => ws.send('hello'));
+      // One message in two frames: a first without FIN, then a continuation.
+      wss.once('connection', (ws) => {
+        ws.send('hel', { fin: false });
+        ws.send('lo', { fin: true });
+      });
     });
     expect(await closed).toBeUndefined();
     expect(got).toEqual(['hello', `echo ${'é'.repeat(200)}`, '70000 chars']);
+    expect(pongs).toHaveBeenCalledWith('are you there');
     await vi.waitFor(() => expect(serverClosed).toHaveBeenCalledWith(1000));
     wss.close();
   });
