@@ -187,6 +187,34 @@ describe('admission controller', () => {
     expect([2, 3]).toContain((await led(c.tick(d.id))).admitted.length);
   });
 
+  test('an empty line saves no credit: a line that forms, or forms again, goes in at the rate, not at once', async ({
+    config,
+    prefix,
+  }) => {
+    const { advance, drop, controller } = setup(config.redisUrl, prefix);
+    const d = drop();
+    await d.configure({ admissionPerMinute: 600 });
+    const c = controller();
+    // Open for ten seconds with nobody waiting, ticked as the controller does.
+    for (let i = 0; i < 40; i++) {
+      expect((await led(c.tick(d.id))).admitted).toEqual([]);
+      advance(TICK_MS);
+    }
+    await d.join(100);
+    expect([2, 3]).toContain((await led(c.tick(d.id))).admitted.length);
+
+    // A line of one after a second's credit: that one goes in, and the credit left goes with the line.
+    const second = drop();
+    await second.configure({ admissionPerMinute: 600 });
+    await second.join(1);
+    expect((await led(c.tick(second.id))).admitted).toEqual([]);
+    advance(1000);
+    expect((await led(c.tick(second.id))).admitted).toHaveLength(1);
+    await second.join(50);
+    advance(TICK_MS);
+    expect([2, 3]).toContain((await led(c.tick(second.id))).admitted.length);
+  });
+
   test('never more than maxActive at once; ended windows expire and free their slots', async ({
     config,
     prefix,

@@ -2,7 +2,8 @@
   One admission tick of one drop, run every quarter second by every admission controller; only the holder of the
   lease acts, so the rate is kept however many edge processes run. It:
     1. ends admissions whose window passed unused (status expired) or whose holds all ended (finished);
-    2. adds the rate's credit for the time since the last tick (at most one second's worth: no burst after a pause);
+    2. adds the rate's credit for the time since the last tick (at most one second's worth: no burst after a pause),
+       while someone waits (none is saved up by an empty line: the first shoppers of a line go in at the rate too);
     3. admits the next shoppers in place order: as many as the whole credit, the free active slots (maxActive) and
        the waiting line allow — none while paused, while the drop is not open, or while no unit is available.
   ZPOPMIN gives each shopper to exactly one tick, in place order.
@@ -50,7 +51,8 @@ local soldOut = available == 0
 local open = status == 'open' or status == 'sold_out'
 
 -- 2. credit
-if paused or soldOut or not open then
+local queueLength = redis.call('ZCARD', KEYS[2])
+if paused or soldOut or not open or queueLength == 0 then
   credit = 0
 else
   credit = math.min(credit + perMinute * elapsed / 60000, math.max(1, perMinute / 60))
@@ -58,7 +60,6 @@ end
 
 -- 3. admissions
 local activeCount = redis.call('ZCARD', KEYS[3])
-local queueLength = redis.call('ZCARD', KEYS[2])
 local n = math.floor(credit + 1e-9)
 n = math.min(n, math.max(0, maxActive - activeCount), queueLength)
 local reply = {}
@@ -81,6 +82,10 @@ if n > 0 then
   credit = credit - n
   activeCount = activeCount + n
   queueLength = queueLength - n
+  if queueLength == 0 then
+    -- The line is gone: what credit is left must not let the next line in at once.
+    credit = 0
+  end
   local bucket = tonumber(ARGV[5])
   redis.call('HINCRBY', KEYS[6], 'a:' .. bucket, n)
   redis.call('HINCRBY', KEYS[6], 'admitted', n)
