@@ -169,10 +169,12 @@ async function main() {
     }
     if (opts.only.has('rush')) {
       const floor = await bareRush(ctx, opts.shoppers);
+      // The first 2,000 shoppers start at once; the others as shoppers finish.
+      const wave = `shoppers ${(Math.min(opts.shoppers, 2000) + 1).toLocaleString('en')} on`;
       figures.orderRushFloor = floor;
       const steps = (s: BareRushResult['steps']) =>
         (['join', 'reserve', 'pay'] as const)
-          .map((name) => `${name} p50 ${s[name].p50} / p99 ${s[name].p99} ms`)
+          .map((name) => `${name} p50 ${s[name].p50 ?? '—'} / p99 ${s[name].p99 ?? '—'} ms`)
           .join('; ');
       const cpuLine = (cpu: BareRushResult['cpu']) =>
         Object.entries(cpu.perShopper)
@@ -186,6 +188,7 @@ async function main() {
           'same generator; every step answered at once, nothing stored',
         ],
         ['  steps', steps(floor.steps), ''],
+        ['  steps after the opening wave', steps(floor.stepsAfterOpening), wave],
         [
           '  CPU per shopper served',
           cpuLine(floor.cpu),
@@ -223,6 +226,7 @@ async function main() {
             `Redis sold ${r.check.redisSold}, PostgreSQL paid ${r.check.postgresPaid}${r.check.oversold ? ', OVERSOLD' : ''}${r.check.consistent ? ', consistent' : ', INCONSISTENT'}`,
           ],
           ['  steps', steps(r.steps), 'target p99 < 200 ms'],
+          ['  steps after the opening wave', steps(r.stepsAfterOpening), wave],
           ['  CPU per shopper served', cpuLine(r.cpu), `${r.cpu.coresBusy} of ${machine.cores} cores busy`],
           [
             '  payment → order paid in PostgreSQL',

@@ -27,6 +27,8 @@ interface GeneratorResult {
   failed: number;
   status5xx: number;
   steps: Steps;
+  /** The steps of the shoppers after the opening wave (the first 2,000 start at once). */
+  stepsAfterOpening: Steps;
   failures: string[];
   received: Record<string, number>;
 }
@@ -75,6 +77,7 @@ export interface BareRushResult {
   paid: number;
   failed: number;
   steps: Steps;
+  stepsAfterOpening: Steps;
   failures: string[];
   /** The bare server's (`server`), the generator's and the services' (idle here) CPU. */
   cpu: CpuFigures;
@@ -99,6 +102,7 @@ export async function bareRush(ctx: BenchContext, shoppers: number): Promise<Bar
       paid: result.paid,
       failed: result.failed,
       steps: result.steps,
+      stepsAfterOpening: result.stepsAfterOpening,
       failures: result.failures,
       cpu,
     };
@@ -118,6 +122,8 @@ export interface RushResult {
   failed: number;
   status5xx: number;
   steps: Steps;
+  /** The steps of the shoppers after the opening wave (the first 2,000 start at once). */
+  stepsAfterOpening: Steps;
   check: { redisSold: number; postgresPaid: number; oversold: boolean; consistent: boolean };
   /** From a payment (its hold marked paid in Redis) to its order paid in PostgreSQL, in ms. */
   paymentLag: { p50: number | null; p99: number | null; max: number | null };

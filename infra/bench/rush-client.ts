@@ -29,6 +29,12 @@ const job = await new Promise<Job>((resolve) => {
 });
 const tokens = JSON.parse(readFileSync(job.tokensFile, 'utf8')) as string[];
 const latencies: Record<Step, number[]> = { join: [], reserve: [], pay: [] };
+/** The same, of the shoppers after the opening wave (the first `concurrency`, who all start at once). */
+const afterOpening: Record<Step, number[]> = { join: [], reserve: [], pay: [] };
+function record(step: Step, ms: number, late: boolean) {
+  latencies[step].push(ms);
+  if (late) afterOpening[step].push(ms);
+}
 const outcomes = { paid: 0, soldOut: 0, failed: 0, status5xx: 0 };
 const failures: string[] = [];
 /** Socket messages received, by kind, over all shoppers. */
@@ -54,6 +60,7 @@ async function post(edge: Edge, path: string, headers: Record<string, string>, b
 
 async function call(
   edge: Edge,
+  late: boolean,
   step: 'reserve' | 'pay',
   path: string,
   token: string,
@@ -62,7 +69,7 @@ async function call(
 ) {
   const started = performance.now();
   const res = await post(edge, path, { authorization: `Bearer ${token}`, ...headers }, JSON.stringify(body));
-  latencies[step].push(performance.now() - started);
+  record(step, performance.now() - started, late);
   if (res.status >= 500) outcomes.status5xx++;
   return res;
 }
@@ -92,7 +99,7 @@ function decode(text: string): { type: number; id: number | undefined; data: unk
 }
 
 /** Joins over the socket; resolves when admitted, or when the drop is sold out or over for this shopper. */
-function waitForTurn(edge: Edge, token: string): Promise<Turn> {
+function waitForTurn(edge: Edge, late: boolean, token: string): Promise<Turn> {
   return new Promise((resolve, reject) => {
     let settled = false;
     let joinStarted = 0;
@@ -126,7 +133,7 @@ function waitForTurn(edge: Edge, token: string): Promise<Turn> {
           joinStarted = performance.now();
           socket.send(`42${NSP},${JOIN_ACK}${JSON.stringify(['join', { dropId: job.dropId }])}`);
         } else if (packet.type === 3 && packet.id === JOIN_ACK) {
-          latencies.join.push(performance.now() - joinStarted);
+          record('join', performance.now() - joinStarted, late);
           const state = (
             packet.data as [{ status?: string; admission?: { token: string }; error?: unknown }]
           )[0];
@@ -148,8 +155,8 @@ function waitForTurn(edge: Edge, token: string): Promise<Turn> {
   });
 }
 
-async function shopper(edge: Edge, token: string): Promise<void> {
-  const turn = await waitForTurn(edge, token);
+async function shopper(edge: Edge, late: boolean, token: string): Promise<void> {
+  const turn = await waitForTurn(edge, late, token);
   if (!turn.admitted) {
     if (turn.status === 'sold_out') return void outcomes.soldOut++;
     outcomes.failed++;
@@ -158,6 +165,7 @@ async function shopper(edge: Edge, token: string): Promise<void> {
   }
   const reserved = await call(
     edge,
+    late,
     'reserve',
     `/api/drops/${job.dropId}/reservations`,
     token,
@@ -170,7 +178,7 @@ async function shopper(edge: Edge, token: string): Promise<void> {
     failures.push(`reserve ${reserved.status}: ${JSON.stringify(reserved.body)}`);
     return;
   }
-  const paid = await call(edge, 'pay', `/api/reservations/${String(reserved.body.id)}/pay`, token, {
+  const paid = await call(edge, late, 'pay', `/api/reservations/${String(reserved.body.id)}/pay`, token, {
     card: '4242424242424242',
   });
   if (paid.status === 200) outcomes.paid++;
@@ -186,7 +194,7 @@ await Promise.all(
   Array.from({ length: Math.min(job.concurrency, tokens.length) }, async () => {
     while (next < tokens.length) {
       const i = next++;
-      await shopper(edges[i % edges.length]!, tokens[i]!).catch((error: unknown) => {
+      await shopper(edges[i % edges.length]!, i >= job.concurrency, tokens[i]!).catch((error: unknown) => {
         outcomes.failed++;
         failures.push(String(error));
       });
@@ -200,23 +208,20 @@ const pct = (values: number[], q: number) => {
     ? null
     : Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 10) / 10;
 };
-const steps = Object.fromEntries(
-  (Object.keys(latencies) as Step[]).map((s) => [
-    s,
-    {
-      count: latencies[s].length,
-      p50: pct(latencies[s], 0.5),
-      p99: pct(latencies[s], 0.99),
-      max: pct(latencies[s], 1),
-    },
-  ]),
-);
+const summary = (of: Record<Step, number[]>) =>
+  Object.fromEntries(
+    (Object.keys(of) as Step[]).map((s) => [
+      s,
+      { count: of[s].length, p50: pct(of[s], 0.5), p99: pct(of[s], 0.99), max: pct(of[s], 1) },
+    ]),
+  );
 process.send?.({
   type: 'result',
   shoppers: tokens.length,
   ms,
   ...outcomes,
-  steps,
+  steps: summary(latencies),
+  stepsAfterOpening: summary(afterOpening),
   failures: failures.slice(0, 5),
   received,
 });
