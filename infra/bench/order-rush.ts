@@ -30,6 +30,7 @@ interface GeneratorResult {
   /** The steps of the shoppers after the opening wave (the first 2,000 start at once). */
   stepsAfterOpening: Steps;
   failures: string[];
+  /** Socket messages the shoppers received, by kind (`event queue`, `packet 40`, …), over the whole rush. */
   received: Record<string, number>;
 }
 
@@ -111,25 +112,13 @@ export async function bareRush(ctx: BenchContext, shoppers: number): Promise<Bar
   }
 }
 
-export interface RushResult {
-  shoppers: number;
+export interface RushResult extends GeneratorResult {
   units: number;
-  ms: number;
   /** Shoppers served (paid or told sold out) per second. */
   servedPerSecond: number;
-  paid: number;
-  soldOut: number;
-  failed: number;
-  status5xx: number;
-  steps: Steps;
-  /** The steps of the shoppers after the opening wave (the first 2,000 start at once). */
-  stepsAfterOpening: Steps;
   check: { redisSold: number; postgresPaid: number; oversold: boolean; consistent: boolean };
   /** From a payment (its hold marked paid in Redis) to its order paid in PostgreSQL, in ms. */
   paymentLag: { p50: number | null; p99: number | null; max: number | null };
-  failures: string[];
-  /** Socket messages the shoppers received, by kind (`event queue`, `packet 40`, …), over the whole rush. */
-  received: Record<string, number>;
   /**
    * CPU ms each process spent during the rush (edge, workers, generator, redis, postgres, nats), and per shopper
    * served: where the machine's cores went.
