@@ -119,6 +119,11 @@ export interface PayOutcome {
   event: InventoryEvent;
   /** True when this call paid; false when an earlier call with the same Idempotency-Key did. */
   paidNow: boolean;
+  /**
+   * The event's outbox entry, when this call wrote it: once the caller has stored the event in JetStream, it hands
+   * the entry to `published`, and the relay does not publish it a second time.
+   */
+  outboxEntry?: string;
 }
 
 export const requestHash = (value: unknown) =>
@@ -244,6 +249,14 @@ export function createHolds({ redis, keys, activeKey, clock, idempotencyTtlSecon
       return hold;
     },
 
+    /**
+     * Drops an outbox entry whose event the caller stored in JetStream itself. Should the relay have read it first,
+     * it publishes it again under the same message id, which JetStream deduplicates.
+     */
+    async published(dropId: string, entry: string): Promise<void> {
+      await redis.xdel(keys.outbox(dropId), entry);
+    },
+
     /** Marks the hold paid, unless it expired, was released or was paid before (see pay-8.lua). */
     async pay(
       reservationId: string,
@@ -268,7 +281,14 @@ export function createHolds({ redis, keys, activeKey, clock, idempotencyTtlSecon
       if (code === -1) throw new ReservationNotFoundError('no such reservation');
       const hold = toHold(reservationId, dropId, reply[1]);
       if (code === 1 || code === 2) {
-        return { hold, event: inventoryEvent.parse(JSON.parse(String(reply[2]))), paidNow: code === 1 };
+        const event = inventoryEvent.parse(JSON.parse(String(reply[2])));
+        const entry = reply[3];
+        return {
+          hold,
+          event,
+          paidNow: code === 1,
+          ...(typeof entry === 'string' ? { outboxEntry: entry } : {}),
+        };
       }
       if (code === -3)
         throw new HoldExpiredError('the hold expired before it was paid; its units went back on sale');

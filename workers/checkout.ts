@@ -2,7 +2,7 @@
  * Paying a hold: authorize the card, then one Redis script marks the hold paid if it is still held (exactly one of
  * pay and expiry wins), then the payment event is stored in JetStream, then the authorization is captured — or
  * voided when the hold had expired, was released or was paid by an earlier request, so nobody is charged for a hold
- * they did not get. A declined card leaves the hold as it was. The amount to authorize comes from the hold: from
+ * they did not get. The event's outbox entry goes once the event is stored (the relay would only repeat it). A declined card leaves the hold as it was. The amount to authorize comes from the hold: from
  * memory when this process reserved it (then paying is one Redis round trip), else from one read.
  */
 import type { Hold, Holds, InventoryEvent } from '../inventory/index.js';
@@ -54,6 +54,9 @@ export function createCheckout({ holds, provider, publish }: CheckoutDeps) {
         await provider.void(auth.authorization);
       }
       await publish(outcome.event);
+      // Stored in JetStream: the relay need not publish it again. Should this fail, the relay does, deduplicated.
+      if (outcome.outboxEntry)
+        await holds.published(outcome.hold.dropId, outcome.outboxEntry).catch(() => undefined);
       if (outcome.paidNow) await provider.capture(auth.authorization);
       return { orderId: outcome.hold.id, status: 'paid', hold: outcome.hold };
     },

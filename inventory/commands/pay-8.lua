@@ -1,7 +1,8 @@
 --[[
   Marks a hold paid if it is still held and before its deadline: exactly one of pay and expiry wins, because both
   are this atomic check. The units move from held to sold and payment.completed goes to the outbox; the caller also
-  publishes that event (same id) to JetStream before answering, so a paid answer is durable.
+  publishes that event (same id) to JetStream before answering, so a paid answer is durable, and then deletes the
+  outbox entry (the relay would only publish it again).
 
   Input:
     KEYS[1..8] see includes/holds.lua
@@ -9,13 +10,13 @@
     ARGV[5] Idempotency-Key ('' without)  ARGV[6] request hash
 
   Output:
-    { 1, record, event }     paid now
-    { 2, record, event }     paid already with this Idempotency-Key and request: the same answer
-    { -1 }                   no such reservation of this shopper
-    { -3, record }           expired (an overdue hold is expired first)
-    { -4, record }           released
-    { -5, record }           paid already (without this key)
-    { -6, record }           this Idempotency-Key was used with another request
+    { 1, record, event, entry }  paid now (entry: the event's outbox entry id)
+    { 2, record, event }         paid already with this Idempotency-Key and request: the same answer
+    { -1 }                       no such reservation of this shopper
+    { -3, record }               expired (an overdue hold is expired first)
+    { -4, record }               released
+    { -5, record }               paid already (without this key)
+    { -6, record }               this Idempotency-Key was used with another request
 ]]
 -- @include holds
 
@@ -50,5 +51,5 @@ if ARGV[5] ~= '' then
   r.k = ARGV[5]
   r.kh = ARGV[6]
 end
-local event = endHold(ARGV[4], ARGV[1], r, 'paid', now)
-return { 1, cjson.encode(r), cjson.encode(event) }
+local event, entry = endHold(ARGV[4], ARGV[1], r, 'paid', now)
+return { 1, cjson.encode(r), cjson.encode(event), entry }

@@ -8,9 +8,10 @@
 local HOLDING_SCORE = 1e15
 local FINISHED_SCORE = -1
 
--- Appends an event to the outbox; the relay publishes it to JetStream with `id` as its message id.
+-- Appends an event to the outbox; the relay publishes it to JetStream with `id` as its message id. Returns the
+-- entry's id.
 local function emit(event)
-  redis.call('XADD', KEYS[7], '*', 'id', event.id, 'type', event.type, 'data', cjson.encode(event))
+  return redis.call('XADD', KEYS[7], '*', 'id', event.id, 'type', event.type, 'data', cjson.encode(event))
 end
 
 local function holdEvent(kind, dropId, resId, r, now)
@@ -30,7 +31,7 @@ end
 --[[
   Ends a held hold as `status` ('released', 'expired' or 'paid'): its units go back to available, or to sold when
   paid; the shopper's held units fall, and with none left the waiting room counts the shopper finished.
-  Emits reservation.released, reservation.expired or payment.completed. Returns the event.
+  Emits reservation.released, reservation.expired or payment.completed. Returns the event and its outbox entry's id.
 ]]
 local function endHold(dropId, resId, r, status, now)
   r.st = status
@@ -51,9 +52,9 @@ local function endHold(dropId, resId, r, status, now)
   redis.call('HSET', KEYS[3], resId, cjson.encode(r))
   local kind = status == 'paid' and 'payment.completed' or ('reservation.' .. status)
   local event = holdEvent(kind, dropId, resId, r, now)
-  emit(event)
+  local entry = emit(event)
   if status ~= 'paid' then
     reopenIfSoldOut(dropId, now)
   end
-  return event
+  return event, entry
 end
