@@ -21,3 +21,16 @@ export type { AdmissionJson, AuditJson, DropMetricsJson } from './routes/admin-d
 export { createStockCache, type StockCache, type StockSnapshot } from './stock-cache.js';
 export type { ReservationJson, PayResponse } from './routes/reservations.js';
 export type { OrderJson, OrderListResponse, DropOrdersResponse } from './routes/orders.js';
+export type {
+  AdmittedPush,
+  ClientToServerEvents,
+  DropRequest,
+  JoinAck,
+  QueuePush,
+  ServerToClientEvents,
+  SocketErrorJson,
+  SocketFailure,
+  StatusPush,
+  StockPush,
+  WatchAck,
+} from './socket-contract.js';

@@ -1,0 +1,69 @@
+/**
+ * The Socket.IO contract of namespace `/drops`, typed once: the gateway (`Server<…>`), the pages and the tests
+ * (`Socket<ServerToClientEvents, ClientToServerEvents>` from socket.io-client) and the bench's bare server all
+ * use these types. docs/api.md ("Socket.IO") describes the same events in words.
+ */
+import type { QueueStateJson } from './queue-state.js';
+
+/** A socket error, as `error` events, refused handshakes (`connect_error.data`) and failed acks carry it. */
+export interface SocketErrorJson {
+  code: string;
+  message: string;
+}
+
+/** What `watch` and `join` take. */
+export interface DropRequest {
+  dropId: string;
+}
+
+/** The ack of a failed `watch` or `join`. */
+export interface SocketFailure {
+  error: SocketErrorJson;
+}
+
+export type WatchAck = QueueStateJson | SocketFailure;
+export type JoinAck = (QueueStateJson & { created: boolean }) | SocketFailure;
+
+/** `queue`: a waiting shopper's place, derived from the leader's summary (`ahead` is an upper bound). */
+export interface QueuePush {
+  dropId: string;
+  status: 'waiting' | 'sold_out';
+  position: number;
+  ahead: number;
+  queueLength: number;
+  etaSeconds: number | null;
+  /** When the line was measured (ms since the epoch). */
+  at: number;
+}
+
+/** `admitted`: to the admitted shopper only, on every one of its connections. */
+export interface AdmittedPush {
+  dropId: string;
+  token: string;
+  expiresAt: string;
+}
+
+export interface StatusPush {
+  dropId: string;
+  status: string;
+}
+
+export interface StockPush {
+  dropId: string;
+  available: number;
+  held: number;
+  sold: number;
+}
+
+export interface ServerToClientEvents {
+  queue: (push: QueuePush) => void;
+  admitted: (push: AdmittedPush) => void;
+  status: (push: StatusPush) => void;
+  stock: (push: StockPush) => void;
+  error: (error: SocketErrorJson) => void;
+}
+
+export interface ClientToServerEvents {
+  watch: (request: DropRequest, ack?: (answer: WatchAck) => void) => void;
+  join: (request: DropRequest, ack?: (answer: JoinAck) => void) => void;
+}
