@@ -68,6 +68,8 @@ import {
 import type { Config } from './config.js';
 import { connectPostgres, ensureDatabase, type Sql } from './db.js';
 import { migrate } from './migrate.js';
+import { createLease, createTicker, type Ticker } from './kit/index.js';
+import { loadScripts } from './redis.js';
 
 export interface DroplineOptions {
   config: Config;
@@ -89,10 +91,10 @@ export interface Dropline {
   /** The test payment provider (the only one so far): what it captured and voided. */
   payments: TestPaymentProvider;
   reconciler: Reconciler;
-  /** Sweeps overdue holds and relays outboxes; `runOnce` for tests that drive it. */
-  background: InventoryBackground;
-  /** The admission controller (edge role), ticking every live drop. */
-  admission: AdmissionController | undefined;
+  /** Sweeps overdue holds and relays outboxes four times a second; `runOnce` for tests that drive it by hand. */
+  background: InventoryBackground & Ticker;
+  /** The admission controller (edge role), ticking every live drop four times a second. */
+  admission: (AdmissionController & Ticker) | undefined;
   /** The Socket.IO gateway, once `listen` has started it. */
   gateway(): Gateway | undefined;
   /** Starts the HTTP server and the Socket.IO gateway on it (edge role only). */
@@ -112,7 +114,9 @@ export async function createDropline({
   const applied = await migrate(sql);
   if (applied.length > 0) log.info({ versions: applied }, 'applied migrations');
 
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
+  const redis = loadScripts(
+    new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableAutoPipelining: true }),
+  );
   // BullMQ's connections must retry forever; workers block on them.
   const bullConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   // noAsyncTraces: nats.js would otherwise build two Error objects (stack traces) for every request, JetStream
@@ -152,11 +156,12 @@ export async function createDropline({
   });
   const payments = createTestPaymentProvider();
   const checkout = createCheckout({ holds, provider: payments, publish: publishEvent });
-  const background = createInventoryBackground({
+  const inventoryBackground = createInventoryBackground({
     redis,
     keys: inventoryKeys,
     holds,
     publish: publishEvent,
+    takeLease: createLease(redis),
     // The workers relay outboxes to JetStream; an edge process only sweeps expiries, leaving its CPU to requests.
     relays: roles.workers,
     onError: (error, context) => log.error({ err: error, context }, 'inventory background failed'),
@@ -217,6 +222,14 @@ export async function createDropline({
     });
   }
   // Every serving process sweeps overdue holds and relays outboxes (a lease keeps one relay per drop at a time).
+  const background = {
+    ...inventoryBackground,
+    ...createTicker({
+      everyMs: 250,
+      run: inventoryBackground.runOnce,
+      onError: (error) => log.error({ err: error }, 'inventory background failed'),
+    }),
+  };
   if (roles.edge || roles.workers) background.start();
 
   const eventsPending = async (dropId: string) => {
@@ -232,7 +245,7 @@ export async function createDropline({
   let gateway: Gateway | undefined;
   let adapterClients: Redis[] = [];
 
-  const admission = roles.edge
+  const controller = roles.edge
     ? createAdmissionController({
         redis,
         keys: queueKeys,
@@ -243,6 +256,14 @@ export async function createDropline({
         onError: (error) => log.error({ err: error }, 'admission tick failed'),
       })
     : undefined;
+  const admission = controller && {
+    ...controller,
+    ...createTicker({
+      everyMs: 250,
+      run: controller.tickAll,
+      onError: (error) => log.error({ err: error }, 'admission tick failed'),
+    }),
+  };
   admission?.start();
 
   const edgeKeys = createEdgeKeys(config.redisPrefix);

@@ -1,5 +1,8 @@
 /** Redis helpers of the composition roots. */
 import { Redis } from 'ioredis';
+import { inventoryScripts } from '../inventory/index.js';
+import { ACTIVE_SCORE, queueScripts } from '../queue/index.js';
+import { defineScripts } from './kit/index.js';
 
 /** Deletes every Redis key under `prefix` (tests and benchmarks clean up after themselves with it). */
 export async function clearPrefix(redisUrl: string, prefix: string): Promise<void> {
@@ -15,4 +18,14 @@ export async function clearPrefix(redisUrl: string, prefix: string): Promise<voi
   } finally {
     redis.disconnect();
   }
+}
+
+/**
+ * Loads every room's Lua scripts into a client, each with the constants it is owed: the inventory's hold scripts
+ * write the waiting room's active-set scores, which queue/ owns, so they are handed over here and typed nowhere else.
+ */
+export function loadScripts<T extends Redis>(redis: T): T {
+  defineScripts(redis, queueScripts);
+  defineScripts(redis, inventoryScripts(ACTIVE_SCORE));
+  return redis;
 }

@@ -1,14 +1,14 @@
 /**
- * The inventory's background work, run by every Dropline process: four times a second, for each live drop,
- * expire the holds whose deadline passed (their units return within a second of it) and, where `relays` is on (the
- * workers; an edge running beside them leaves it to them), relay the outbox to JetStream. Expiry does not rely on
- * Redis keyspace notifications, which are lost when nobody listens: the deadlines are a sorted set, swept. Several processes may sweep (a hold expires once, atomically); one relays a
- * drop's outbox at a time (a lease), and a relay that dies after publishing but before deleting is harmless: the
- * events are published again with the same message ids, which JetStream deduplicates.
+ * The inventory's background work, run by every Dropline process (its root calls `runOnce` four times a second):
+ * for each live drop, expire the holds whose deadline passed (their units return within a second of it) and, where
+ * `relays` is on (the workers; an edge running beside them leaves it to them), relay the outbox to JetStream.
+ * Expiry does not rely on Redis keyspace notifications, which are lost when nobody listens: the deadlines are a
+ * sorted set, swept. Several processes may sweep (a hold expires once, atomically); one relays a drop's outbox at a
+ * time (a lease), and a relay that dies after publishing but before deleting is harmless: the events are published
+ * again with the same message ids, which JetStream deduplicates.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { defineInventoryCommands } from './commands.js';
 import { parseEvent, type InventoryEvent } from './events.js';
 import type { Holds } from './holds.js';
 import type { InventoryKeys } from './keys.js';
@@ -20,9 +20,10 @@ export interface InventoryBackgroundDeps {
   /** Publishes one event durably (JetStream, message id = event id); resolves once stored. */
   publish: (event: InventoryEvent) => Promise<void>;
   onError: (error: unknown, context: string) => void;
+  /** Takes or renews a lease (one relay per drop at a time); false while another process holds it. */
+  takeLease: (key: string, owner: string, ms: number) => Promise<boolean>;
   /** Whether this process relays outboxes (true by default); every process sweeps expiries. */
   relays?: boolean;
-  intervalMs?: number;
   leaseMs?: number;
   batch?: number;
 }
@@ -32,17 +33,15 @@ const DONE = new Set(['closed', 'cancelled']);
 export type InventoryBackground = ReturnType<typeof createInventoryBackground>;
 
 export function createInventoryBackground(deps: InventoryBackgroundDeps) {
-  const { redis, keys, holds, publish, onError } = deps;
-  const intervalMs = deps.intervalMs ?? 250;
+  const { redis, keys, holds, publish, onError, takeLease } = deps;
   const leaseMs = deps.leaseMs ?? 5000;
   const batch = deps.batch ?? 1000;
   const relays = deps.relays ?? true;
   const id = randomUUID();
-  defineInventoryCommands(redis);
 
   /** Publishes what the drop's outbox holds, then deletes it; returns how many events were relayed. */
   async function relay(dropId: string): Promise<number> {
-    if ((await redis.inventoryLease(keys.outboxLease(dropId), id, leaseMs)) !== 1) return 0;
+    if (!(await takeLease(keys.outboxLease(dropId), id, leaseMs))) return 0;
     const outbox = keys.outbox(dropId);
     const entries = await redis.xrange(outbox, '-', '+', 'COUNT', batch);
     if (entries.length === 0) return 0;
@@ -91,29 +90,5 @@ export function createInventoryBackground(deps: InventoryBackgroundDeps) {
     return { expired, relayed };
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = true;
-  const loop = () => {
-    running = runOnce()
-      .catch((error: unknown) => onError(error, 'inventory background'))
-      .finally(() => {
-        if (!stopped) timer = setTimeout(loop, intervalMs);
-      });
-  };
-
-  return {
-    runOnce,
-    relay,
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      loop();
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return { runOnce, relay };
 }

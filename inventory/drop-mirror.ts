@@ -1,7 +1,8 @@
 /** The drop's mirror in Redis, from which joins, reservations and stock reads learn the drop without PostgreSQL. */
 import type { Redis } from 'ioredis';
-import { defineInventoryCommands } from './commands.js';
+import { InventoryCode, settle } from './codes.js';
 import type { InventoryKeys } from './keys.js';
+import { assertInventoryScripts } from './scripts.js';
 
 export type MirroredStatus = 'scheduled' | 'open' | 'sold_out' | 'closed' | 'cancelled';
 
@@ -31,7 +32,7 @@ export interface DropMirror {
 }
 
 export function createDropMirror({ redis, keys }: { redis: Redis; keys: InventoryKeys }): DropMirror {
-  defineInventoryCommands(redis);
+  assertInventoryScripts(redis);
   return {
     async write(drop) {
       const fields = {
@@ -45,7 +46,7 @@ export function createDropMirror({ redis, keys }: { redis: Redis; keys: Inventor
         closesAt: drop.closesAt?.getTime() ?? '',
       };
       const args = Object.entries(fields).flatMap(([field, value]) => [field, String(value)]);
-      const applied = await redis.inventoryMirrorDrop(
+      const reply = await redis.inventoryMirrorDrop(
         keys.dropMeta(drop.id),
         keys.stock(drop.id),
         drop.version,
@@ -55,7 +56,7 @@ export function createDropMirror({ redis, keys }: { redis: Redis; keys: Inventor
       );
       // Live drops are swept for overdue holds and their outbox is relayed (see background.ts).
       if (drop.status === 'open' || drop.status === 'sold_out') await redis.sadd(keys.live(), drop.id);
-      return applied === 1;
+      return settle('mirror', reply, [InventoryCode.OK, InventoryCode.UNCHANGED]).code === InventoryCode.OK;
     },
     async read(dropId) {
       const hash = await redis.hgetall(keys.dropMeta(dropId));

@@ -6,6 +6,7 @@
  * Consumers validate every message with `parseEvent` before acting on it.
  */
 import { z } from 'zod';
+import { RESERVATION_ID } from './reservation-id.js';
 
 const ms = z.number().int().nonnegative();
 
@@ -14,7 +15,7 @@ const holdEvent = {
   id: z.string().min(1).max(200),
   at: ms,
   dropId: z.uuid(),
-  reservationId: z.string().regex(/^rsv_[A-Za-z0-9_-]{43}$/),
+  reservationId: z.string().regex(RESERVATION_ID),
   shopperId: z.uuid(),
   guest: z.boolean(),
   quantity: z.number().int().positive(),

@@ -6,8 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describe, expect, onTestFinished } from 'vitest';
-import { test } from '../infra/testing/index.js';
-import { FINISHED_SCORE, HOLDING_SCORE } from '../queue/index.js';
+import { createLease, loadScripts, test } from '../infra/testing/index.js';
+import { ACTIVE_SCORE } from '../queue/index.js';
+
+const HOLDING_SCORE = ACTIVE_SCORE.holding;
+const FINISHED_SCORE = ACTIVE_SCORE.finished;
 import {
   createCheckout,
   createTestPaymentProvider,
@@ -41,7 +44,7 @@ const OTHER_CARD = { number: '5555555555554242' };
 const DECLINED = { number: '4000000000000002' };
 
 function connect(redisUrl: string): Redis {
-  const redis = new Redis(redisUrl);
+  const redis = loadScripts(new Redis(redisUrl));
   onTestFinished(async () => {
     await redis.quit();
   });
@@ -110,6 +113,7 @@ function setup(redisUrl: string, prefix: string) {
       relayed.push(e);
     },
     onError: (error) => errors.push(error),
+    takeLease: createLease(redis),
   });
   const mirror = createDropMirror({ redis, keys });
 
@@ -547,6 +551,7 @@ describe('the background of an edge beside workers (relays off)', () => {
       relays: false,
       publish: () => Promise.reject(new Error('an edge beside workers relays nothing')),
       onError: (error) => s.errors.push(error),
+      takeLease: createLease(s.redis),
     });
     s.setNow(hold.expiresAt.getTime());
     expect(await edge.runOnce()).toEqual({ expired: 1, relayed: 0 });
@@ -794,6 +799,7 @@ describe('the outbox relay', () => {
         attempts.push(e);
       },
       onError: (error, context) => errors.push({ error, context }),
+      takeLease: createLease(s.redis),
     });
     await flaky.runOnce();
     expect(sorted(ids(attempts))).toEqual(sorted(expected.filter((id) => id !== failOn)));

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describe, expect, onTestFinished, vi } from 'vitest';
-import { test } from '../infra/testing/index.js';
+import { loadScripts, test } from '../infra/testing/index.js';
 import {
   createAdmissionController,
   createQueueKeys,
@@ -19,7 +19,7 @@ const TICK_MS = 250;
 const WINDOW_SECONDS = 300;
 
 function connect(redisUrl: string): Redis {
-  const redis = new Redis(redisUrl);
+  const redis = loadScripts(new Redis(redisUrl));
   onTestFinished(async () => {
     await redis.quit();
   });

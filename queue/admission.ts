@@ -1,14 +1,14 @@
 /**
- * The admission controller. Every edge process runs one; each ticks every live drop every `tickMs` (a quarter
- * second by default) with one script call, and only the holder of the drop's lease acts, so the rate holds however
- * many edges run, and a new leader takes over within `leaseMs` when one stops. The leader's results go to `onTick`,
- * which tells shoppers (Socket.IO) who was admitted and how the line moved.
+ * The admission controller. Every edge process runs one; its root calls `tickAll` every quarter second (a ticker),
+ * which ticks every live drop with one script call each, and only the holder of the drop's lease acts, so the rate
+ * holds however many edges run, and a new leader takes over within `leaseMs` when one stops. The leader's results
+ * go to `onTick`, which tells shoppers (Socket.IO) who was admitted and how the line moved.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { defineQueueCommands } from './commands.js';
+import { QueueCode, settle } from './codes.js';
 import type { QueueKeys } from './keys.js';
-import type { Clock } from './waiting-room.js';
+import { assertQueueScripts } from './scripts.js';
 
 export interface Admitted {
   shopperId: string;
@@ -36,11 +36,10 @@ export interface AdmissionControllerOptions {
   redis: Redis;
   keys: QueueKeys;
   stockKey: (dropId: string) => string;
-  clock: Clock;
+  clock: Pick<DateConstructor, 'now'>;
   admissionWindowSeconds: number;
   onTick: (result: TickResult) => void | Promise<void>;
   onError?: (error: unknown) => void;
-  tickMs?: number;
   leaseMs?: number;
   /** Identifies this controller in the lease; unique per process by default. */
   id?: string;
@@ -48,32 +47,33 @@ export interface AdmissionControllerOptions {
 
 const ENDED = new Set(['closed', 'cancelled', 'none']);
 
-function parseTick(dropId: string, reply: (string | number)[]): TickResult {
+/** The tick's reply after its code: see tick-8.lua. */
+function parseTick(dropId: string, reply: unknown[]): TickResult {
   const num = (i: number) => {
     const n = Number(reply[i]);
     if (!Number.isFinite(n)) throw new Error(`admission tick: field ${i} is not a number`);
     return n;
   };
   const admitted: Admitted[] = [];
-  for (let i = 12; i + 2 < reply.length; i += 3) {
+  for (let i = 11; i + 2 < reply.length; i += 3) {
     admitted.push({
       shopperId: String(reply[i]),
       position: num(i + 1),
       admissionEndsAt: new Date(num(i + 2)),
     });
   }
-  const available = num(9);
+  const available = num(8);
   return {
     dropId,
-    dropStatus: String(reply[1]),
-    nowServing: num(2),
-    queueLength: num(3),
-    perMinute: num(4),
-    paused: num(5) === 1,
-    maxActive: num(6),
-    activeCount: num(7),
-    admittedTotal: num(8),
-    stock: available < 0 ? null : { available, held: Math.max(0, num(10)), sold: Math.max(0, num(11)) },
+    dropStatus: String(reply[0]),
+    nowServing: num(1),
+    queueLength: num(2),
+    perMinute: num(3),
+    paused: num(4) === 1,
+    maxActive: num(5),
+    activeCount: num(6),
+    admittedTotal: num(7),
+    stock: available < 0 ? null : { available, held: Math.max(0, num(9)), sold: Math.max(0, num(10)) },
     admitted,
   };
 }
@@ -82,11 +82,10 @@ export type AdmissionController = ReturnType<typeof createAdmissionController>;
 
 export function createAdmissionController(options: AdmissionControllerOptions) {
   const { redis, keys, stockKey, clock, admissionWindowSeconds, onTick } = options;
-  const tickMs = options.tickMs ?? 250;
   const leaseMs = options.leaseMs ?? 2000;
   const id = options.id ?? randomUUID();
   const onError = options.onError ?? (() => {});
-  defineQueueCommands(redis);
+  assertQueueScripts(redis);
 
   /** One tick of one drop; null when another controller holds its lease. */
   async function tick(dropId: string): Promise<TickResult | null> {
@@ -106,9 +105,8 @@ export function createAdmissionController(options: AdmissionControllerOptions) {
       admissionWindowSeconds * 1000,
       Math.floor(now / 10_000),
     );
-    if (reply === 0) return null;
-    if (!Array.isArray(reply)) throw new Error('admission tick: unexpected reply');
-    return parseTick(dropId, reply);
+    const { code, rest } = settle('tick', reply, [QueueCode.OK, QueueCode.NOT_LEADER]);
+    return code === QueueCode.OK ? parseTick(dropId, rest) : null;
   }
 
   /** Ticks every live drop once; returns the results of the drops this controller leads. */
@@ -132,30 +130,5 @@ export function createAdmissionController(options: AdmissionControllerOptions) {
     return results.filter((r): r is TickResult => r !== null);
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = true;
-  const loop = () => {
-    running = tickAll()
-      .catch(onError)
-      .finally(() => {
-        if (!stopped) timer = setTimeout(loop, tickMs);
-      });
-  };
-
-  return {
-    id,
-    tick,
-    tickAll,
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      loop();
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+  return { id, tick, tickAll };
 }

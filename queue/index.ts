@@ -2,11 +2,12 @@
  * queue/: the waiting room and admission. Redis only; it imports no other project folder. What it needs to know of
  * stock (a drop's available units) comes as a key that infra/ passes in.
  */
-export { createQueueKeys, FINISHED_SCORE, HOLDING_SCORE, type QueueKeys } from './keys.js';
+export { ACTIVE_SCORE, createQueueKeys, type QueueKeys } from './keys.js';
+export { QueueCode } from './codes.js';
+export { queueScripts } from './scripts.js';
 export {
   createWaitingRoom,
   etaSeconds,
-  type Clock,
   type DropQueueSettings,
   type QueueFigures,
   type QueueStatus,

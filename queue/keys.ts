@@ -9,18 +9,20 @@
  *   <prefix>{drop:<id>}:q:seq      string  the last place given
  *   <prefix>{drop:<id>}:q:state    hash    shopper → "status|place|admissionEndsAtMs" for every shopper who ever joined
  *   <prefix>{drop:<id>}:q:active   zset    active shoppers: shopper → end of their admission (ms). Whoever keeps holds
- *                                          sets it to HOLDING_SCORE while the shopper holds units, and to
- *                                          FINISHED_SCORE when all its holds have ended; the next tick then records
- *                                          `finished` and frees the slot
+ *                                          sets it to ACTIVE_SCORE.holding while the shopper holds units, and to
+ *                                          ACTIVE_SCORE.finished when all its holds have ended; the next tick then
+ *                                          records `finished` and frees the slot
  *   <prefix>{drop:<id>}:q:serving  string  nowServing: the highest place admitted so far
  *   <prefix>{drop:<id>}:q:stats    hash    "j:<10 s bucket>" joins, "a:<bucket>" admissions, "admitted" total
  *   <prefix>{drop:<id>}:q:lease    string  the admission controller that ticks this drop (owner id, expires)
  *   <prefix>queue:live             set     drops the admission controllers tick (open, sold out, or just ended)
  */
-/** Active-set score of a shopper who holds units: active until its holds end, however long its window was. */
-export const HOLDING_SCORE = 1e15;
-/** Active-set score of a shopper whose holds have all ended (paid, released or expired). */
-export const FINISHED_SCORE = -1;
+/**
+ * The active-set scores that whoever keeps holds writes (infra/ hands them to the inventory's scripts): `holding`
+ * keeps a shopper active until its holds end, however long its window was; `finished` (below every time) marks a
+ * shopper whose holds have all ended (paid, released or expired), which the next tick records as `finished`.
+ */
+export const ACTIVE_SCORE = { holding: 1e15, finished: -1 } as const;
 
 export interface QueueKeys {
   config(dropId: string): string;

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describe, expect, onTestFinished } from 'vitest';
-import { test } from '../infra/testing/index.js';
+import { loadScripts, test } from '../infra/testing/index.js';
 import {
   createQueueKeys,
   createWaitingRoom,
@@ -30,7 +30,7 @@ function fakeClock(start = START) {
 }
 
 function connect(redisUrl: string): Redis {
-  const redis = new Redis(redisUrl);
+  const redis = loadScripts(new Redis(redisUrl));
   onTestFinished(async () => {
     await redis.quit();
   });

@@ -5,13 +5,9 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { defineQueueCommands } from './commands.js';
-import { DropNotFoundError, DropNotOpenError, NotInQueueError } from './errors.js';
+import { QueueCode, settle } from './codes.js';
 import type { QueueKeys } from './keys.js';
-
-export interface Clock {
-  now(): number;
-}
+import { assertQueueScripts } from './scripts.js';
 
 /** `sold_out` is `waiting` while no unit is available: the shopper keeps the place; admission resumes if units return. */
 export type QueueStatus =
@@ -54,7 +50,7 @@ export interface WaitingRoomDeps {
   keys: QueueKeys;
   /** The hash that holds a drop's `available` units; kept by whoever keeps stock (wired in by infra/). */
   stockKey: (dropId: string) => string;
-  clock: Clock;
+  clock: Pick<DateConstructor, 'now'>;
 }
 
 const STATUSES: readonly string[] = [
@@ -73,7 +69,7 @@ export const etaSeconds = (ahead: number, perMinute: number) =>
   perMinute > 0 ? Math.ceil((ahead / perMinute) * 60) : null;
 
 /** Turns view() of includes/shopper-state.lua into a QueueView; anything unexpected is an error, not a guess. */
-function toView(reply: (string | number)[]): QueueView {
+function toView(reply: unknown[]): QueueView {
   const [status, place, ahead, queueLength, perMinute, paused, available, ends, dropStatus] = reply;
   if (typeof status !== 'string' || !STATUSES.includes(status))
     throw new Error(`queue state: unexpected status ${String(status)}`);
@@ -99,8 +95,9 @@ function toView(reply: (string | number)[]): QueueView {
 
 export type WaitingRoom = ReturnType<typeof createWaitingRoom>;
 
-export function createWaitingRoom({ redis, keys, stockKey, clock }: WaitingRoomDeps) {
-  defineQueueCommands(redis);
+export function createWaitingRoom(deps: WaitingRoomDeps) {
+  const { redis, keys, stockKey, clock } = deps;
+  assertQueueScripts(redis);
   const bucket = () => Math.floor(clock.now() / BUCKET_MS);
 
   return {
@@ -118,10 +115,7 @@ export function createWaitingRoom({ redis, keys, stockKey, clock }: WaitingRoomD
         randomInt(0, 2 ** 48 - 1),
         bucket(),
       );
-      if (reply === -1) throw new DropNotFoundError();
-      if (reply === -2) throw new DropNotOpenError();
-      if (!Array.isArray(reply)) throw new Error('queue join: unexpected reply');
-      const [created, ...view] = reply;
+      const [created, ...view] = settle('join', reply).rest;
       return { created: created === 1, view: toView(view) };
     },
 
@@ -133,13 +127,11 @@ export function createWaitingRoom({ redis, keys, stockKey, clock }: WaitingRoomD
         stockKey(dropId),
         shopperId,
       );
-      if (reply === -1) throw new DropNotFoundError();
-      if (!Array.isArray(reply)) throw new Error('queue state: unexpected reply');
-      return toView(reply);
+      return toView(settle('state', reply).rest);
     },
 
     async leave(dropId: string, shopperId: string): Promise<void> {
-      const left = await redis.queueLeave(
+      const reply = await redis.queueLeave(
         keys.config(dropId),
         keys.pre(dropId),
         keys.wait(dropId),
@@ -147,13 +139,12 @@ export function createWaitingRoom({ redis, keys, stockKey, clock }: WaitingRoomD
         keys.active(dropId),
         shopperId,
       );
-      if (left === -1) throw new DropNotFoundError();
-      if (left === 0) throw new NotInQueueError();
+      settle('leave', reply);
     },
 
     /** Mirrors the drop's status and admission settings; at opening, places the pre-queue in its random order. */
     async configure(drop: DropQueueSettings): Promise<{ applied: boolean; placed: number }> {
-      const [applied, placed] = await redis.queueConfigure(
+      const reply = await redis.queueConfigure(
         keys.config(drop.id),
         keys.pre(drop.id),
         keys.wait(drop.id),
@@ -165,52 +156,61 @@ export function createWaitingRoom({ redis, keys, stockKey, clock }: WaitingRoomD
         drop.maxActive,
         drop.admissionPaused ? 1 : 0,
       );
+      const { code, rest } = settle('configure', reply, [QueueCode.OK, QueueCode.UNCHANGED]);
       // The admission controllers tick live drops, and a drop that just ended once more, to tell its shoppers.
       if (LIVE_STATUSES.has(drop.status)) await redis.sadd(keys.live(), drop.id);
-      return { applied: applied === 1, placed };
+      return { applied: code === QueueCode.OK, placed: Number(rest[0]) };
     },
 
     /** Status and place of several shoppers in one round trip (for an edge refreshing its own sockets). */
-    async places(
-      dropId: string,
-      shopperIds: string[],
-    ): Promise<Map<string, { status: string; position: number | null }>> {
-      const result = new Map<string, { status: string; position: number | null }>();
-      if (shopperIds.length === 0) return result;
-      const raw = await redis.hmget(keys.state(dropId), ...shopperIds);
-      shopperIds.forEach((id, i) => {
-        const match = /^([a-z_]+)\|(\d*)\|/.exec(raw[i] ?? '');
-        result.set(
-          id,
-          match
-            ? { status: match[1]!, position: match[2] ? Number(match[2]) : null }
-            : { status: 'none', position: null },
-        );
-      });
-      return result;
-    },
+    places: (dropId: string, shopperIds: string[]) => places(deps, dropId, shopperIds),
 
-    async figures(dropId: string): Promise<QueueFigures> {
-      const b = bucket();
-      const window = Array.from({ length: 6 }, (_, i) => b - i);
-      const [queueLength, activeAdmissions, stats] = await Promise.all([
-        redis.zcard(keys.wait(dropId)),
-        redis.zcount(keys.active(dropId), clock.now(), '+inf'),
-        redis.hmget(
-          keys.stats(dropId),
-          'admitted',
-          ...window.map((x) => `j:${x}`),
-          ...window.map((x) => `a:${x}`),
-        ),
-      ]);
-      const sum = (values: (string | null)[]) => values.reduce((total, v) => total + Number(v ?? 0), 0);
-      return {
-        queueLength,
-        activeAdmissions,
-        admittedTotal: Number(stats[0] ?? 0),
-        joinsPerMinute: sum(stats.slice(1, 7)),
-        admitsPerMinute: sum(stats.slice(7, 13)),
-      };
-    },
+    figures: (dropId: string) => figures(deps, dropId, bucket()),
+  };
+}
+
+async function places(
+  { redis, keys }: WaitingRoomDeps,
+  dropId: string,
+  shopperIds: string[],
+): Promise<Map<string, { status: string; position: number | null }>> {
+  const result = new Map<string, { status: string; position: number | null }>();
+  if (shopperIds.length === 0) return result;
+  const raw = await redis.hmget(keys.state(dropId), ...shopperIds);
+  shopperIds.forEach((id, i) => {
+    const match = /^([a-z_]+)\|(\d*)\|/.exec(raw[i] ?? '');
+    result.set(
+      id,
+      match
+        ? { status: match[1]!, position: match[2] ? Number(match[2]) : null }
+        : { status: 'none', position: null },
+    );
+  });
+  return result;
+}
+
+async function figures(
+  { redis, keys, clock }: WaitingRoomDeps,
+  dropId: string,
+  bucket: number,
+): Promise<QueueFigures> {
+  const window = Array.from({ length: 6 }, (_, i) => bucket - i);
+  const [queueLength, activeAdmissions, stats] = await Promise.all([
+    redis.zcard(keys.wait(dropId)),
+    redis.zcount(keys.active(dropId), clock.now(), '+inf'),
+    redis.hmget(
+      keys.stats(dropId),
+      'admitted',
+      ...window.map((x) => `j:${x}`),
+      ...window.map((x) => `a:${x}`),
+    ),
+  ]);
+  const sum = (values: (string | null)[]) => values.reduce((total, v) => total + Number(v ?? 0), 0);
+  return {
+    queueLength,
+    activeAdmissions,
+    admittedTotal: Number(stats[0] ?? 0),
+    joinsPerMinute: sum(stats.slice(1, 7)),
+    admitsPerMinute: sum(stats.slice(7, 13)),
   };
 }

@@ -4,5 +4,5 @@
  * what it makes as arguments (a clock is anything with `Date`'s `now()`, Date itself in production).
  */
 export { defineScripts, scriptText, type ScriptSet } from './lua-scripts.js';
-export { startTicker, type Ticker, type TickerOptions } from './ticker.js';
+export { createTicker, startTicker, type Ticker, type TickerOptions } from './ticker.js';
 export { createLease, type TakeLease } from './lease.js';

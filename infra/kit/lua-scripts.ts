@@ -13,7 +13,8 @@ import type { Redis } from 'ioredis';
 export interface ScriptSet {
   dir: URL;
   prefix: string;
-  constants?: Readonly<Record<string, number>>;
+  /** Lua locals by name (capitals); a numeric TypeScript enum may be spread in (its reverse entries are skipped). */
+  constants?: Readonly<Record<string, number | string>>;
 }
 
 const SHARED_DIR = new URL('./lua/', import.meta.url);
@@ -32,11 +33,13 @@ function include(dir: URL, name: string): string {
 
 /** The text of one script: its constants, then the script with its includes in place. */
 export function scriptText(set: ScriptSet, file: string): string {
-  const constants = Object.entries(set.constants ?? {}).map(([name, value]) => {
-    if (!/^[A-Z][A-Z0-9_]*$/.test(name) || !Number.isFinite(value))
-      throw new Error(`Lua constant ${name}=${value}: a name in capitals and a finite number`);
-    return `local ${name} = ${value}\n`;
-  });
+  const constants = Object.entries(set.constants ?? {})
+    .filter(([name, value]) => !(typeof value === 'string' && /^-?\d+$/.test(name)))
+    .map(([name, value]) => {
+      if (!/^[A-Z][A-Z0-9_]*$/.test(name) || typeof value !== 'number' || !Number.isFinite(value))
+        throw new Error(`Lua constant ${name}=${String(value)}: a name in capitals and a finite number`);
+      return `local ${name} = ${value}\n`;
+    });
   const body = readFileSync(new URL(file, set.dir), 'utf8').replace(
     /^-- @include ([\w-]+)\s*$/gm,
     (_, name: string) => include(set.dir, name),

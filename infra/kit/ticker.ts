@@ -1,9 +1,10 @@
 /**
  * A loop that runs `run` again `everyMs` after each run ends (never two at once, so a slow run delays the next one
  * instead of piling up), from `start` until `stop`, which waits for the run in flight. A failed run goes to
- * `onError` and the loop goes on.
+ * `onError` and the loop goes on. A stopped ticker may be started again.
  */
 export interface Ticker {
+  start(): void;
   stop(): Promise<void>;
 }
 
@@ -15,8 +16,8 @@ export interface TickerOptions {
   delayFirst?: boolean;
 }
 
-export function startTicker({ everyMs, run, onError, delayFirst = false }: TickerOptions): Ticker {
-  let stopped = false;
+export function createTicker({ everyMs, run, onError, delayFirst = false }: TickerOptions): Ticker {
+  let stopped = true;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   const loop = () => {
@@ -26,13 +27,24 @@ export function startTicker({ everyMs, run, onError, delayFirst = false }: Ticke
         if (!stopped) timer = setTimeout(loop, everyMs);
       });
   };
-  if (delayFirst) timer = setTimeout(loop, everyMs);
-  else loop();
   return {
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      if (delayFirst) timer = setTimeout(loop, everyMs);
+      else loop();
+    },
     async stop() {
       stopped = true;
       clearTimeout(timer);
       await running;
     },
   };
+}
+
+/** A ticker, started. */
+export function startTicker(options: TickerOptions): Ticker {
+  const ticker = createTicker(options);
+  ticker.start();
+  return ticker;
 }

@@ -13,7 +13,8 @@ import { createDropline } from '../dropline.js';
 import { dropDatabase, ensureDatabase } from '../db.js';
 import { clearPrefix } from '../redis.js';
 
-export { clearPrefix } from '../redis.js';
+export { clearPrefix, loadScripts } from '../redis.js';
+export { createLease } from '../kit/index.js';
 
 export { createDropline, type Dropline } from '../dropline.js';
 export { loadConfig, type Config } from '../config.js';

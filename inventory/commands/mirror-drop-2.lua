@@ -11,16 +11,16 @@
     ARGV[3]  stock
     ARGV[4…] further field, value pairs
 
-  Output:
-    1  applied
-    0  stale: the hash holds this version or a newer one
+  Output (codes: inventory/codes.ts):
+    OK         applied
+    UNCHANGED  stale: the hash holds this version or a newer one
 ]]
 local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
 if current >= tonumber(ARGV[1]) then
-  return 0
+  return UNCHANGED
 end
 redis.call('HSET', KEYS[1], 'version', ARGV[1], 'status', ARGV[2], 'stock', ARGV[3], unpack(ARGV, 4))
 if ARGV[2] == 'scheduled' then
   redis.call('HSET', KEYS[2], 'total', ARGV[3], 'available', ARGV[3], 'held', 0, 'sold', 0)
 end
-return 1
+return OK

@@ -9,47 +9,47 @@
     ARGV[1] reservation id  ARGV[2] shopper id  ARGV[3] now ms  ARGV[4] drop id
     ARGV[5] Idempotency-Key ('' without)  ARGV[6] request hash
 
-  Output:
-    { 1, record, event, entry }  paid now (entry: the event's outbox entry id)
-    { 2, record, event }         paid already with this Idempotency-Key and request: the same answer
-    { -1 }                       no such reservation of this shopper
-    { -3, record }               expired (an overdue hold is expired first)
-    { -4, record }               released
-    { -5, record }               paid already (without this key)
-    { -6, record }               this Idempotency-Key was used with another request
+  Output (codes: inventory/codes.ts):
+    { OK, record, event, entry }      paid now (entry: the event's outbox entry id)
+    { REPEATED, record, event }       paid already with this Idempotency-Key and request: the same answer
+    RESERVATION_NOT_FOUND             no such reservation of this shopper
+    { HOLD_EXPIRED, record }          expired (an overdue hold is expired first)
+    { HOLD_RELEASED, record }         released
+    { PAID_ALREADY, record }          paid already (without this key)
+    { KEY_REUSED, record }            this Idempotency-Key was used with another request
 ]]
 -- @include holds
 
 local raw = redis.call('HGET', KEYS[3], ARGV[1])
 if not raw then
-  return { -1 }
+  return RESERVATION_NOT_FOUND
 end
 local r = cjson.decode(raw)
 if r.s ~= ARGV[2] then
-  return { -1 }
+  return RESERVATION_NOT_FOUND
 end
 local now = tonumber(ARGV[3])
 if r.st == 'paid' then
   if ARGV[5] ~= '' and r.k == ARGV[5] then
     if r.kh ~= ARGV[6] then
-      return { -6, raw }
+      return { KEY_REUSED, raw }
     end
-    return { 2, raw, cjson.encode(holdEvent('payment.completed', ARGV[4], ARGV[1], r, r.p)) }
+    return { REPEATED, raw, cjson.encode(holdEvent('payment.completed', ARGV[4], ARGV[1], r, r.p)) }
   end
-  return { -5, raw }
+  return { PAID_ALREADY, raw }
 end
 if r.st == 'held' and r.d <= now then
   endHold(ARGV[4], ARGV[1], r, 'expired', now)
 end
 if r.st == 'expired' then
-  return { -3, cjson.encode(r) }
+  return { HOLD_EXPIRED, cjson.encode(r) }
 end
 if r.st == 'released' then
-  return { -4, raw }
+  return { HOLD_RELEASED, raw }
 end
 if ARGV[5] ~= '' then
   r.k = ARGV[5]
   r.kh = ARGV[6]
 end
 local event, entry = endHold(ARGV[4], ARGV[1], r, 'paid', now)
-return { 1, cjson.encode(r), cjson.encode(event), entry }
+return { OK, cjson.encode(r), cjson.encode(event), entry }

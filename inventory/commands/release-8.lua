@@ -5,27 +5,27 @@
     KEYS[1..8] see includes/holds.lua
     ARGV[1] reservation id  ARGV[2] shopper id  ARGV[3] now ms  ARGV[4] drop id
 
-  Output:
-    { 1, record }            released
-    { -1 }                   no such reservation of this shopper
-    { -2, record }           not held (paid, released or expired); an overdue hold is expired first
+  Output (codes: inventory/codes.ts):
+    { OK, record }               released
+    RESERVATION_NOT_FOUND        no such reservation of this shopper
+    { NOT_HELD, record, status } not held (paid, released or expired); an overdue hold is expired first
 ]]
 -- @include holds
 
 local raw = redis.call('HGET', KEYS[3], ARGV[1])
 if not raw then
-  return { -1 }
+  return RESERVATION_NOT_FOUND
 end
 local r = cjson.decode(raw)
 if r.s ~= ARGV[2] then
-  return { -1 }
+  return RESERVATION_NOT_FOUND
 end
 local now = tonumber(ARGV[3])
 if r.st == 'held' and r.d <= now then
   endHold(ARGV[4], ARGV[1], r, 'expired', now)
 end
 if r.st ~= 'held' then
-  return { -2, cjson.encode(r) }
+  return { NOT_HELD, cjson.encode(r), r.st }
 end
 endHold(ARGV[4], ARGV[1], r, 'released', now)
-return { 1, cjson.encode(r) }
+return { OK, cjson.encode(r) }

@@ -9,12 +9,13 @@
     ARGV[1] reservation id  ARGV[2] shopper id  ARGV[3] quantity  ARGV[4] now ms  ARGV[5] admission end ms
     ARGV[6] guest 0/1  ARGV[7] drop id  ARGV[8] request hash ('' without Idempotency-Key)  ARGV[9] its TTL s
 
-  Output:
-    { 1, reservation id, record }   reserved
-    { 2, reservation id, record }   the same Idempotency-Key and request: the earlier reservation
-    { -1 }  admission ended          { -2 }  unknown drop            { -3 }  drop not selling (status in 2nd)
-    { -4 }  stock not in Redis (being recovered)                     { -5, held+paid, limit }  limit reached
-    { -6, available }  sold out      { -7 }  same Idempotency-Key, another request
+  Output (codes: inventory/codes.ts):
+    { OK, reservation id, record }         reserved
+    { REPEATED, reservation id, record }   the same Idempotency-Key and request: the earlier reservation
+    NOT_ADMITTED  admission ended          DROP_NOT_FOUND  unknown drop
+    { DROP_NOT_OPEN, status }              STOCK_UNAVAILABLE  stock not in Redis (being recovered)
+    { LIMIT_REACHED, held+paid, limit }    { SOLD_OUT, available }
+    KEY_REUSED  same Idempotency-Key, another request
 ]]
 -- @include holds
 
@@ -23,36 +24,36 @@ if ARGV[8] ~= '' then
   if prior then
     local p = cjson.decode(prior)
     if p.h ~= ARGV[8] then
-      return { -7 }
+      return KEY_REUSED
     end
-    return { 2, p.r, redis.call('HGET', KEYS[3], p.r) }
+    return { REPEATED, p.r, redis.call('HGET', KEYS[3], p.r) }
   end
 end
 
 local now = tonumber(ARGV[4])
 if tonumber(ARGV[5]) <= now then
-  return { -1 }
+  return NOT_ADMITTED
 end
 local meta = redis.call('HMGET', KEYS[1], 'status', 'perUserLimit', 'holdSeconds', 'priceCents')
 if not meta[1] then
-  return { -2 }
+  return DROP_NOT_FOUND
 end
 if meta[1] ~= 'open' and meta[1] ~= 'sold_out' then
-  return { -3, meta[1] }
+  return { DROP_NOT_OPEN, meta[1] }
 end
 local available = tonumber(redis.call('HGET', KEYS[2], 'available') or '-1')
 if available < 0 then
-  return { -4 }
+  return STOCK_UNAVAILABLE
 end
 
 local resId, shopper, qty = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local limit = tonumber(meta[2])
 local have = tonumber(redis.call('HGET', KEYS[5], shopper) or '0')
 if have + qty > limit then
-  return { -5, have, limit }
+  return { LIMIT_REACHED, have, limit }
 end
 if available < qty then
-  return { -6, available }
+  return { SOLD_OUT, available }
 end
 
 local r = { s = shopper, q = qty, st = 'held', d = now + tonumber(meta[3]) * 1000, c = now,
@@ -75,4 +76,4 @@ end
 if ARGV[8] ~= '' then
   redis.call('SET', KEYS[9], cjson.encode({ h = ARGV[8], r = resId }), 'EX', ARGV[9])
 end
-return { 1, resId, record }
+return { OK, resId, record }

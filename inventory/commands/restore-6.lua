@@ -8,12 +8,12 @@
     ARGV[1] total units
     ARGV[2] JSON array of hold records { id, s, q, st ('held' or 'paid'), d, c, a, g, p }
 
-  Output:
-    { 1, held units, sold units }   rebuilt
-    { 0 }                           the stock hash exists: nothing written
+  Output (codes: inventory/codes.ts):
+    { OK, held units, sold units }   rebuilt
+    UNCHANGED                        the stock hash exists: nothing written
 ]]
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  return { 0 }
+  return UNCHANGED
 end
 local held, sold = 0, 0
 for _, r in ipairs(cjson.decode(ARGV[2])) do
@@ -25,11 +25,11 @@ for _, r in ipairs(cjson.decode(ARGV[2])) do
     held = held + r.q
     redis.call('ZADD', KEYS[3], r.d, id)
     redis.call('HINCRBY', KEYS[5], r.s, r.q)
-    redis.call('ZADD', KEYS[6], 1e15, r.s)
+    redis.call('ZADD', KEYS[6], HOLDING_SCORE, r.s)
   else
     sold = sold + r.q
   end
 end
 local total = tonumber(ARGV[1])
 redis.call('HSET', KEYS[1], 'total', total, 'available', total - held - sold, 'held', held, 'sold', sold)
-return { 1, held, sold }
+return { OK, held, sold }

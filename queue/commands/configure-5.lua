@@ -8,12 +8,13 @@
     KEYS[1] config   KEYS[2] pre   KEYS[3] wait   KEYS[4] seq   KEYS[5] state
     ARGV[1] version   ARGV[2] status   ARGV[3] perMinute   ARGV[4] maxActive   ARGV[5] paused (0/1)
 
-  Output:
-    { applied 0/1, shoppers placed from the pre-queue }
+  Output (codes: queue/codes.ts):
+    { UNCHANGED, 0 }    the waiting room holds this version or a newer one
+    { OK, placed }      applied; placed: shoppers given their places from the pre-queue
 ]]
 local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
 if current >= tonumber(ARGV[1]) then
-  return { 0, 0 }
+  return { UNCHANGED, 0 }
 end
 redis.call('HSET', KEYS[1], 'version', ARGV[1], 'status', ARGV[2], 'perMinute', ARGV[3], 'maxActive', ARGV[4],
   'paused', ARGV[5])
@@ -41,4 +42,4 @@ if ARGV[2] == 'open' or ARGV[2] == 'sold_out' then
     placed = #pre
   end
 end
-return { 1, placed }
+return { OK, placed }

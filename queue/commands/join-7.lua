@@ -9,19 +9,19 @@
     ARGV[2] random score for the pre-queue (uniform, drawn by the caller with a CSPRNG)
     ARGV[3] 10-second bucket of now (for joins per minute)
 
-  Output:
-    -1                          unknown drop (no config mirrored)
-    -2                          drop closed or cancelled
-    { created 0/1, view... }    see view() in includes/shopper-state.lua
+  Output (codes: queue/codes.ts):
+    DROP_NOT_FOUND                  no waiting room mirrored
+    DROP_SHUT                       drop closed or cancelled
+    { OK, created 0/1, view... }    see view() in includes/shopper-state.lua
 ]]
 -- @include shopper-state
 
 local dropStatus = redis.call('HGET', KEYS[1], 'status')
 if not dropStatus then
-  return -1
+  return DROP_NOT_FOUND
 end
 if dropStatus == 'closed' or dropStatus == 'cancelled' then
-  return -2
+  return DROP_SHUT
 end
 
 local shopper = ARGV[1]
@@ -44,4 +44,5 @@ end
 
 local reply = view(KEYS[1], KEYS[3], KEYS[5], KEYS[7], shopper)
 table.insert(reply, 1, created)
+table.insert(reply, 1, OK)
 return reply

@@ -5,13 +5,15 @@
     KEYS[1] config   KEYS[2] wait   KEYS[3] state   KEYS[4] stock
     ARGV[1] shopper id
 
-  Output:
-    -1        unknown drop
-    { view }  see view() in includes/shopper-state.lua
+  Output (codes: queue/codes.ts):
+    DROP_NOT_FOUND    no waiting room mirrored
+    { OK, view... }   see view() in includes/shopper-state.lua
 ]]
 -- @include shopper-state
 
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  return -1
+  return DROP_NOT_FOUND
 end
-return view(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1])
+local reply = view(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1])
+table.insert(reply, 1, OK)
+return reply

@@ -13,16 +13,16 @@
     KEYS[8] stock (hash with available, held, sold; may not exist)
     ARGV[1] controller id   ARGV[2] lease ms   ARGV[3] now ms   ARGV[4] admission window ms   ARGV[5] 10 s bucket
 
-  Output:
-    0  another controller holds the lease
-    { 1, dropStatus, nowServing, queueLength, perMinute, paused 0/1, maxActive, activeCount, admittedTotal,
+  Output (codes: queue/codes.ts):
+    NOT_LEADER  another controller holds the lease
+    { OK, dropStatus, nowServing, queueLength, perMinute, paused 0/1, maxActive, activeCount, admittedTotal,
       available | -1, held | -1, sold | -1, shopper, place, admissionEndsAt, shopper, place, … }
 ]]
-local holder = redis.call('GET', KEYS[7])
-if holder and holder ~= ARGV[1] then
-  return 0
+-- @include lease
+
+if not takeLease(KEYS[7], ARGV[1], ARGV[2]) then
+  return NOT_LEADER
 end
-redis.call('SET', KEYS[7], ARGV[1], 'PX', ARGV[2])
 
 local now = tonumber(ARGV[3])
 local cfg = redis.call('HMGET', KEYS[1], 'status', 'perMinute', 'maxActive', 'paused', 'credit', 'lastTick')
@@ -34,14 +34,14 @@ local credit = tonumber(cfg[5] or '0')
 local elapsed = math.max(0, now - tonumber(cfg[6] or ARGV[3]))
 
 -- 1. admissions that ended: the window passed without a reservation (expired), or the shopper's holds all ended
---    (score FINISHED_SCORE = -1, set by the inventory: finished)
+--    (score FINISHED_SCORE, set by the inventory: finished)
 local ended = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'WITHSCORES', 'LIMIT', 0, 1000)
 for i = 1, #ended, 2 do
   local shopper, score = ended[i], tonumber(ended[i + 1])
   redis.call('ZREM', KEYS[3], shopper)
   local raw = redis.call('HGET', KEYS[4], shopper)
   if raw and string.sub(raw, 1, 9) == 'admitted|' then
-    redis.call('HSET', KEYS[4], shopper, (score < 0 and 'finished|' or 'expired|') .. string.sub(raw, 10))
+    redis.call('HSET', KEYS[4], shopper, (score == FINISHED_SCORE and 'finished|' or 'expired|') .. string.sub(raw, 10))
   end
 end
 
@@ -93,7 +93,7 @@ if n > 0 then
 end
 redis.call('HSET', KEYS[1], 'credit', tostring(credit), 'lastTick', ARGV[3])
 
-local head = { 1, status, tonumber(redis.call('GET', KEYS[5]) or '0'), queueLength, perMinute, paused and 1 or 0,
+local head = { OK, status, tonumber(redis.call('GET', KEYS[5]) or '0'), queueLength, perMinute, paused and 1 or 0,
   maxActive, activeCount, tonumber(redis.call('HGET', KEYS[6], 'admitted') or '0'), available,
   tonumber(stock[2] or '-1'), tonumber(stock[3] or '-1') }
 for i = #head, 1, -1 do

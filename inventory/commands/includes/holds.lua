@@ -4,9 +4,9 @@
     KEYS[8] the waiting room's active set (named by whoever wires the waiting room in)
   A hold record (JSON): { s = shopper, q = quantity, st = status, d = deadline ms, c = created ms, a = amount cents,
   g = guest (boolean), e = ended ms, p = paid ms, k = payment Idempotency-Key, kh = its request hash }.
+  HOLDING_SCORE and FINISHED_SCORE (the waiting room's active-set scores) and the status codes (inventory/codes.ts)
+  are constants declared above every script by the loader.
 ]]
-local HOLDING_SCORE = 1e15
-local FINISHED_SCORE = -1
 
 -- Appends an event to the outbox; the relay publishes it to JetStream with `id` as its message id. Returns the
 -- entry's id.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { dropOfReservation, newReservationId } from './holds.js';
+import { dropOfReservation, newReservationId } from './reservation-id.js';
 
 describe('reservation ids', () => {
   test('carry their drop and 16 random bytes: distinct across many draws of the random pool', () => {
