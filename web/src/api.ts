@@ -1,5 +1,5 @@
 /** The pages' HTTP client: JSON in and out, the session cookie, problem+json turned into ApiError. */
-import type { Problem } from '../index.js';
+import type { FieldError, Problem } from '../index.js';
 
 export class ApiError extends Error {
   override name = 'ApiError';
@@ -7,7 +7,7 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     detail: string,
-    readonly errors: { field: string; message: string }[] = [],
+    readonly errors: FieldError[] = [],
   ) {
     super(detail);
   }

@@ -1,7 +1,8 @@
 /** Small DOM helpers shared by the pages: no framework, just elements, text and forms. */
+import type { FieldError } from '../index.js';
 import { ApiError } from './api.js';
 
-type Child = Node | string | number | null | undefined | false;
+export type Child = Node | string | number | null | undefined | false;
 
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -58,6 +59,22 @@ export function countdown(to: Date, now = Date.now()): string {
 export const when = (iso: string) =>
   new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
+/** Brings every `data-countdown` element under `root` (each names the instant it counts down to) up to date. */
+export function tickCountdowns(root: ParentNode): void {
+  for (const el of root.querySelectorAll<HTMLElement>('[data-countdown]'))
+    el.textContent = countdown(new Date(el.dataset.countdown!));
+}
+
+/** A figure above its label; `id` names the figure for live updates and tests. */
+export function stat(label: string, value: string, id?: string): HTMLElement {
+  return h(
+    'div',
+    { class: 'stat' },
+    h('div', { class: 'value', id }, value),
+    h('div', { class: 'label' }, label),
+  );
+}
+
 export function alert(kind: 'error' | 'info' | 'ok', text: string): HTMLElement {
   return h('div', { class: `alert ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
 }
@@ -87,13 +104,10 @@ export function field(
 }
 
 /** Shows errors at their fields (by `name`); returns the ones that matched no field. */
-export function showFieldErrors(
-  form: HTMLFormElement,
-  errors: { field: string; message: string }[],
-): { field: string; message: string }[] {
+export function showFieldErrors(form: HTMLFormElement, errors: FieldError[]): FieldError[] {
   for (const el of form.querySelectorAll<HTMLElement>('.field-error')) el.textContent = '';
   for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
-  const unmatched: { field: string; message: string }[] = [];
+  const unmatched: FieldError[] = [];
   for (const e of errors) {
     const input = form.querySelector<HTMLInputElement>(`[name="${CSS.escape(e.field)}"]`);
     const slot = input ? form.querySelector<HTMLElement>(`#${CSS.escape(input.id)}-error`) : null;
@@ -104,6 +118,20 @@ export function showFieldErrors(
   }
   form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
   return unmatched;
+}
+
+/**
+ * Shows a refused request: field errors at their fields, and an alert in `status` for anything that matched no
+ * field (or for a failure with no field errors); a refusal wholly explained at the fields clears `status`.
+ */
+export function showProblem(form: HTMLFormElement, status: HTMLElement, error: unknown): void {
+  const rest = error instanceof ApiError ? showFieldErrors(form, error.errors) : [];
+  mount(
+    status,
+    rest.length > 0 || !(error instanceof ApiError) || error.errors.length === 0
+      ? alert('error', errorText(error))
+      : null,
+  );
 }
 
 export function errorText(error: unknown): string {

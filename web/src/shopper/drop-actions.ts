@@ -1,0 +1,96 @@
+/** The drop page's requests: join and leave the line, reserve, give back, pay. */
+import type { DropJson, PayResponse, QueueStateJson, ReservationJson } from '../../index.js';
+import { api, ApiError } from '../api.js';
+import { errorText, showFieldErrors } from '../ui.js';
+import { setQueue, type DropActions, type DropPage } from './drop-state.js';
+
+/** `watch` follows the place live once the shopper is in line. */
+export function createDropActions(page: DropPage, watch: () => void): DropActions {
+  const { dropId, s, render } = page;
+  const fail = (error: unknown) => {
+    s.notice = { kind: 'error', text: errorText(error) };
+    // The page's idea of the drop is stale: show its status now.
+    if (error instanceof ApiError && error.code === 'drop_not_open')
+      void api<DropJson>(`/api/drops/${dropId}`).then((d) => ((s.drop = d), render()));
+    render();
+  };
+
+  const actions: DropActions = {
+    async join() {
+      s.notice = null;
+      try {
+        setQueue(s, await api<QueueStateJson>(`/api/drops/${dropId}/queue`, { method: 'POST' }));
+        watch();
+      } catch (error) {
+        fail(error);
+      }
+      render();
+    },
+    async leaveLine(rejoin = false) {
+      try {
+        await api(`/api/drops/${dropId}/queue/me`, { method: 'DELETE' });
+        s.queue = null;
+        s.startAhead = null;
+        s.admission = null;
+        if (rejoin) await actions.join();
+      } catch (error) {
+        fail(error);
+      }
+      render();
+    },
+    async reserve(quantity) {
+      s.notice = null;
+      try {
+        s.reservation = await api<ReservationJson>(`/api/drops/${dropId}/reservations`, {
+          body: { quantity },
+          headers: { 'x-admission-token': s.admission!.token, 'idempotency-key': crypto.randomUUID() },
+        });
+      } catch (error) {
+        fail(error);
+      }
+      render();
+    },
+    async release() {
+      try {
+        await api<ReservationJson>(`/api/reservations/${s.reservation!.id}`, { method: 'DELETE' });
+        s.reservation = null;
+      } catch (error) {
+        fail(error);
+      }
+      render();
+    },
+    pay: (card, form) => pay(page, fail, card, form),
+    retry() {
+      s.reservation = null;
+      render('checkout');
+    },
+  };
+  return actions;
+}
+
+async function pay(
+  { s, render }: DropPage,
+  fail: (error: unknown) => void,
+  card: string,
+  form: HTMLFormElement,
+) {
+  s.notice = null;
+  try {
+    const paid = await api<PayResponse>(`/api/reservations/${s.reservation!.id}/pay`, {
+      body: { card },
+      headers: { 'idempotency-key': `${s.reservation!.id}:${card}` },
+    });
+    s.orderId = paid.orderId;
+    s.admission = null;
+  } catch (error) {
+    // A declined card keeps the hold: the shopper tries another at the card field.
+    if (error instanceof ApiError && error.code === 'payment_declined') {
+      showFieldErrors(form, [{ field: 'card', message: `${error.message}. Try another card.` }]);
+      return;
+    }
+    if (error instanceof ApiError && error.code === 'hold_expired')
+      s.reservation = { ...s.reservation!, status: 'expired' };
+    else fail(error);
+  }
+  render();
+}

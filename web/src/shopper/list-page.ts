@@ -1,0 +1,38 @@
+/** The list of drops (#/), with a countdown to each scheduled opening. */
+import type { DropJson, DropListResponse } from '../../index.js';
+import { api } from '../api.js';
+import { badge, h, money, tickCountdowns, when } from '../ui.js';
+import type { ShopperApp } from './app.js';
+
+function dropCard(d: DropJson): HTMLElement {
+  return h(
+    'article',
+    { class: 'card' },
+    h('div', { class: 'spread' }, h('h2', {}, h('a', { href: `#/drops/${d.id}` }, d.title)), badge(d.status)),
+    h('p', { class: 'muted' }, d.description || d.sku),
+    h(
+      'div',
+      { class: 'spread' },
+      h('strong', {}, money(d.priceCents, d.currency)),
+      h('span', {}, `${d.stock} made`),
+    ),
+    d.status === 'scheduled'
+      ? h('p', {}, 'Opens in ', h('span', { class: 'muted', 'data-countdown': d.opensAt }))
+      : h('p', { class: 'muted' }, `Opened ${when(d.opensAt)}`),
+  );
+}
+
+export async function listPage(app: ShopperApp): Promise<void> {
+  app.page(h('h1', {}, 'Drops'), h('p', { class: 'muted' }, 'Loading…'));
+  const { drops } = await api<DropListResponse>('/api/drops?limit=100');
+  const visible = drops.filter((d) => d.status !== 'cancelled');
+  app.page(
+    h('h1', {}, 'Drops'),
+    visible.length === 0
+      ? h('p', { class: 'muted' }, 'No drops yet. Come back soon.')
+      : h('div', { class: 'grid' }, ...visible.map(dropCard)),
+  );
+  tickCountdowns(app.root);
+  const timer = setInterval(() => tickCountdowns(app.root), 1000);
+  app.onLeave(() => clearInterval(timer));
+}
