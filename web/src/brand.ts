@@ -1,9 +1,21 @@
 /** The brand's dashboard: schedule drops, and watch each drop's status, stock and sales. */
-import type { DropJson, DropOrdersResponse, StockSnapshot } from '../index.js';
-import { api, ApiError, type Me } from './api.js';
+import type { DropJson, DropListResponse, DropOrdersResponse, FieldError, StockSnapshot } from '../index.js';
+import { api, type Me } from './api.js';
 import { lineChart } from './chart.js';
 import { startStaffPage } from './staff.js';
-import { alert, badge, errorText, field, h, money, mount, showFieldErrors, table, when } from './ui.js';
+import {
+  alert,
+  badge,
+  field,
+  h,
+  money,
+  mount,
+  showFieldErrors,
+  showProblem,
+  stat,
+  table,
+  when,
+} from './ui.js';
 import './styles.css';
 
 let me: Me | null = null;
@@ -13,12 +25,12 @@ let refresh: ReturnType<typeof setInterval> | undefined;
 /** `datetime-local` value → ISO string (the browser's time zone), or undefined when empty. */
 const isoFrom = (value: string) => (value ? new Date(value).toISOString() : undefined);
 
-function createForm(onCreated: (drop: DropJson) => void): HTMLElement {
-  const status = h('div', {});
+/** The new drop's fields, opening in an hour by default. */
+function dropForm(): HTMLFormElement {
   const inHour = new Date(Date.now() + 3600_000 - new Date().getTimezoneOffset() * 60_000)
     .toISOString()
     .slice(0, 16);
-  const form = h(
+  return h(
     'form',
     { class: 'stack', novalidate: true, 'aria-labelledby': 'new-drop' },
     h(
@@ -45,37 +57,48 @@ function createForm(onCreated: (drop: DropJson) => void): HTMLElement {
     field('Description', 'description', { type: 'textarea', maxlength: 5000, rows: 3 }),
     h('div', {}, h('button', { type: 'submit' }, 'Schedule drop')),
   );
+}
+
+/** The form's drop as the API takes it, or the errors found in the page (the server checks again). */
+function readDrop(form: HTMLFormElement): { errors: FieldError[]; body: Record<string, unknown> } {
+  const v = (name: string) => (form.elements.namedItem(name) as HTMLInputElement).value.trim();
+  const n = (name: string) => Number(v(name));
+  const errors: FieldError[] = [];
+  if (!v('title')) errors.push({ field: 'title', message: 'Give the drop a title.' });
+  if (!v('sku')) errors.push({ field: 'sku', message: 'Give the product’s SKU.' });
+  if (v('priceCents') === '' || !(n('priceCents') >= 0))
+    errors.push({ field: 'priceCents', message: 'Enter a price of 0 or more.' });
+  if (!Number.isInteger(n('stock')) || n('stock') < 1 || n('stock') > 1_000_000)
+    errors.push({ field: 'stock', message: 'Between 1 and 1,000,000 units.' });
+  if (!v('opensAt')) errors.push({ field: 'opensAt', message: 'When does it open?' });
+  else if (new Date(v('opensAt')).getTime() <= Date.now())
+    errors.push({ field: 'opensAt', message: 'Pick a time in the future.' });
+  if (v('closesAt') && v('opensAt') && new Date(v('closesAt')) <= new Date(v('opensAt')))
+    errors.push({ field: 'closesAt', message: 'Must be after the opening.' });
+  const body = {
+    title: v('title'),
+    sku: v('sku'),
+    priceCents: Math.round(n('priceCents') * 100),
+    currency: v('currency').toUpperCase() || 'USD',
+    stock: n('stock'),
+    opensAt: isoFrom(v('opensAt')),
+    ...(v('closesAt') ? { closesAt: isoFrom(v('closesAt')) } : {}),
+    perUserLimit: n('perUserLimit'),
+    holdSeconds: n('holdSeconds'),
+    admissionPerMinute: n('admissionPerMinute'),
+    maxActive: n('maxActive'),
+    ...(v('description') ? { description: v('description') } : {}),
+  };
+  return { errors, body };
+}
+
+function createForm(onCreated: (drop: DropJson) => void): HTMLElement {
+  const status = h('div', {});
+  const form = dropForm();
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const v = (name: string) => (form.elements.namedItem(name) as HTMLInputElement).value.trim();
-    const n = (name: string) => Number(v(name));
-    const errors: { field: string; message: string }[] = [];
-    if (!v('title')) errors.push({ field: 'title', message: 'Give the drop a title.' });
-    if (!v('sku')) errors.push({ field: 'sku', message: 'Give the product’s SKU.' });
-    if (v('priceCents') === '' || !(n('priceCents') >= 0))
-      errors.push({ field: 'priceCents', message: 'Enter a price of 0 or more.' });
-    if (!Number.isInteger(n('stock')) || n('stock') < 1 || n('stock') > 1_000_000)
-      errors.push({ field: 'stock', message: 'Between 1 and 1,000,000 units.' });
-    if (!v('opensAt')) errors.push({ field: 'opensAt', message: 'When does it open?' });
-    else if (new Date(v('opensAt')).getTime() <= Date.now())
-      errors.push({ field: 'opensAt', message: 'Pick a time in the future.' });
-    if (v('closesAt') && v('opensAt') && new Date(v('closesAt')) <= new Date(v('opensAt')))
-      errors.push({ field: 'closesAt', message: 'Must be after the opening.' });
+    const { errors, body } = readDrop(form);
     if (errors.length > 0) return void showFieldErrors(form, errors);
-    const body = {
-      title: v('title'),
-      sku: v('sku'),
-      priceCents: Math.round(n('priceCents') * 100),
-      currency: v('currency').toUpperCase() || 'USD',
-      stock: n('stock'),
-      opensAt: isoFrom(v('opensAt')),
-      ...(v('closesAt') ? { closesAt: isoFrom(v('closesAt')) } : {}),
-      perUserLimit: n('perUserLimit'),
-      holdSeconds: n('holdSeconds'),
-      admissionPerMinute: n('admissionPerMinute'),
-      maxActive: n('maxActive'),
-      ...(v('description') ? { description: v('description') } : {}),
-    };
     api<DropJson>('/api/drops', { body }).then(
       (drop) => {
         showFieldErrors(form, []);
@@ -83,15 +106,7 @@ function createForm(onCreated: (drop: DropJson) => void): HTMLElement {
         form.reset();
         onCreated(drop);
       },
-      (error: unknown) => {
-        const rest = error instanceof ApiError ? showFieldErrors(form, error.errors) : [];
-        mount(
-          status,
-          rest.length > 0 || !(error instanceof ApiError) || error.errors.length === 0
-            ? alert('error', errorText(error))
-            : null,
-        );
-      },
+      (error: unknown) => showProblem(form, status, error),
     );
   });
   return h('section', { class: 'card' }, h('h2', { id: 'new-drop' }, 'Schedule a drop'), status, form);
@@ -118,20 +133,11 @@ async function dropDetail(target: HTMLElement, drop: DropJson) {
     h(
       'div',
       { class: 'stats' },
-      ...[
-        ['Available', stock?.available ?? '—'],
-        ['Held', stock?.held ?? '—'],
-        ['Sold', stock?.sold ?? '—'],
-        ['Revenue', money(orders.totals.paidCents, drop.currency)],
-        ['Expired holds', orders.totals.expiredUnits],
-      ].map(([label, value]) =>
-        h(
-          'div',
-          { class: 'stat' },
-          h('div', { class: 'value' }, String(value)),
-          h('div', { class: 'label' }, String(label)),
-        ),
-      ),
+      stat('Available', String(stock?.available ?? '—')),
+      stat('Held', String(stock?.held ?? '—')),
+      stat('Sold', String(stock?.sold ?? '—')),
+      stat('Revenue', money(orders.totals.paidCents, drop.currency)),
+      stat('Expired holds', String(orders.totals.expiredUnits)),
     ),
     h('h3', {}, 'Units sold over time'),
     lineChart(points, 'Units sold over time'),
@@ -147,7 +153,7 @@ async function dashboard(user: Me, layout: (...children: (Node | null)[]) => voi
     h('p', { class: 'muted' }, 'Pick a drop to see its sales.'),
   );
   const load = async () => {
-    const { drops } = await api<{ drops: DropJson[] }>('/api/drops?limit=200');
+    const { drops } = await api<DropListResponse>('/api/drops?limit=200');
     const mine = drops.filter((d) => d.brandId === me?.brandId);
     mount(
       list,

@@ -1,9 +1,21 @@
 /** The operator's console: pick a drop, watch its live figures, tune admission, read the audit log. */
-import type { AdmissionJson, AuditJson, DropJson, DropMetricsJson } from '../index.js';
-import { api, ApiError, type Me } from './api.js';
+import type { AdmissionJson, AuditJson, DropJson, DropListResponse, DropMetricsJson } from '../index.js';
+import { api, type Me } from './api.js';
 import { lineChart } from './chart.js';
 import { startStaffPage } from './staff.js';
-import { alert, badge, errorText, field, h, mount, showFieldErrors, table, when } from './ui.js';
+import {
+  alert,
+  badge,
+  errorText,
+  field,
+  h,
+  mount,
+  showFieldErrors,
+  showProblem,
+  stat,
+  table,
+  when,
+} from './ui.js';
 import './styles.css';
 
 let poll: ReturnType<typeof setInterval> | undefined;
@@ -17,13 +29,8 @@ const SERIES: [keyof DropMetricsJson, string][] = [
   ['eventsPending', 'Events pending'],
 ];
 
-async function consoleFor(drop: DropJson, panel: HTMLElement) {
-  const history: { t: number; m: DropMetricsJson }[] = [];
-  const figures = h('div', { class: 'stats', 'aria-live': 'polite' });
-  const charts = h('div', { class: 'grid' });
-  const audit = h('div', {});
-  const status = h('div', {});
-  const form = h(
+function admissionForm(): HTMLFormElement {
+  return h(
     'form',
     { class: 'stack', novalidate: true, 'aria-labelledby': 'tune' },
     h(
@@ -39,58 +46,52 @@ async function consoleFor(drop: DropJson, panel: HTMLElement) {
       h('button', { type: 'button', class: 'secondary', id: 'pause' }, 'Pause'),
     ),
   );
-  let admission: AdmissionJson = await api<AdmissionJson>(`/api/admin/drops/${drop.id}/admission`);
-  const showAdmission = () => {
-    (form.elements.namedItem('perMinute') as HTMLInputElement).value = String(admission.perMinute);
-    (form.elements.namedItem('maxActive') as HTMLInputElement).value = String(admission.maxActive);
-    form.querySelector('#pause')!.textContent = admission.paused ? 'Resume admission' : 'Pause admission';
+}
+
+/** Tuning the rate and `maxActive`, pausing and resuming; `onChanged` runs once the server took a change. */
+function admissionControls(dropId: string, initial: AdmissionJson, onChanged: () => void) {
+  let admission = initial;
+  const status = h('div', {});
+  const form = admissionForm();
+  const input = (name: string) => form.elements.namedItem(name) as HTMLInputElement;
+  const pause = form.querySelector('#pause')!;
+  const show = () => {
+    input('perMinute').value = String(admission.perMinute);
+    input('maxActive').value = String(admission.maxActive);
+    pause.textContent = admission.paused ? 'Resume admission' : 'Pause admission';
   };
   const put = (body: Partial<AdmissionJson>) =>
-    api<AdmissionJson>(`/api/admin/drops/${drop.id}/admission`, { method: 'PUT', body }).then(
+    api<AdmissionJson>(`/api/admin/drops/${dropId}/admission`, { method: 'PUT', body }).then(
       (a) => {
         admission = a;
-        showAdmission();
+        show();
         showFieldErrors(form, []);
-        mount(
-          status,
-          alert(
-            'ok',
-            `Admission is ${a.paused ? 'paused' : `at ${a.perMinute} per minute`}, at most ${a.maxActive} active.`,
-          ),
-        );
-        void loadAudit();
+        const rate = a.paused ? 'paused' : `at ${a.perMinute} per minute`;
+        mount(status, alert('ok', `Admission is ${rate}, at most ${a.maxActive} active.`));
+        onChanged();
       },
-      (error: unknown) => {
-        const rest = error instanceof ApiError ? showFieldErrors(form, error.errors) : [];
-        mount(
-          status,
-          rest.length > 0 || !(error instanceof ApiError) || error.errors.length === 0
-            ? alert('error', errorText(error))
-            : null,
-        );
-      },
+      (error: unknown) => showProblem(form, status, error),
     );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const perMinute = Number((form.elements.namedItem('perMinute') as HTMLInputElement).value);
-    const maxActive = Number((form.elements.namedItem('maxActive') as HTMLInputElement).value);
-    const errors = [
-      ...(Number.isInteger(perMinute) && perMinute >= 1
-        ? []
-        : [{ field: 'perMinute', message: 'A whole number, at least 1.' }]),
-      ...(Number.isInteger(maxActive) && maxActive >= 1
-        ? []
-        : [{ field: 'maxActive', message: 'A whole number, at least 1.' }]),
-    ];
+    const perMinute = Number(input('perMinute').value);
+    const maxActive = Number(input('maxActive').value);
+    const wholeAtLeastOne = (field: string, n: number) =>
+      Number.isInteger(n) && n >= 1 ? [] : [{ field, message: 'A whole number, at least 1.' }];
+    const errors = [...wholeAtLeastOne('perMinute', perMinute), ...wholeAtLeastOne('maxActive', maxActive)];
     if (errors.length > 0) return void showFieldErrors(form, errors);
     void put({ perMinute, maxActive });
   });
-  form.querySelector('#pause')!.addEventListener('click', () => void put({ paused: !admission.paused }));
+  pause.addEventListener('click', () => void put({ paused: !admission.paused }));
+  return { status, form, show };
+}
 
-  const loadAudit = async () => {
-    const { entries } = await api<AuditJson>(`/api/admin/drops/${drop.id}/audit?limit=20`);
+function auditLog(dropId: string) {
+  const element = h('div', {});
+  const load = async () => {
+    const { entries } = await api<AuditJson>(`/api/admin/drops/${dropId}/audit?limit=20`);
     mount(
-      audit,
+      element,
       entries.length === 0
         ? h('p', { class: 'muted' }, 'No changes yet.')
         : table(
@@ -103,8 +104,16 @@ async function consoleFor(drop: DropJson, panel: HTMLElement) {
           ),
     );
   };
-  const loadMetrics = async () => {
-    const m = await api<DropMetricsJson>(`/api/admin/drops/${drop.id}/metrics`);
+  return { element, load };
+}
+
+/** The drop's figures now, and charts of the last two minutes of them (one reading a second). */
+function liveFigures(dropId: string) {
+  const history: { t: number; m: DropMetricsJson }[] = [];
+  const figures = h('div', { class: 'stats', 'aria-live': 'polite' });
+  const charts = h('div', { class: 'grid' });
+  const load = async () => {
+    const m = await api<DropMetricsJson>(`/api/admin/drops/${dropId}/metrics`);
     history.push({ t: Date.now(), m });
     if (history.length > 120) history.shift();
     mount(
@@ -112,14 +121,7 @@ async function consoleFor(drop: DropJson, panel: HTMLElement) {
       ...SERIES.concat([
         ['soldUnits', 'Units sold'],
         ['joinsPerMinute', 'Joins per minute'],
-      ]).map(([key, label]) =>
-        h(
-          'div',
-          { class: 'stat' },
-          h('div', { class: 'value', id: `metric-${key}` }, String(m[key])),
-          h('div', { class: 'label' }, label),
-        ),
-      ),
+      ]).map(([key, label]) => stat(label, String(m[key]), `metric-${key}`)),
     );
     mount(
       charts,
@@ -136,26 +138,33 @@ async function consoleFor(drop: DropJson, panel: HTMLElement) {
       ),
     );
   };
+  return { figures, charts, load };
+}
 
+async function consoleFor(drop: DropJson, panel: HTMLElement) {
+  const figures = liveFigures(drop.id);
+  const audit = auditLog(drop.id);
+  const initial = await api<AdmissionJson>(`/api/admin/drops/${drop.id}/admission`);
+  const controls = admissionControls(drop.id, initial, () => void audit.load());
   mount(
     panel,
     h('div', { class: 'spread' }, h('h2', {}, drop.title), badge(drop.status)),
-    figures,
+    figures.figures,
     h('h2', { id: 'tune' }, 'Admission'),
-    status,
-    form,
-    charts,
+    controls.status,
+    controls.form,
+    figures.charts,
     h('h2', {}, 'Audit log'),
-    audit,
+    audit.element,
   );
-  showAdmission();
-  await Promise.all([loadMetrics(), loadAudit()]);
+  controls.show();
+  await Promise.all([figures.load(), audit.load()]);
   clearInterval(poll);
-  poll = setInterval(() => void loadMetrics().catch(() => {}), 1000);
+  poll = setInterval(() => void figures.load().catch(() => {}), 1000);
 }
 
 async function dashboard(_me: Me, layout: (...children: (Node | null)[]) => void) {
-  const { drops } = await api<{ drops: DropJson[] }>('/api/drops?limit=200');
+  const { drops } = await api<DropListResponse>('/api/drops?limit=200');
   const panel = h('section', { class: 'card' }, h('p', { class: 'muted' }, 'Pick a drop.'));
   const picker = h(
     'select',
