@@ -3,16 +3,7 @@
  * first element is the code and the rest its details. The scripts see each code as a Lua constant of the same name
  * (see scripts.ts), so a number is written nowhere else and a code means one thing in every script.
  */
-import {
-  DropNotOpenError,
-  HoldExpiredError,
-  LimitReachedError,
-  NotAdmittedError,
-  ReservationConflictError,
-  ReservationNotFoundError,
-  SoldOutError,
-  StockUnavailableError,
-} from './errors.js';
+import * as errors from './errors.js';
 
 export enum InventoryCode {
   /** Nothing written: Redis holds this version of the drop or a newer one (mirror), or the drop's stock (restore). */
@@ -43,24 +34,27 @@ export enum InventoryCode {
 }
 
 const ERRORS: Partial<Record<InventoryCode, (details: unknown[]) => Error>> = {
-  [InventoryCode.NOT_ADMITTED]: () => new NotAdmittedError('your admission has ended: join the queue again'),
-  [InventoryCode.DROP_NOT_FOUND]: () => new ReservationNotFoundError('drop not found'),
-  [InventoryCode.DROP_NOT_OPEN]: ([status]) => new DropNotOpenError(`the drop is ${String(status)}`),
+  [InventoryCode.NOT_ADMITTED]: () =>
+    new errors.NotAdmittedError('your admission has ended: join the queue again'),
+  [InventoryCode.DROP_NOT_FOUND]: () => new errors.ReservationNotFoundError('drop not found'),
+  [InventoryCode.DROP_NOT_OPEN]: ([status]) => new errors.DropNotOpenError(`the drop is ${String(status)}`),
   [InventoryCode.STOCK_UNAVAILABLE]: () =>
-    new StockUnavailableError('the drop’s stock is being recovered; try again shortly'),
+    new errors.StockUnavailableError('the drop’s stock is being recovered; try again shortly'),
   [InventoryCode.LIMIT_REACHED]: ([have, limit]) =>
-    new LimitReachedError(`at most ${String(limit)} units per shopper; you hold or bought ${String(have)}`),
+    new errors.LimitReachedError(
+      `at most ${String(limit)} units per shopper; you hold or bought ${String(have)}`,
+    ),
   [InventoryCode.SOLD_OUT]: ([available]) =>
-    new SoldOutError(Number(available) > 0 ? `only ${String(available)} units are left` : 'sold out'),
+    new errors.SoldOutError(Number(available) > 0 ? `only ${String(available)} units are left` : 'sold out'),
   [InventoryCode.KEY_REUSED]: () =>
-    new ReservationConflictError('this Idempotency-Key was used with another request'),
-  [InventoryCode.RESERVATION_NOT_FOUND]: () => new ReservationNotFoundError('no such reservation'),
+    new errors.ReservationConflictError('this Idempotency-Key was used with another request'),
+  [InventoryCode.RESERVATION_NOT_FOUND]: () => new errors.ReservationNotFoundError('no such reservation'),
   [InventoryCode.NOT_HELD]: ([, status]) =>
-    new ReservationConflictError(`the reservation is ${String(status)}, not held`),
+    new errors.ReservationConflictError(`the reservation is ${String(status)}, not held`),
   [InventoryCode.HOLD_EXPIRED]: () =>
-    new HoldExpiredError('the hold expired before it was paid; its units went back on sale'),
-  [InventoryCode.HOLD_RELEASED]: () => new ReservationConflictError('the reservation was released'),
-  [InventoryCode.PAID_ALREADY]: () => new ReservationConflictError('the reservation is paid already'),
+    new errors.HoldExpiredError('the hold expired before it was paid; its units went back on sale'),
+  [InventoryCode.HOLD_RELEASED]: () => new errors.ReservationConflictError('the reservation was released'),
+  [InventoryCode.PAID_ALREADY]: () => new errors.ReservationConflictError('the reservation is paid already'),
 };
 
 /**

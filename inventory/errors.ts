@@ -1,47 +1,19 @@
-/** Errors of the inventory. `code` is the contract's stable problem code. */
+/** Errors of the inventory. `code` is the contract's stable problem code; codes.ts says which reply raises which. */
 
-abstract class InventoryError extends Error {
-  abstract readonly code: string;
-}
+/** An Error subclass with its own name and problem code. */
+const inventoryError = <C extends string>(name: string, code: C) =>
+  class extends Error {
+    override name = name;
+    readonly code = code;
+  };
 
-export class NotAdmittedError extends InventoryError {
-  override name = 'NotAdmittedError';
-  readonly code = 'not_admitted';
-}
-
-export class DropNotOpenError extends InventoryError {
-  override name = 'DropNotOpenError';
-  readonly code = 'drop_not_open';
-}
-
-export class SoldOutError extends InventoryError {
-  override name = 'SoldOutError';
-  readonly code = 'sold_out';
-}
-
-export class LimitReachedError extends InventoryError {
-  override name = 'LimitReachedError';
-  readonly code = 'limit_reached';
-}
-
-export class HoldExpiredError extends InventoryError {
-  override name = 'HoldExpiredError';
-  readonly code = 'hold_expired';
-}
-
-export class ReservationNotFoundError extends InventoryError {
-  override name = 'ReservationNotFoundError';
-  readonly code = 'not_found';
-}
-
+export class NotAdmittedError extends inventoryError('NotAdmittedError', 'not_admitted') {}
+export class DropNotOpenError extends inventoryError('DropNotOpenError', 'drop_not_open') {}
+export class SoldOutError extends inventoryError('SoldOutError', 'sold_out') {}
+export class LimitReachedError extends inventoryError('LimitReachedError', 'limit_reached') {}
+export class HoldExpiredError extends inventoryError('HoldExpiredError', 'hold_expired') {}
+export class ReservationNotFoundError extends inventoryError('ReservationNotFoundError', 'not_found') {}
 /** The reservation's state does not allow it: not held (release), released or paid already (pay). */
-export class ReservationConflictError extends InventoryError {
-  override name = 'ReservationConflictError';
-  readonly code = 'conflict';
-}
-
+export class ReservationConflictError extends inventoryError('ReservationConflictError', 'conflict') {}
 /** Redis holds no stock for the drop (it lost its data): reservations wait for reconciliation to rebuild it. */
-export class StockUnavailableError extends InventoryError {
-  override name = 'StockUnavailableError';
-  readonly code = 'unavailable';
-}
+export class StockUnavailableError extends inventoryError('StockUnavailableError', 'unavailable') {}

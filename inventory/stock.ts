@@ -36,23 +36,7 @@ export function createStockReader({ redis, keys }: { redis: Redis; keys: Invento
     },
     /** The drop's units, or null when Redis holds none for it. */
     async read(dropId: string): Promise<StockFigures | null> {
-      const [total, available, held, sold] = await redis.hmget(
-        keys.stock(dropId),
-        'total',
-        'available',
-        'held',
-        'sold',
-      );
-      if (total === null) return null;
-      const figures = {
-        total: Number(total),
-        available: Number(available),
-        held: Number(held),
-        sold: Number(sold),
-      };
-      if (!Object.values(figures).every(Number.isSafeInteger))
-        throw new Error(`stock of drop ${dropId} is corrupt`);
-      return figures;
+      return parse(dropId, await redis.hmget(keys.stock(dropId), 'total', 'available', 'held', 'sold'));
     },
   };
 }

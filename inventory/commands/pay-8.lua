@@ -20,12 +20,8 @@
 ]]
 -- @include holds
 
-local raw = redis.call('HGET', KEYS[3], ARGV[1])
+local raw, r = shoppersHold(ARGV[1], ARGV[2])
 if not raw then
-  return RESERVATION_NOT_FOUND
-end
-local r = cjson.decode(raw)
-if r.s ~= ARGV[2] then
   return RESERVATION_NOT_FOUND
 end
 local now = tonumber(ARGV[3])

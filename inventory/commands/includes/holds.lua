@@ -8,6 +8,19 @@
   are constants declared above every script by the loader.
 ]]
 
+-- The hold `resId` if it is `shopper`'s: its record as stored and decoded; nil for another's or none.
+local function shoppersHold(resId, shopper)
+  local raw = redis.call('HGET', KEYS[3], resId)
+  if not raw then
+    return nil
+  end
+  local r = cjson.decode(raw)
+  if r.s ~= shopper then
+    return nil
+  end
+  return raw, r
+end
+
 -- Appends an event to the outbox; the relay publishes it to JetStream with `id` as its message id. Returns the
 -- entry's id.
 local function emit(event)
