@@ -16,7 +16,7 @@ import {
   createTestPaymentProvider,
   PaymentDeclinedError,
   type PaymentProvider,
-} from '../workers/index.js';
+} from '../workers/checkout/index.js';
 import {
   createDropMirror,
   createHolds,
