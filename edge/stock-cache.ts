@@ -26,7 +26,7 @@ export function createStockCache({
   ttlMs = 1000,
 }: {
   read: (dropId: string) => Promise<StockSnapshot | null>;
-  clock?: { now(): number };
+  clock?: Pick<DateConstructor, 'now'>;
   ttlMs?: number;
 }) {
   const fresh = new Map<string, { value: CachedStock | null; until: number }>();

@@ -45,37 +45,40 @@ import {
 } from '../queue/index.js';
 import {
   createCheckout,
-  createDropScheduler,
-  createEventPublisher,
-  createOrdersStore,
-  createReconciler,
-  createStatusPublisher,
-  startRecovery,
   createTestPaymentProvider,
-  ensureEventStream,
-  startEventConsumer,
-  type OrdersStore,
-  type Reconciler,
   type TestPaymentProvider,
+} from '../workers/checkout/index.js';
+import {
+  createDropScheduler,
   createDropsService,
   createDropsStore,
-  createUsersStore,
   startDropScheduleWorker,
-  type Clock,
   type DropsService,
-  type UsersStore,
-} from '../workers/index.js';
+} from '../workers/drops/index.js';
+import { createEventPublisher, createStatusPublisher, ensureEventStream } from '../workers/events/index.js';
+import { createUsersStore, type UsersStore } from '../workers/identity/index.js';
+import {
+  createOrdersStore,
+  createReconciler,
+  createRecovery,
+  startEventProjector,
+  WATCH_EVERY_MS,
+  type EventProjector,
+  type OrdersStore,
+  type Reconciler,
+  type Recovery,
+} from '../workers/orders/index.js';
 import type { Config } from './config.js';
 import { connectPostgres, ensureDatabase, type Sql } from './db.js';
 import { migrate } from './migrate.js';
-import { createLease, createTicker, type Ticker } from './kit/index.js';
+import { createLease, createTicker, startTicker, type Ticker } from './kit/index.js';
 import { loadScripts } from './redis.js';
 
 export interface DroplineOptions {
   config: Config;
   log: Logger;
   roles: { edge: boolean; workers: boolean };
-  clock?: Clock;
+  clock?: Pick<DateConstructor, 'now'>;
 }
 
 export interface Dropline {
@@ -190,8 +193,9 @@ export async function createDropline({
   }
 
   const workers: Worker[] = [];
-  let consumer: ReturnType<typeof startEventConsumer> | undefined;
-  let recovery: ReturnType<typeof startRecovery> | undefined;
+  let consumer: EventProjector | undefined;
+  let recovery: Recovery | undefined;
+  let recoveryWatch: Ticker | undefined;
   const backlog = async () => {
     const info = await jsm.consumers.info(eventsConfig.stream, eventsConfig.durable);
     return info.num_pending + info.num_ack_pending;
@@ -203,7 +207,7 @@ export async function createDropline({
     );
     const resumed = await drops.resumeAll();
     log.info({ drops: resumed }, 'workers started; live drops mirrored and scheduled');
-    recovery = startRecovery({
+    recovery = createRecovery({
       redis,
       connection: bullConnection,
       prefix: bullPrefix,
@@ -212,7 +216,13 @@ export async function createDropline({
       reconciler,
       log,
     });
-    consumer = startEventConsumer({
+    recovery.startWorker();
+    recoveryWatch = startTicker({
+      everyMs: WATCH_EVERY_MS,
+      run: recovery.watch,
+      onError: (error) => log.error({ err: error }, 'recovery watch failed'),
+    });
+    consumer = startEventProjector({
       js,
       config: eventsConfig,
       orders,
@@ -359,6 +369,7 @@ export async function createDropline({
       await server?.stop(timeoutMs);
       await Promise.all(workers.map((w) => w.close()));
       await consumer?.stop();
+      await recoveryWatch?.stop();
       await recovery?.stop();
       await scheduler.close();
       await nats.drain().catch(() => {});

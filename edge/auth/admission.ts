@@ -32,7 +32,7 @@ export function createAdmissionTokens({
   clock = Date,
 }: {
   key: Uint8Array | webcrypto.CryptoKey | Promise<webcrypto.CryptoKey>;
-  clock?: { now(): number };
+  clock?: Pick<DateConstructor, 'now'>;
 }) {
   const known = createKnownTokens<Admission>({ size: KNOWN_SIZE, clock });
   return {

@@ -15,7 +15,7 @@ export function createKnownTokens<T extends { expiresAt: Date }>({
   clock = Date,
 }: {
   size: number;
-  clock?: { now(): number };
+  clock?: Pick<DateConstructor, 'now'>;
 }): KnownTokens<T> {
   const known = new Map<string, T>();
   return {

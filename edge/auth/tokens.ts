@@ -47,7 +47,7 @@ export function hmacKey(secret: string | Uint8Array): Promise<webcrypto.CryptoKe
 export interface TokenServiceOptions {
   secret: string;
   ttlSeconds: number;
-  clock?: { now(): number };
+  clock?: Pick<DateConstructor, 'now'>;
 }
 
 export interface TokenService {

@@ -18,7 +18,7 @@ export interface RateLimitOptions {
   limit: number;
   windowSeconds: number;
   log: Logger;
-  clock?: { now(): number };
+  clock?: Pick<DateConstructor, 'now'>;
 }
 
 /** Resolves when `client` may go on; throws HttpProblem `rate_limited` (with `retryAfter`) when it may not. */

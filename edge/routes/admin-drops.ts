@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { StockReader } from '../../inventory/index.js';
 import type { WaitingRoom } from '../../queue/index.js';
-import type { AdmissionSettings, Drop, DropsService } from '../../workers/index.js';
+import type { AdmissionSettings, Drop, DropsService } from '../../workers/drops/index.js';
 import type { EdgeEnv } from '../context.js';
 import { requireRole } from '../middleware/session.js';
 import { decodeCursor, encodeCursor, paging, pathId, readJson, readQuery } from '../validation.js';

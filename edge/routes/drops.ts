@@ -1,7 +1,7 @@
 /** Drops: create, list, read, change, and move through their statuses (open, close, cancel). */
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import type { Actor, Drop, DropsService, DropStatus } from '../../workers/index.js';
+import type { Actor, Drop, DropsService, DropStatus } from '../../workers/drops/index.js';
 import type { Session } from '../auth/tokens.js';
 import type { EdgeEnv } from '../context.js';
 import { requireRole } from '../middleware/session.js';

@@ -2,7 +2,7 @@
 import type { Context, Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
-import type { UsersStore } from '../../workers/index.js';
+import type { UsersStore } from '../../workers/identity/index.js';
 import { decoyHash, hashPassword, verifyPassword } from '../auth/password.js';
 import type { Role, Session, TokenService } from '../auth/tokens.js';
 import type { EdgeEnv } from '../context.js';

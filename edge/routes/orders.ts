@@ -1,7 +1,8 @@
 /** Orders, read from PostgreSQL (written by the workers from events, so they may trail a payment slightly). */
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import type { DropsService, Order, OrdersStore, OrderTotals } from '../../workers/index.js';
+import type { DropsService } from '../../workers/drops/index.js';
+import type { Order, OrdersStore, OrderTotals } from '../../workers/orders/index.js';
 import type { EdgeEnv } from '../context.js';
 import { requireRole } from '../middleware/session.js';
 import { HttpProblem } from '../problems.js';

@@ -2,7 +2,7 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { Hold, Holds } from '../../inventory/index.js';
-import type { Checkout } from '../../workers/index.js';
+import type { Checkout } from '../../workers/checkout/index.js';
 import type { AdmissionTokens } from '../auth/admission.js';
 import type { EdgeEnv } from '../context.js';
 import { requireRole } from '../middleware/session.js';

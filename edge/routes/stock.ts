@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, Hono } from 'hono';
-import type { DropsService } from '../../workers/index.js';
+import type { DropsService } from '../../workers/drops/index.js';
 import type { EdgeEnv } from '../context.js';
 import type { HttpMetrics } from '../middleware/observe.js';
 import { HttpProblem } from '../problems.js';

@@ -3,17 +3,20 @@
  * - a BullMQ job scheduler reconciles every live drop every RECONCILE_EVERY_MS (compare; rebuild what Redis lost);
  * - a sentinel key tells a Redis that lost its data (restarted without persistence, flushed): when it is gone, the
  *   drops are mirrored and scheduled again (their delayed jobs were in Redis too), their units rebuilt, and the job
- *   scheduler set up again. Checking the sentinel is one SET NX every few seconds.
+ *   scheduler set up again. Checking the sentinel is one SET NX: `watch` is one pass, which infra/ runs every
+ *   WATCH_EVERY_MS with its ticker.
  */
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { DropsService } from './drops.js';
+import type { DropsService } from '../drops/index.js';
 import type { Reconciler } from './reconcile.js';
 
 export const RECONCILE_QUEUE = 'reconcile';
 export const RECONCILE_JOB = 'drops.reconcile';
 const RECONCILE_EVERY_MS = 30_000;
+/** How often the sentinel is checked: how long a Redis that lost its data may go unnoticed. */
+export const WATCH_EVERY_MS = 2000;
 
 export interface RecoveryDeps {
   redis: Redis;
@@ -24,10 +27,20 @@ export interface RecoveryDeps {
   drops: DropsService;
   reconciler: Reconciler;
   log: Logger;
-  watchEveryMs?: number;
 }
 
-export function startRecovery({
+export interface Recovery {
+  /** Reconciles every drop that is selling; rebuilds what Redis lost. */
+  reconcileAll: () => Promise<void>;
+  /** One check of the sentinel; when Redis lost its data, mirrors, schedules and rebuilds every live drop. */
+  watch: () => Promise<void>;
+  /** Starts the BullMQ worker that runs the scheduled reconcile job. */
+  startWorker: () => void;
+  /** Closes the worker (letting a job in flight finish) and the queue. */
+  stop: () => Promise<void>;
+}
+
+export function createRecovery({
   redis,
   connection,
   prefix,
@@ -35,11 +48,10 @@ export function startRecovery({
   drops,
   reconciler,
   log,
-  watchEveryMs = 2000,
-}: RecoveryDeps) {
+}: RecoveryDeps): Recovery {
   const queue = new Queue(RECONCILE_QUEUE, { connection, prefix });
+  let worker: Worker | undefined;
 
-  /** Reconciles every drop that is selling; rebuilds what Redis lost. */
   async function reconcileAll(): Promise<void> {
     const live = (await drops.listLive()).filter((d) => d.status !== 'scheduled');
     for (const drop of live) {
@@ -61,45 +73,31 @@ export function startRecovery({
     }
   }
 
-  async function watch(): Promise<void> {
-    const fresh = await redis.set(sentinelKey, String(Date.now()), 'NX');
-    if (fresh !== 'OK') return;
-    log.info(
-      'Redis has no data of ours (first start, or it lost its data): mirroring, scheduling and rebuilding',
-    );
-    await drops.resumeAll();
-    await reconcileAll();
-    await queue.upsertJobScheduler(RECONCILE_JOB, { every: RECONCILE_EVERY_MS }, { name: RECONCILE_JOB });
-  }
-
-  const worker = new Worker(
-    RECONCILE_QUEUE,
-    async (job) => {
-      if (job.name === RECONCILE_JOB) await reconcileAll();
-    },
-    { connection, prefix },
-  );
-  worker.on('error', (error) => log.warn({ err: error }, 'reconcile worker error'));
-
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  const tick = () => {
-    running = watch()
-      .catch((error: unknown) => log.error({ err: error }, 'recovery watch failed'))
-      .finally(() => {
-        if (timer !== undefined) timer = setTimeout(tick, watchEveryMs);
-      });
-  };
-  timer = setTimeout(tick, 0);
-
   return {
     reconcileAll,
-    watch,
+    async watch() {
+      const fresh = await redis.set(sentinelKey, String(Date.now()), 'NX');
+      if (fresh !== 'OK') return;
+      log.info(
+        'Redis has no data of ours (first start, or it lost its data): mirroring, scheduling and rebuilding',
+      );
+      await drops.resumeAll();
+      await reconcileAll();
+      await queue.upsertJobScheduler(RECONCILE_JOB, { every: RECONCILE_EVERY_MS }, { name: RECONCILE_JOB });
+    },
+    startWorker() {
+      if (worker) return;
+      worker = new Worker(
+        RECONCILE_QUEUE,
+        async (job) => {
+          if (job.name === RECONCILE_JOB) await reconcileAll();
+        },
+        { connection, prefix },
+      );
+      worker.on('error', (error) => log.warn({ err: error }, 'reconcile worker error'));
+    },
     async stop() {
-      clearTimeout(timer);
-      timer = undefined;
-      await running;
-      await worker.close();
+      await worker?.close();
       await queue.close();
     },
   };

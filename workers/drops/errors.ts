@@ -1,4 +1,7 @@
-/** Errors of the stores and the drop service. `code` is the contract's stable problem code. */
+/**
+ * drops/' errors. `code` is the contract's stable problem code: edge/ maps errors by code, not by class, so each
+ * sub-room keeps its own errors and none imports a sibling to throw one.
+ */
 
 export interface FieldError {
   field: string;
@@ -13,13 +16,13 @@ export class NotFoundError extends Error {
   }
 }
 
-/** The request is valid but the resource's current state does not allow it (a drop that has opened, a taken email). */
+/** The request is valid but the drop's current state does not allow it (a drop that has opened). */
 export class ConflictError extends Error {
   override name = 'ConflictError';
   readonly code = 'conflict';
 }
 
-/** The actor may see the resource but not change it (another brand's drop). */
+/** The actor may see the drop but not change it (another brand's drop). */
 export class ForbiddenError extends Error {
   override name = 'ForbiddenError';
   readonly code = 'forbidden';

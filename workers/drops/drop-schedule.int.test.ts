@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, vi } from 'vitest';
-import { createDropMirror, createInventoryKeys } from '../inventory/index.js';
+import { createDropMirror, createInventoryKeys } from '../../inventory/index.js';
 import {
   apiClient,
   countOf,
@@ -9,7 +9,7 @@ import {
   silentLog,
   spawnDropline,
   test,
-} from '../infra/testing/index.js';
+} from '../../infra/testing/index.js';
 import { DROP_SCHEDULE_QUEUE } from './index.js';
 
 const WAIT = { timeout: 15_000, interval: 50 };

@@ -1,103 +1,11 @@
-/** Drops and their audit log in PostgreSQL. */
-import type { Sql, TransactionSql } from 'postgres';
-
-export type DropStatus = 'scheduled' | 'open' | 'sold_out' | 'closed' | 'cancelled';
-
-export interface Drop {
-  id: string;
-  brandId: string;
-  title: string;
-  description: string;
-  sku: string;
-  priceCents: number;
-  currency: string;
-  stock: number;
-  perUserLimit: number;
-  holdSeconds: number;
-  admissionPerMinute: number;
-  maxActive: number;
-  opensAt: Date;
-  closesAt: Date | null;
-  status: DropStatus;
-  /** Admission paused by an operator. */
-  admissionPaused: boolean;
-  version: number;
-}
-
-/** The fields a brand sets; everything but the id, brand, status, pause and version. */
-export type DropFields = Omit<Drop, 'id' | 'brandId' | 'status' | 'admissionPaused' | 'version'>;
-
-/** What an operator tunes while a drop runs. */
-export interface AdmissionSettings {
-  perMinute: number;
-  maxActive: number;
-  paused: boolean;
-}
-
-interface DropRow {
-  id: string;
-  brand_id: string;
-  title: string;
-  description: string;
-  sku: string;
-  price_cents: number;
-  currency: string;
-  stock: number;
-  per_user_limit: number;
-  hold_seconds: number;
-  admission_per_minute: number;
-  max_active: number;
-  opens_at: Date;
-  closes_at: Date | null;
-  status: DropStatus;
-  admission_paused: boolean;
-  version: number;
-}
-
-const toDrop = (r: DropRow): Drop => ({
-  id: r.id,
-  brandId: r.brand_id,
-  title: r.title,
-  description: r.description,
-  sku: r.sku,
-  priceCents: r.price_cents,
-  currency: r.currency,
-  stock: r.stock,
-  perUserLimit: r.per_user_limit,
-  holdSeconds: r.hold_seconds,
-  admissionPerMinute: r.admission_per_minute,
-  maxActive: r.max_active,
-  opensAt: r.opens_at,
-  closesAt: r.closes_at,
-  status: r.status,
-  admissionPaused: r.admission_paused,
-  version: r.version,
-});
-
-const COLUMNS: Record<keyof DropFields, string> = {
-  title: 'title',
-  description: 'description',
-  sku: 'sku',
-  priceCents: 'price_cents',
-  currency: 'currency',
-  stock: 'stock',
-  perUserLimit: 'per_user_limit',
-  holdSeconds: 'hold_seconds',
-  admissionPerMinute: 'admission_per_minute',
-  maxActive: 'max_active',
-  opensAt: 'opens_at',
-  closesAt: 'closes_at',
-};
-
-const isField = (key: string): key is keyof DropFields => Object.hasOwn(COLUMNS, key);
-
-/** The column values of the drop fields in `fields` (other keys, and undefined values, are left out). */
-const toColumns = (fields: Partial<DropFields>): Record<string, unknown> =>
-  Object.fromEntries(
-    Object.entries(fields).flatMap(([key, value]) =>
-      isField(key) && value !== undefined ? [[COLUMNS[key], value]] : [],
-    ),
-  );
+/**
+ * Drops and their audit log in PostgreSQL. Reads; edits (what a brand sets while the drop is scheduled, what an
+ * operator tunes while it runs); and status moves, each conditional on the status it moves from, in one
+ * transaction with its audit row.
+ */
+import type { Sql } from 'postgres';
+import type { AdmissionSettings, Drop, DropFields, DropStatus } from './drop.js';
+import { insertAudit, toColumns, toDrop, type DropRow } from './drop-rows.js';
 
 export interface AuditEntry {
   at: Date;
@@ -145,24 +53,8 @@ export interface DropsStore {
   audit(dropId: string, limit: number, beforeId?: number): Promise<(AuditEntry & { id: number })[]>;
 }
 
-export function createDropsStore(sql: Sql): DropsStore {
-  const audit = (
-    tx: TransactionSql,
-    dropId: string,
-    actor: string,
-    field: string,
-    from: unknown,
-    to: unknown,
-  ) =>
-    tx`INSERT INTO drop_audit (drop_id, actor, field, from_value, to_value)
-       VALUES (${dropId}, ${actor}, ${field}, ${tx.json(from as never)}, ${tx.json(to as never)})`;
-
+function dropReads(sql: Sql): Pick<DropsStore, 'get' | 'list' | 'listLive' | 'audit'> {
   return {
-    async insert(drop) {
-      const [row] = await sql<DropRow[]>`
-        INSERT INTO drops ${sql({ id: drop.id, brand_id: drop.brandId, ...toColumns(drop) })} RETURNING *`;
-      return toDrop(row!);
-    },
     async get(id) {
       const [row] = await sql<DropRow[]>`SELECT * FROM drops WHERE id = ${id}`;
       return row ? toDrop(row) : null;
@@ -176,71 +68,6 @@ export function createDropsStore(sql: Sql): DropsStore {
         ORDER BY opens_at, id
         LIMIT ${limit}`;
       return rows.map(toDrop);
-    },
-    async updateScheduled(id, fields) {
-      const columns = toColumns(fields);
-      if (Object.keys(columns).length === 0) {
-        const [row] = await sql<DropRow[]>`SELECT * FROM drops WHERE id = ${id} AND status = 'scheduled'`;
-        return row ? toDrop(row) : null;
-      }
-      const [row] = await sql<DropRow[]>`
-        UPDATE drops SET ${sql(columns)}, version = version + 1, updated_at = now()
-        WHERE id = ${id} AND status = 'scheduled'
-        RETURNING *`;
-      return row ? toDrop(row) : null;
-    },
-    async transition(id, from, to, actor) {
-      return sql.begin(async (tx) => {
-        const [before] = await tx<
-          { status: DropStatus }[]
-        >`SELECT status FROM drops WHERE id = ${id} FOR UPDATE`;
-        if (!before || !from.includes(before.status)) return null;
-        const [row] = await tx<DropRow[]>`
-          UPDATE drops SET status = ${to}, version = version + 1, updated_at = now()
-          WHERE id = ${id} RETURNING *`;
-        await audit(tx, id, actor, 'status', before.status, to);
-        return toDrop(row!);
-      });
-    },
-    async updateAdmission(id, changes, statuses, actor) {
-      return sql.begin(async (tx) => {
-        const [row] = await tx<DropRow[]>`SELECT * FROM drops WHERE id = ${id} FOR UPDATE`;
-        if (!row || !statuses.includes(row.status)) return null;
-        const before: AdmissionSettings = {
-          perMinute: row.admission_per_minute,
-          maxActive: row.max_active,
-          paused: row.admission_paused,
-        };
-        const changed = (Object.keys(changes) as (keyof AdmissionSettings)[]).filter(
-          (field) => changes[field] !== undefined && changes[field] !== before[field],
-        );
-        if (changed.length === 0) return toDrop(row);
-        const after = { ...before, ...changes };
-        const [updated] = await tx<DropRow[]>`
-          UPDATE drops SET admission_per_minute = ${after.perMinute}, max_active = ${after.maxActive},
-                           admission_paused = ${after.paused}, version = version + 1, updated_at = now()
-          WHERE id = ${id} RETURNING *`;
-        for (const field of changed) await audit(tx, id, actor, field, before[field], after[field]);
-        return toDrop(updated!);
-      });
-    },
-    async setAvailability(id, soldOut, seq, actor) {
-      return sql.begin(async (tx) => {
-        const [row] = await tx<
-          (DropRow & { availability_seq: number })[]
-        >`SELECT * FROM drops WHERE id = ${id} FOR UPDATE`;
-        if (!row || row.availability_seq >= seq) return null;
-        const to: DropStatus = soldOut ? 'sold_out' : 'open';
-        if (row.status !== 'open' && row.status !== 'sold_out') {
-          await tx`UPDATE drops SET availability_seq = ${seq} WHERE id = ${id}`;
-          return null;
-        }
-        const [updated] = await tx<DropRow[]>`
-          UPDATE drops SET status = ${to}, availability_seq = ${seq}, version = version + 1, updated_at = now()
-          WHERE id = ${id} RETURNING *`;
-        if (row.status !== to) await audit(tx, id, actor, 'status', row.status, to);
-        return toDrop(updated!);
-      });
     },
     async listLive() {
       const rows = await sql<
@@ -265,4 +92,88 @@ export function createDropsStore(sql: Sql): DropsStore {
       }));
     },
   };
+}
+
+function dropEdits(sql: Sql): Pick<DropsStore, 'insert' | 'updateScheduled' | 'updateAdmission'> {
+  return {
+    async insert(drop) {
+      const [row] = await sql<DropRow[]>`
+        INSERT INTO drops ${sql({ id: drop.id, brand_id: drop.brandId, ...toColumns(drop) })} RETURNING *`;
+      return toDrop(row!);
+    },
+    async updateScheduled(id, fields) {
+      const columns = toColumns(fields);
+      if (Object.keys(columns).length === 0) {
+        const [row] = await sql<DropRow[]>`SELECT * FROM drops WHERE id = ${id} AND status = 'scheduled'`;
+        return row ? toDrop(row) : null;
+      }
+      const [row] = await sql<DropRow[]>`
+        UPDATE drops SET ${sql(columns)}, version = version + 1, updated_at = now()
+        WHERE id = ${id} AND status = 'scheduled'
+        RETURNING *`;
+      return row ? toDrop(row) : null;
+    },
+    async updateAdmission(id, changes, statuses, actor) {
+      return sql.begin(async (tx) => {
+        const [row] = await tx<DropRow[]>`SELECT * FROM drops WHERE id = ${id} FOR UPDATE`;
+        if (!row || !statuses.includes(row.status)) return null;
+        const before: AdmissionSettings = {
+          perMinute: row.admission_per_minute,
+          maxActive: row.max_active,
+          paused: row.admission_paused,
+        };
+        const changed = (Object.keys(changes) as (keyof AdmissionSettings)[]).filter(
+          (field) => changes[field] !== undefined && changes[field] !== before[field],
+        );
+        if (changed.length === 0) return toDrop(row);
+        const after = { ...before, ...changes };
+        const [updated] = await tx<DropRow[]>`
+          UPDATE drops SET admission_per_minute = ${after.perMinute}, max_active = ${after.maxActive},
+                           admission_paused = ${after.paused}, version = version + 1, updated_at = now()
+          WHERE id = ${id} RETURNING *`;
+        for (const field of changed) await insertAudit(tx, id, actor, field, before[field], after[field]);
+        return toDrop(updated!);
+      });
+    },
+  };
+}
+
+function dropMoves(sql: Sql): Pick<DropsStore, 'transition' | 'setAvailability'> {
+  return {
+    async transition(id, from, to, actor) {
+      return sql.begin(async (tx) => {
+        const [before] = await tx<
+          { status: DropStatus }[]
+        >`SELECT status FROM drops WHERE id = ${id} FOR UPDATE`;
+        if (!before || !from.includes(before.status)) return null;
+        const [row] = await tx<DropRow[]>`
+          UPDATE drops SET status = ${to}, version = version + 1, updated_at = now()
+          WHERE id = ${id} RETURNING *`;
+        await insertAudit(tx, id, actor, 'status', before.status, to);
+        return toDrop(row!);
+      });
+    },
+    async setAvailability(id, soldOut, seq, actor) {
+      return sql.begin(async (tx) => {
+        const [row] = await tx<
+          (DropRow & { availability_seq: number })[]
+        >`SELECT * FROM drops WHERE id = ${id} FOR UPDATE`;
+        if (!row || row.availability_seq >= seq) return null;
+        const to: DropStatus = soldOut ? 'sold_out' : 'open';
+        if (row.status !== 'open' && row.status !== 'sold_out') {
+          await tx`UPDATE drops SET availability_seq = ${seq} WHERE id = ${id}`;
+          return null;
+        }
+        const [updated] = await tx<DropRow[]>`
+          UPDATE drops SET status = ${to}, availability_seq = ${seq}, version = version + 1, updated_at = now()
+          WHERE id = ${id} RETURNING *`;
+        if (row.status !== to) await insertAudit(tx, id, actor, 'status', row.status, to);
+        return toDrop(updated!);
+      });
+    },
+  };
+}
+
+export function createDropsStore(sql: Sql): DropsStore {
+  return { ...dropReads(sql), ...dropEdits(sql), ...dropMoves(sql) };
 }

@@ -5,8 +5,8 @@
  * before it lost its data are gone with it: PostgreSQL never heard of them. Their shoppers are told so on their
  * next call (the reservation is not on record: 404), and their units are on sale again.
  */
-import type { Hold, Holds, StockFigures, StockReader } from '../inventory/index.js';
-import type { Clock, DropsService } from './drops.js';
+import type { Hold, Holds, StockFigures, StockReader } from '../../inventory/index.js';
+import type { DropsService } from '../drops/index.js';
 import type { OrdersStore } from './orders-store.js';
 
 export interface Reconciliation {
@@ -32,7 +32,7 @@ export interface ReconcilerDeps {
   stock: StockReader;
   /** Events not yet applied by the workers (JetStream consumer backlog). */
   backlog: () => Promise<number>;
-  clock: Clock;
+  clock: Pick<DateConstructor, 'now'>;
   drainTimeoutMs?: number;
 }
 

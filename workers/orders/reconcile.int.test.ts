@@ -1,6 +1,6 @@
 import { describe, expect, vi } from 'vitest';
-import { clearPrefix, countOf, test } from '../infra/testing/index.js';
-import { createAdmissionTokens } from '../edge/index.js';
+import { clearPrefix, countOf, test } from '../../infra/testing/index.js';
+import { createAdmissionTokens } from '../../edge/index.js';
 
 const WAIT = { timeout: 20_000, interval: 100 };
 

@@ -9,15 +9,10 @@ import {
   spawnDropline,
   test,
   type Config,
-} from '../infra/testing/index.js';
-import type { HoldEvent, InventoryEvent } from '../inventory/index.js';
-import {
-  createOrdersStore,
-  ensureEventStream,
-  eventSubject,
-  startEventConsumer,
-  type EventsConfig,
-} from './index.js';
+} from '../../infra/testing/index.js';
+import type { HoldEvent, InventoryEvent } from '../../inventory/index.js';
+import { ensureEventStream, eventSubject, type EventsConfig } from '../events/index.js';
+import { createOrdersStore, startEventProjector } from './index.js';
 import { pino } from 'pino';
 
 const WAIT = { timeout: 60_000, interval: 100 };
@@ -80,12 +75,12 @@ async function setup(config: Config) {
   };
 }
 
-describe('the workers’ event consumer', () => {
+describe('the event projector', () => {
   test('applies each event once, in any order, and dead-letters what is not an event', async ({ config }) => {
     const s = await setup(config);
     const orders = createOrdersStore(s.sql);
     const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-    const consumer = startEventConsumer({
+    const consumer = startEventProjector({
       js: s.js,
       config: s.events,
       orders,

@@ -1,7 +1,7 @@
 /** Users and brands in PostgreSQL. Passwords arrive here already hashed. */
 import { randomUUID } from 'node:crypto';
 import type { Sql } from 'postgres';
-import { ConflictError } from './errors.js';
+import { EmailTakenError } from './errors.js';
 
 export type Role = 'shopper' | 'brand' | 'operator';
 
@@ -46,7 +46,7 @@ const UNIQUE_VIOLATION = '23505';
 export interface UsersStore {
   findByEmail(email: string): Promise<{ user: User; passwordHash: string } | null>;
   findById(id: string): Promise<User | null>;
-  /** Throws ConflictError when the email is taken. */
+  /** Throws EmailTakenError when the email is taken. */
   create(input: NewUser): Promise<User>;
   /** Creates the user unless one with this email exists; returns whether it created one. */
   ensure(input: NewUser): Promise<boolean>;
@@ -73,7 +73,7 @@ export function createUsersStore(sql: Sql): UsersStore {
       });
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
-        throw new ConflictError('a user with this email exists', { cause: error });
+        throw new EmailTakenError('a user with this email exists', { cause: error });
       }
       throw error;
     }
@@ -94,7 +94,7 @@ export function createUsersStore(sql: Sql): UsersStore {
         await create(input);
         return true;
       } catch (error) {
-        if (error instanceof ConflictError) return false;
+        if (error instanceof EmailTakenError) return false;
         throw error;
       }
     },

@@ -8,8 +8,9 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import type { Drop } from './drops-store.js';
-import type { Clock, DropScheduling, DropsService } from './drops.js';
+import type { Drop } from './drop.js';
+import type { DropScheduling } from './drop-sync.js';
+import type { DropsService } from './drops-service.js';
 
 /** The BullMQ queue, job names and payload this folder owns. Bump `v` when the payload changes. */
 export const DROP_SCHEDULE_QUEUE = 'drop-schedule';
@@ -28,7 +29,7 @@ export interface DropSchedulerOptions {
   connection: Redis;
   /** BullMQ key prefix; tests give each its own. */
   prefix: string;
-  clock: Clock;
+  clock: Pick<DateConstructor, 'now'>;
 }
 
 export interface DropScheduler extends DropScheduling {
@@ -61,7 +62,7 @@ export interface DropScheduleWorkerOptions {
   connection: Redis;
   prefix: string;
   drops: Pick<DropsService, 'runScheduled'>;
-  clock: Clock;
+  clock: Pick<DateConstructor, 'now'>;
   log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
 }
 

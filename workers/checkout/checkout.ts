@@ -2,17 +2,19 @@
  * Paying a hold: authorize the card, then one Redis script marks the hold paid if it is still held (exactly one of
  * pay and expiry wins), then the payment event is stored in JetStream, then the authorization is captured — or
  * voided when the hold had expired, was released or was paid by an earlier request, so nobody is charged for a hold
- * they did not get. The event's outbox entry goes once the event is stored (the relay would only repeat it). A declined card leaves the hold as it was. The amount to authorize comes from the hold: from
- * memory when this process reserved it (then paying is one Redis round trip), else from one read.
+ * they did not get. The event's outbox entry goes once the event is stored (the relay would only repeat it). A
+ * declined card leaves the hold as it was. The amount to authorize comes from the hold: from memory when this
+ * process reserved it (then paying is one Redis round trip), else from one read.
  */
-import type { Hold, Holds, InventoryEvent } from '../inventory/index.js';
+import type { Hold, Holds } from '../../inventory/index.js';
+import type { PublishEvent } from '../events/index.js';
 import { PaymentDeclinedError, type Card, type PaymentProvider } from './payments.js';
 
 export interface CheckoutDeps {
   holds: Holds;
   provider: PaymentProvider;
   /** Stores the event in JetStream; resolves once it is durable. */
-  publish: (event: InventoryEvent) => Promise<void>;
+  publish: PublishEvent;
 }
 
 export interface PayRequest {

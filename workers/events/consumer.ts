@@ -1,0 +1,113 @@
+/**
+ * The consumer shell: reads the workers' durable consumer in batches and hands valid messages to `apply`, knowing
+ * nothing of what they mean. Messages are applied in batches — whatever arrived within FLUSH_MS, or `batch` at
+ * once under load — and acked explicitly once `apply` resolved (after the transaction commits). A batch that fails
+ * is applied again one message at a time, so one bad message does not hold the others back; a message that keeps
+ * failing is redelivered at most MAX_DELIVER times and then dead-lettered, a malformed one is dead-lettered at once.
+ */
+import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import { deadSubject, MAX_DELIVER, type EventsConfig } from './stream.js';
+
+const FLUSH_MS = 10;
+const NAK_DELAY_MS = 1000;
+const RECONNECT_MS = 500;
+
+export interface ConsumerOptions<T> {
+  js: JetStreamClient;
+  config: EventsConfig;
+  /** Validates a message's payload; null sends the message to the dead-letter subject. */
+  parse: (data: Uint8Array) => T | null;
+  /** What a valid message is, for the dead letter's reason ("not a valid <what>"). */
+  what: string;
+  /** Applies messages; must be idempotent, since a failed batch and a redelivery apply them again. */
+  apply: (items: T[]) => Promise<void>;
+  log: Logger;
+  batch?: number;
+}
+
+export interface Consumer {
+  /** Stops reading, then waits for the messages in hand to be applied. */
+  stop(): Promise<void>;
+}
+
+function batchHandler<T>({ js, config, parse, what, apply, log }: ConsumerOptions<T>) {
+  async function deadLetter(msg: JsMsg, reason: string) {
+    log.warn({ subject: msg.subject, seq: msg.seq, reason }, 'event sent to the dead-letter subject');
+    await js.publish(deadSubject(config, msg.subject), msg.data, { msgID: `dead:${msg.seq}` });
+    msg.term(reason);
+  }
+
+  return async (messages: JsMsg[]) => {
+    const valid: { msg: JsMsg; item: T }[] = [];
+    for (const msg of messages) {
+      const item = parse(msg.data);
+      if (item) valid.push({ msg, item });
+      else await deadLetter(msg, `not a valid ${what}`);
+    }
+    if (valid.length === 0) return;
+    try {
+      await apply(valid.map((v) => v.item));
+      for (const v of valid) v.msg.ack();
+    } catch (error) {
+      log.warn({ err: error, events: valid.length }, 'batch failed; applying events one by one');
+      for (const v of valid) {
+        try {
+          await apply([v.item]);
+          v.msg.ack();
+        } catch (single) {
+          if (v.msg.info.deliveryCount >= MAX_DELIVER) await deadLetter(v.msg, String(single));
+          else v.msg.nak(NAK_DELAY_MS);
+        }
+      }
+    }
+  };
+}
+
+export function startConsumer<T>(options: ConsumerOptions<T>): Consumer {
+  const { js, config, log, batch = 500 } = options;
+  const handle = batchHandler(options);
+  let stopped = false;
+  let buffer: JsMsg[] = [];
+  let chain: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    const take = buffer;
+    buffer = [];
+    if (take.length > 0) {
+      chain = chain
+        .then(() => handle(take))
+        .catch((error: unknown) => log.error({ err: error }, 'applying events failed'));
+    }
+    return chain;
+  };
+  let messages: Awaited<ReturnType<Awaited<ReturnType<typeof js.consumers.get>>['consume']>> | undefined;
+  const done = (async () => {
+    while (!stopped) {
+      try {
+        const consumer = await js.consumers.get(config.stream, config.durable);
+        messages = await consumer.consume({ max_messages: batch * 2 });
+        for await (const msg of messages) {
+          buffer.push(msg);
+          if (buffer.length >= batch) await flush();
+          else timer ??= setTimeout(() => void flush(), FLUSH_MS);
+        }
+      } catch (error) {
+        if (stopped) break;
+        log.error({ err: error }, 'event consumer failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
+      }
+    }
+    await flush();
+  })();
+
+  return {
+    async stop() {
+      stopped = true;
+      await messages?.close();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,137 @@
+/**
+ * Orders and the stock ledger in PostgreSQL: written from inventory events (apply-events.ts), read by the edge's
+ * order pages and by reconciliation.
+ */
+import type { PendingQuery, Row, Sql } from 'postgres';
+import type { InventoryEvent } from '../../inventory/index.js';
+import { applyEvents } from './apply-events.js';
+
+export type OrderStatus = 'held' | 'paid' | 'expired' | 'released';
+
+export interface Order {
+  id: string;
+  dropId: string;
+  userId: string;
+  quantity: number;
+  amountCents: number;
+  status: OrderStatus;
+  createdAt: Date;
+  paidAt: Date | null;
+  expiresAt: Date;
+}
+
+interface OrderRow {
+  id: string;
+  drop_id: string;
+  user_id: string;
+  quantity: number;
+  amount_cents: string;
+  status: OrderStatus;
+  created_at: Date;
+  paid_at: Date | null;
+  expires_at: Date;
+}
+
+const toOrder = (r: OrderRow): Order => ({
+  id: r.id,
+  dropId: r.drop_id,
+  userId: r.user_id,
+  quantity: r.quantity,
+  amountCents: Number(r.amount_cents),
+  status: r.status,
+  createdAt: r.created_at,
+  paidAt: r.paid_at,
+  expiresAt: r.expires_at,
+});
+
+export interface OrderTotals {
+  paidUnits: number;
+  paidCents: number;
+  heldUnits: number;
+  expiredUnits: number;
+}
+
+export interface OrderPage {
+  limit: number;
+  /** Keyset position: (createdAt, id) of the last order of the previous page; newest first. */
+  before?: { createdAt: Date; id: string };
+}
+
+export function createOrdersStore(sql: Sql) {
+  /** One page of the orders `owner` selects, newest first. */
+  async function pageOf(owner: PendingQuery<Row[]>, page: OrderPage): Promise<Order[]> {
+    const rows = await sql<OrderRow[]>`
+      SELECT * FROM orders WHERE ${owner}
+        ${page.before ? sql`AND (created_at, id) < (${page.before.createdAt}, ${page.before.id})` : sql``}
+      ORDER BY created_at DESC, id DESC LIMIT ${page.limit}`;
+    return rows.map(toOrder);
+  }
+
+  return {
+    /** Applies events in one transaction; returns the ones that were new (not applied before). */
+    applyBatch(events: InventoryEvent[]): Promise<InventoryEvent[]> {
+      return sql.begin((tx) => applyEvents(tx, events));
+    },
+
+    async get(id: string): Promise<Order | null> {
+      const [row] = await sql<OrderRow[]>`SELECT * FROM orders WHERE id = ${id}`;
+      return row ? toOrder(row) : null;
+    },
+
+    listForUser: (userId: string, page: OrderPage) => pageOf(sql`user_id = ${userId}`, page),
+
+    listForDrop: (dropId: string, page: OrderPage) => pageOf(sql`drop_id = ${dropId}`, page),
+
+    async totals(dropId: string): Promise<OrderTotals> {
+      const [row] = await sql<
+        { paid_units: string; paid_cents: string; held_units: string; expired_units: string }[]
+      >`
+        SELECT coalesce(sum(quantity) FILTER (WHERE status = 'paid'), 0) AS paid_units,
+               coalesce(sum(amount_cents) FILTER (WHERE status = 'paid'), 0) AS paid_cents,
+               coalesce(sum(quantity) FILTER (WHERE status = 'held'), 0) AS held_units,
+               coalesce(sum(quantity) FILTER (WHERE status = 'expired'), 0) AS expired_units
+        FROM orders WHERE drop_id = ${dropId}`;
+      return {
+        paidUnits: Number(row?.paid_units ?? 0),
+        paidCents: Number(row?.paid_cents ?? 0),
+        heldUnits: Number(row?.held_units ?? 0),
+        expiredUnits: Number(row?.expired_units ?? 0),
+      };
+    },
+
+    /** Which of `ids` PostgreSQL has orders for. */
+    async idsOf(dropId: string, ids: string[]): Promise<string[]> {
+      if (ids.length === 0) return [];
+      const rows = await sql<
+        { id: string }[]
+      >`SELECT id FROM orders WHERE drop_id = ${dropId} AND id = ANY(${ids})`;
+      return rows.map((r) => r.id);
+    },
+
+    /** The drop's stock position by the ledger (what PostgreSQL knows has happened). */
+    async ledger(dropId: string): Promise<{ available: number; held: number; sold: number }> {
+      const [row] = await sql<{ available: string; held: string; sold: string }[]>`
+        SELECT coalesce(sum(delta_available), 0) AS available, coalesce(sum(delta_held), 0) AS held,
+               coalesce(sum(delta_sold), 0) AS sold
+        FROM stock_ledger WHERE drop_id = ${dropId}`;
+      return {
+        available: Number(row?.available ?? 0),
+        held: Number(row?.held ?? 0),
+        sold: Number(row?.sold ?? 0),
+      };
+    },
+
+    /**
+     * What a rebuild of Redis restores: orders paid or still held (overdue ones too: the sweeper then expires them
+     * the usual way, so PostgreSQL hears of it), with the guest flag.
+     */
+    async liveOrders(dropId: string): Promise<(Order & { guest: boolean })[]> {
+      const rows = await sql<(OrderRow & { guest: boolean })[]>`
+        SELECT o.*, u.guest FROM orders o JOIN users u ON u.id = o.user_id
+        WHERE o.drop_id = ${dropId} AND o.status IN ('paid', 'held')`;
+      return rows.map((r) => ({ ...toOrder(r), guest: r.guest }));
+    },
+  };
+}
+
+export type OrdersStore = ReturnType<typeof createOrdersStore>;
