@@ -3,7 +3,13 @@
  * events, `<prefix>.drops.<dropId>.<type>` for drops' status changes, `<prefix>.dead.<subject>` for poison messages.
  * The workers' durable consumer reads the inventory's events; a message is redelivered at most MAX_DELIVER times.
  */
-import { AckPolicy, DeliverPolicy, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import type { InventoryEvent } from '../../inventory/index.js';
 
 export interface EventsConfig {
@@ -24,26 +30,30 @@ export const statusSubject = (c: EventsConfig, event: { dropId: string; type: st
   `${c.subjectPrefix}.drops.${event.dropId}.${event.type}`;
 export const deadSubject = (c: EventsConfig, subject: string) => `${c.subjectPrefix}.dead.${subject}`;
 
-/** Whether `lookup` finds what it asks for; any error is taken for "not found". */
-async function found(lookup: () => Promise<unknown>): Promise<boolean> {
+/**
+ * Whether `lookup` finds what it asks for: false when JetStream answers with `notFound` (its API error code), the
+ * error itself for anything else — a closed connection or a refused request must not pass for a missing stream.
+ */
+async function found(lookup: () => Promise<unknown>, notFound: JetStreamApiCodes): Promise<boolean> {
   try {
     await lookup();
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    if (error instanceof JetStreamApiError && error.code === notFound) return false;
+    throw error;
   }
 }
 
 /** Creates the stream and the workers' consumer when missing; leaves existing ones as they are. */
 export async function ensureEventStream(jsm: JetStreamManager, c: EventsConfig): Promise<void> {
-  if (!(await found(() => jsm.streams.info(c.stream)))) {
+  if (!(await found(() => jsm.streams.info(c.stream), JetStreamApiCodes.StreamNotFound))) {
     await jsm.streams.add({
       name: c.stream,
       subjects: [`${c.subjectPrefix}.events.>`, `${c.subjectPrefix}.drops.>`, `${c.subjectPrefix}.dead.>`],
       duplicate_window: DUPLICATE_WINDOW_NS,
     });
   }
-  if (!(await found(() => jsm.consumers.info(c.stream, c.durable)))) {
+  if (!(await found(() => jsm.consumers.info(c.stream, c.durable), JetStreamApiCodes.ConsumerNotFound))) {
     await jsm.consumers.add(c.stream, {
       durable_name: c.durable,
       ack_policy: AckPolicy.Explicit,
