@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { Server } from 'socket.io';
+import type { ClientToServerEvents, JoinAck, ServerToClientEvents } from '../../edge/index.js';
 import { DEFAULT_LISTEN_BACKLOG } from '../config.js';
 
 const mode = process.argv[2] ?? 'storm';
@@ -36,27 +37,42 @@ app.post('/api/reservations/:id/pay', async (c) => {
 
 const listener = getRequestListener(app.fetch);
 const http = createServer(mode === 'rush' ? (req, res) => void listener(req, res) : undefined);
-const io = new Server(http, { path: '/socket.io', serveClient: false });
+const io = new Server<ClientToServerEvents, ServerToClientEvents>(http, {
+  path: '/socket.io',
+  serveClient: false,
+});
+
+/** The `join` ack of the `position`th shopper, in the shape the gateway gives it. */
+function joinAck(position: number): JoinAck {
+  if (mode === 'storm')
+    return {
+      created: true,
+      status: 'waiting',
+      position,
+      ahead: position - 1,
+      queueLength: position,
+      etaSeconds: null,
+    };
+  return {
+    created: true,
+    status: 'admitted',
+    position,
+    ahead: 0,
+    queueLength: position,
+    etaSeconds: null,
+    admission: {
+      token: `admission-${position}`,
+      expiresAt: new Date(Date.now() + 300_000).toISOString(),
+    },
+  };
+}
+
 let next = 0;
 io.of('/drops').on('connection', (socket) => {
-  socket.on('join', (payload: { dropId?: unknown } | undefined, ack: unknown) => {
+  socket.on('join', (_request, ack) => {
+    // A client may emit without asking for an ack: there is nothing to answer then.
     if (typeof ack !== 'function') return;
-    const position = ++next;
-    const answer =
-      mode === 'rush'
-        ? {
-            created: true,
-            dropId: payload?.dropId,
-            status: 'admitted',
-            position,
-            ahead: 0,
-            admission: {
-              token: `admission-${position}`,
-              expiresAt: new Date(Date.now() + 300_000).toISOString(),
-            },
-          }
-        : { status: 'waiting', position };
-    (ack as (answer: unknown) => void)(answer);
+    ack(joinAck(++next));
   });
 });
 http.listen({ port: 0, host: '127.0.0.1', backlog: DEFAULT_LISTEN_BACKLOG }, () =>

@@ -3,6 +3,9 @@
  * process on a database and Redis prefix of the run's own, and small HTTP helpers.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { spawnDropline, type DroplineProcess } from '../testing/process.js';
@@ -23,6 +26,13 @@ export interface BenchContext {
   /** Forks a TypeScript file of infra/bench with an IPC channel; tracked for cleanup. */
   forkScript(file: string): ChildProcess;
   stopAll(): Promise<void>;
+}
+
+/** The Dropline a scenario runs against: an edge's base URL, and the operator's and a brand's sessions there. */
+export interface DroplineSession {
+  url: string;
+  operatorToken: string;
+  brandToken: string;
 }
 
 export function createBenchContext({
@@ -180,4 +190,75 @@ export async function gauge(url: string, name: string): Promise<number> {
   const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
   if (!match) throw new Error(`no ${name} in ${url}/metrics`);
   return Number(match[1]);
+}
+
+/** The drop the shoppers of the bare servers name: any well-formed id does, since those store nothing. */
+export const BARE_DROP_ID = '00000000-0000-4000-8000-000000000000';
+
+/** `value` rounded to hundredths, as every ratio and per-shopper figure is reported. */
+export const hundredths = (value: number) => Math.round(value * 100) / 100;
+
+/** What POST /api/drops takes beyond its opening time (`admissionPerMinute`, `maxActive`, …). */
+export type DropFields = { title: string; sku: string; priceCents: number; stock: number } & Record<
+  string,
+  unknown
+>;
+
+/**
+ * Creates a drop scheduled an hour ahead and opens it at once; resolves with its id. `pauseAdmission` pauses the
+ * waiting room before it opens, so that every shopper who joins waits until the scenario resumes it.
+ */
+export async function openDrop(
+  dropline: DroplineSession,
+  fields: DropFields,
+  { pauseAdmission = false } = {},
+): Promise<string> {
+  const { url, brandToken } = dropline;
+  const drop = await http<{ id: string }>(`${url}/api/drops`, {
+    token: brandToken,
+    body: { ...fields, opensAt: new Date(Date.now() + 3600_000).toISOString() },
+  });
+  if (pauseAdmission) await setAdmission(dropline, drop.id, { paused: true });
+  await http(`${url}/api/drops/${drop.id}/open`, { method: 'POST', token: brandToken });
+  return drop.id;
+}
+
+/** The operator sets a drop's admission (`{paused}`, `{perMinute}`). */
+export async function setAdmission(
+  dropline: DroplineSession,
+  dropId: string,
+  body: { paused: boolean; perMinute?: number },
+): Promise<void> {
+  await http(`${dropline.url}/api/admin/drops/${dropId}/admission`, {
+    method: 'PUT',
+    token: dropline.operatorToken,
+    body,
+  });
+}
+
+/** How many guests sign in at once: the set-up does not open thousands of connections together. */
+const GUEST_BATCH = 250;
+
+/** Session tokens of `count` new guests, signed in before a scenario starts (their sign-in is not measured). */
+export async function guestTokens(url: string, count: number): Promise<string[]> {
+  const tokens: string[] = [];
+  for (let i = 0; i < count; i += GUEST_BATCH) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(GUEST_BATCH, count - i) }, () =>
+        http<{ token: string }>(`${url}/api/auth/guest`, { method: 'POST' }),
+      ),
+    );
+    tokens.push(...batch.map((g) => g.token));
+  }
+  return tokens;
+}
+
+/**
+ * Writes session tokens to a file in a fresh temporary folder, for a load generator to read at its start (thousands
+ * of tokens: a file rather than one large IPC message). Returns the file's path.
+ */
+export function writeTokensFile(tokens: string[]): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'dropline-bench-')), 'tokens.json');
+  writeFileSync(file, JSON.stringify(tokens));
+  return file;
 }

@@ -7,7 +7,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { connectPostgres, ensureDatabase } from '../db.js';
 import { migrate } from '../migrate.js';
-import { createEventPublisher, ensureEventStream } from '../../workers/index.js';
+import { createEventPublisher, ensureEventStream } from '../../workers/events/index.js';
 import type { InventoryEvent } from '../../inventory/index.js';
 import type { BenchContext } from './context.js';
 

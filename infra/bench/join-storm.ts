@@ -6,10 +6,21 @@
  * memory per connection, from its resident memory before and after the first round's clients are in (the caller
  * gives a fresh edge process, so earlier scenarios' heap does not blur it).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { exited, gauge, http, nextMessage, startBareServer, type BenchContext } from './context.js';
+import type { ChildProcess } from 'node:child_process';
+import {
+  BARE_DROP_ID,
+  exited,
+  gauge,
+  guestTokens,
+  hundredths,
+  nextMessage,
+  openDrop,
+  setAdmission,
+  startBareServer,
+  writeTokensFile,
+  type BenchContext,
+  type DroplineSession,
+} from './context.js';
 
 export interface JoinStormResult {
   clients: number;
@@ -40,81 +51,84 @@ function generator(ctx: BenchContext, job: Record<string, unknown>) {
   return child;
 }
 
+/** What every round of one storm shares. */
+interface Storm {
+  ctx: BenchContext;
+  dropline: DroplineSession;
+  clients: number;
+  bareUrl: string;
+  tokensFile: string;
+}
+
+/** The bare server's round: ms until every client has its place. */
+async function bareRound({ ctx, bareUrl, clients }: Storm): Promise<number> {
+  const bare = generator(ctx, { mode: 'bare', url: bareUrl, clients, dropId: BARE_DROP_ID });
+  const { ms } = await nextMessage<{ ms: number }>(bare, 'joined');
+  await exited(bare);
+  return ms;
+}
+
+/**
+ * Dropline's round, on a drop of its own, open with admission paused: ms until every client has its place. The
+ * `first` round also gives the edge's resident memory per connection (the edge process is fresh then); in the
+ * `last`, admission resumes and the pushes' freshness is measured.
+ */
+async function droplineRound(
+  { ctx, dropline, clients, tokensFile }: Storm,
+  { first, last }: { first: boolean; last: boolean },
+): Promise<{ ms: number; memoryPerConnectionKiB?: number; delivery?: JoinStormResult['delivery'] }> {
+  const { url } = dropline;
+  const dropId = await openDrop(
+    dropline,
+    { title: 'Join storm', sku: 'JS-1', priceCents: 100, stock: clients, maxActive: clients },
+    { pauseAdmission: true },
+  );
+  const rssBefore = await gauge(url, 'process_resident_memory_bytes');
+  const run = generator(ctx, { mode: 'dropline', url, clients, dropId, tokensFile });
+  const { ms } = await nextMessage<{ ms: number }>(run, 'joined');
+  const memoryPerConnectionKiB = first
+    ? ((await gauge(url, 'process_resident_memory_bytes')) - rssBefore) / clients / 1024
+    : undefined;
+  let delivery: JoinStormResult['delivery'] | undefined;
+  if (last) delivery = await measureDelivery(ctx, dropline, dropId, run, clients);
+  else run.send({ type: 'measure', seconds: 0 });
+  await exited(run);
+  return { ms, memoryPerConnectionKiB, delivery };
+}
+
+/** Admission resumes, a tenth of the line a second: every waiting shopper's place moves each second. */
+async function measureDelivery(
+  ctx: BenchContext,
+  dropline: DroplineSession,
+  dropId: string,
+  run: ChildProcess,
+  clients: number,
+): Promise<JoinStormResult['delivery']> {
+  await setAdmission(dropline, dropId, { paused: false, perMinute: Math.max(60, clients * 6) });
+  run.send({ type: 'measure', seconds: ctx.quick ? 3 : 5 });
+  return nextMessage<JoinStormResult['delivery']>(run, 'delivery');
+}
+
 export async function joinStorm(
   ctx: BenchContext,
-  dropline: { url: string; operatorToken: string; brandToken: string },
+  dropline: DroplineSession,
   clients: number,
 ): Promise<JoinStormResult> {
   const rounds = ctx.quick ? 1 : 3;
   const bareUrl = (await startBareServer(ctx, './bare-socket-server.ts')).url;
-
-  // Each round gets a drop of its own, open with admission paused.
-  const { url } = dropline;
-  const operator = { token: dropline.operatorToken };
-  const brand = { token: dropline.brandToken };
-  const openDrop = async () => {
-    const drop = await http<{ id: string }>(`${url}/api/drops`, {
-      token: brand.token,
-      body: {
-        title: 'Join storm',
-        sku: 'JS-1',
-        priceCents: 100,
-        stock: clients,
-        opensAt: new Date(Date.now() + 3600_000).toISOString(),
-        maxActive: clients,
-      },
-    });
-    await http(`${url}/api/admin/drops/${drop.id}/admission`, {
-      method: 'PUT',
-      token: operator.token,
-      body: { paused: true },
-    });
-    await http(`${url}/api/drops/${drop.id}/open`, { method: 'POST', token: brand.token });
-    return drop.id;
-  };
-
-  const tokens: string[] = [];
-  for (let i = 0; i < clients; i += 200) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(200, clients - i) }, () =>
-        http<{ token: string }>(`${url}/api/auth/guest`, { method: 'POST' }),
-      ),
-    );
-    tokens.push(...batch.map((g) => g.token));
-  }
-  const tokensFile = join(mkdtempSync(join(tmpdir(), 'dropline-bench-')), 'tokens.json');
-  writeFileSync(tokensFile, JSON.stringify(tokens));
+  const tokensFile = writeTokensFile(await guestTokens(dropline.url, clients));
+  const storm: Storm = { ctx, dropline, clients, bareUrl, tokensFile };
 
   const bareMs: number[] = [];
   const droplineMs: number[] = [];
   let memoryPerConnectionKiB = 0;
   let delivery: JoinStormResult['delivery'] | undefined;
   for (let round = 1; round <= rounds; round++) {
-    const bare = generator(ctx, { mode: 'bare', url: bareUrl, clients });
-    bareMs.push((await nextMessage<{ ms: number }>(bare, 'joined')).ms);
-    await exited(bare);
-
-    const dropId = await openDrop();
-    const rssBefore = await gauge(url, 'process_resident_memory_bytes');
-    const run = generator(ctx, { mode: 'dropline', url, clients, dropId, tokensFile });
-    droplineMs.push((await nextMessage<{ ms: number }>(run, 'joined')).ms);
-    if (round === 1)
-      memoryPerConnectionKiB =
-        ((await gauge(url, 'process_resident_memory_bytes')) - rssBefore) / clients / 1024;
-
-    if (round === rounds) {
-      // Admission resumes, a tenth of the line a second: every waiting shopper's place moves each second.
-      await http(`${url}/api/admin/drops/${dropId}/admission`, {
-        method: 'PUT',
-        token: operator.token,
-        body: { paused: false, perMinute: Math.max(60, clients * 6) },
-      });
-      run.send({ type: 'measure', seconds: ctx.quick ? 3 : 5 });
-      delivery = await nextMessage<JoinStormResult['delivery']>(run, 'delivery');
-    } else {
-      run.send({ type: 'measure', seconds: 0 });
-    }
-    await exited(run);
+    bareMs.push(await bareRound(storm));
+    const measured = await droplineRound(storm, { first: round === 1, last: round === rounds });
+    droplineMs.push(measured.ms);
+    memoryPerConnectionKiB = measured.memoryPerConnectionKiB ?? memoryPerConnectionKiB;
+    delivery = measured.delivery ?? delivery;
   }
 
   const bareMedian = median(bareMs);
@@ -124,7 +138,7 @@ export async function joinStorm(
     rounds,
     bareMs: Math.round(bareMedian),
     droplineMs: Math.round(droplineMedian),
-    ratio: Math.round((droplineMedian / bareMedian) * 100) / 100,
+    ratio: hundredths(droplineMedian / bareMedian),
     allRounds: { bareMs: bareMs.map(Math.round), droplineMs: droplineMs.map(Math.round) },
     memoryPerConnectionKiB: Math.round(memoryPerConnectionKiB),
     delivery: delivery!,

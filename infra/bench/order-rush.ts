@@ -6,12 +6,21 @@
  * one address here). Its floor, measured the same way in the same run: the same generator against a bare Socket.IO
  * and Hono server that answers each step at once (`bare-socket-server.ts rush`).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { connectPostgres } from '../db.js';
+import { connectPostgres, type Sql } from '../db.js';
 import { cpuSpent, readCpu } from './cpu.js';
-import { exited, http, nextMessage, startBareServer, type BenchContext } from './context.js';
+import {
+  BARE_DROP_ID,
+  exited,
+  guestTokens,
+  http,
+  hundredths,
+  nextMessage,
+  openDrop,
+  startBareServer,
+  writeTokensFile,
+  type BenchContext,
+  type DroplineSession,
+} from './context.js';
 
 type Steps = Record<
   'join' | 'poll' | 'reserve' | 'pay',
@@ -50,8 +59,7 @@ async function drive(
   job: { urls: string[]; dropId: string; tokens: string[] },
   pids: Record<string, number | undefined>,
 ): Promise<{ result: GeneratorResult; cpu: CpuFigures; served: number }> {
-  const tokensFile = join(mkdtempSync(join(tmpdir(), 'dropline-rush-')), 'tokens.json');
-  writeFileSync(tokensFile, JSON.stringify(job.tokens));
+  const tokensFile = writeTokensFile(job.tokens);
   const child = ctx.forkScript('./rush-client.ts');
   const all = { ...pids, generator: child.pid };
   await nextMessage(child, 'ready');
@@ -62,11 +70,11 @@ async function drive(
   const ms = cpuSpent(before, readCpu(all));
   await exited(child);
   const served = result.paid + result.soldOut;
-  const perShopper = (spent: number) => Math.round((spent / Math.max(1, served)) * 100) / 100;
+  const perShopper = (spent: number) => hundredths(spent / Math.max(1, served));
   const cpu = {
     ms,
     perShopper: Object.fromEntries(Object.entries(ms).map(([name, spent]) => [name, perShopper(spent)])),
-    coresBusy: Math.round((Object.values(ms).reduce((a, b) => a + b, 0) / result.ms) * 100) / 100,
+    coresBusy: hundredths(Object.values(ms).reduce((a, b) => a + b, 0) / result.ms),
   };
   return { result, cpu, served };
 }
@@ -92,10 +100,13 @@ export async function bareRush(ctx: BenchContext, shoppers: number): Promise<Bar
   const bare = await startBareServer(ctx, './bare-socket-server.ts', ['rush']);
   try {
     const tokens = Array.from({ length: shoppers }, (_, i) => `shopper-${i}`);
-    const dropId = '00000000-0000-4000-8000-000000000000';
     const pids = { server: bare.pid };
-    await drive(ctx, { urls: [bare.url], dropId, tokens: tokens.slice(0, 2000) }, pids);
-    const { result, cpu, served } = await drive(ctx, { urls: [bare.url], dropId, tokens }, pids);
+    await drive(ctx, { urls: [bare.url], dropId: BARE_DROP_ID, tokens: tokens.slice(0, 2000) }, pids);
+    const { result, cpu, served } = await drive(
+      ctx,
+      { urls: [bare.url], dropId: BARE_DROP_ID, tokens },
+      pids,
+    );
     return {
       shoppers,
       ms: result.ms,
@@ -126,81 +137,37 @@ export interface RushResult extends GeneratorResult {
   cpu: CpuFigures;
 }
 
+/** The Dropline a rush runs against. */
+export interface RushTarget extends DroplineSession {
+  /** Every edge the shoppers are spread over (`url` among them). */
+  edgeUrls: string[];
+  /** The processes whose CPU is read: Dropline's by role (`edge`, `workers`, `edge 2`, …). */
+  pids: Record<string, number | undefined>;
+}
+
 export async function orderRush(
   ctx: BenchContext,
-  dropline: {
-    url: string;
-    /** Every edge the shoppers are spread over (`url` among them). */
-    edgeUrls: string[];
-    brandToken: string;
-    operatorToken: string;
-    pids: Record<string, number | undefined>;
-  },
+  dropline: RushTarget,
   shoppers: number,
   units: number,
   admissionPerMinute: number,
 ): Promise<RushResult> {
-  const drop = await http<{ id: string }>(`${dropline.url}/api/drops`, {
-    token: dropline.brandToken,
-    body: {
-      title: `Rush of ${shoppers} for ${units}`,
-      sku: 'RUSH-1',
-      priceCents: 2500,
-      stock: units,
-      admissionPerMinute,
-      maxActive: 1_000_000,
-      holdSeconds: 600,
-      opensAt: new Date(Date.now() + 3600_000).toISOString(),
-    },
+  const dropId = await openDrop(dropline, {
+    title: `Rush of ${shoppers} for ${units}`,
+    sku: 'RUSH-1',
+    priceCents: 2500,
+    stock: units,
+    admissionPerMinute,
+    maxActive: 1_000_000,
+    holdSeconds: 600,
   });
-  await http(`${dropline.url}/api/drops/${drop.id}/open`, { method: 'POST', token: dropline.brandToken });
-  const tokens: string[] = [];
-  for (let i = 0; i < shoppers; i += 250) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(250, shoppers - i) }, () =>
-        http<{ token: string }>(`${dropline.url}/api/auth/guest`, { method: 'POST' }),
-      ),
-    );
-    tokens.push(...batch.map((g) => g.token));
-  }
+  const tokens = await guestTokens(dropline.url, shoppers);
   const { result, cpu, served } = await drive(
     ctx,
-    { urls: dropline.edgeUrls, dropId: drop.id, tokens },
+    { urls: dropline.edgeUrls, dropId, tokens },
     dropline.pids,
   );
-
-  // PostgreSQL trails Redis by the event pipeline: wait for it to agree (or give up after 30 s).
-  const sql = connectPostgres(ctx.databaseUrl, { max: 1 });
-  let check: RushResult['check'];
-  let paymentLag: RushResult['paymentLag'];
-  try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const stock = await http<{ sold: number; held: number; available: number; total: number }>(
-        `${dropline.url}/api/drops/${drop.id}/stock`,
-      );
-      const [row] = await sql<
-        { paid: number }[]
-      >`SELECT coalesce(sum(quantity), 0)::int AS paid FROM orders WHERE drop_id = ${drop.id} AND status = 'paid'`;
-      check = {
-        redisSold: stock.sold,
-        postgresPaid: row?.paid ?? 0,
-        oversold: stock.sold + stock.held > units || stock.available < 0,
-        consistent: stock.sold === (row?.paid ?? 0) && stock.sold === result.paid,
-      };
-      if (check.consistent || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    const [lag] = await sql<{ p50: number | null; p99: number | null; max: number | null }[]>`
-      SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms))::int AS p50,
-             round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms))::int AS p99, round(max(ms))::int AS max
-      FROM (SELECT extract(epoch FROM (e.applied_at - o.paid_at)) * 1000 AS ms
-            FROM orders o JOIN processed_events e ON e.event_id = o.id || ':payment.completed'
-            WHERE o.drop_id = ${drop.id} AND o.status = 'paid') lags`;
-    paymentLag = lag ?? { p50: null, p99: null, max: null };
-  } finally {
-    await sql.end();
-  }
+  const { check, paymentLag } = await checkRush(ctx, dropline.url, dropId, units, result.paid);
   return {
     ...result,
     units,
@@ -209,4 +176,63 @@ export async function orderRush(
     paymentLag,
     cpu,
   };
+}
+
+/**
+ * After a rush: Redis's sold units against PostgreSQL's paid orders and the shoppers' payments, and the lag from
+ * payment to order. PostgreSQL trails Redis by the event pipeline: the check waits for them to agree (or gives up
+ * after 30 s, and reports what it saw).
+ */
+async function checkRush(
+  ctx: BenchContext,
+  url: string,
+  dropId: string,
+  units: number,
+  paid: number,
+): Promise<Pick<RushResult, 'check' | 'paymentLag'>> {
+  const sql = connectPostgres(ctx.databaseUrl, { max: 1 });
+  try {
+    const deadline = Date.now() + 30_000;
+    let check: RushResult['check'];
+    for (;;) {
+      check = await readCheck(sql, url, dropId, units, paid);
+      if (check.consistent || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return { check, paymentLag: await readPaymentLag(sql, dropId) };
+  } finally {
+    await sql.end();
+  }
+}
+
+async function readCheck(
+  sql: Sql,
+  url: string,
+  dropId: string,
+  units: number,
+  paid: number,
+): Promise<RushResult['check']> {
+  const stock = await http<{ sold: number; held: number; available: number; total: number }>(
+    `${url}/api/drops/${dropId}/stock`,
+  );
+  const [row] = await sql<
+    { paid: number }[]
+  >`SELECT coalesce(sum(quantity), 0)::int AS paid FROM orders WHERE drop_id = ${dropId} AND status = 'paid'`;
+  return {
+    redisSold: stock.sold,
+    postgresPaid: row?.paid ?? 0,
+    oversold: stock.sold + stock.held > units || stock.available < 0,
+    consistent: stock.sold === (row?.paid ?? 0) && stock.sold === paid,
+  };
+}
+
+/** From each payment (its hold marked paid in Redis) to its order paid in PostgreSQL, in ms. */
+async function readPaymentLag(sql: Sql, dropId: string): Promise<RushResult['paymentLag']> {
+  const [lag] = await sql<{ p50: number | null; p99: number | null; max: number | null }[]>`
+    SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms))::int AS p50,
+           round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms))::int AS p99, round(max(ms))::int AS max
+    FROM (SELECT extract(epoch FROM (e.applied_at - o.paid_at)) * 1000 AS ms
+          FROM orders o JOIN processed_events e ON e.event_id = o.id || ':payment.completed'
+          WHERE o.drop_id = ${dropId} AND o.status = 'paid') lags`;
+  return lag ?? { p50: null, p99: null, max: null };
 }

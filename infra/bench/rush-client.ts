@@ -6,11 +6,14 @@
  * latencies and how each shopper ended: paid, sold out, or failed.
  *
  * It shares the machine with the server it measures, so it is lean: Socket.IO's wire protocol spoken directly over
- * a WebSocket (as the k6 scripts do), and HTTP over keep-alive connections, both from `wire.ts` on `node:net`
+ * a WebSocket (as the k6 scripts do) and HTTP over keep-alive connections, from `wire-websocket.ts` and `wire.ts`
+ * on `node:net`
  * (socket.io-client and fetch cost the generator 2.7 ms of CPU per shopper, `ws` and `node:http` 0.7 ms).
  */
 import { readFileSync } from 'node:fs';
-import { HttpPool, openWebSocket } from './wire.js';
+import type { DropRequest, JoinAck, ServerToClientEvents } from '../../edge/index.js';
+import { openWebSocket } from './wire-websocket.js';
+import { HttpPool } from './wire.js';
 
 interface Job {
   /** The edges' base URLs: shopper i goes to edge i mod n, its socket and requests alike, as a balancer would. */
@@ -21,6 +24,10 @@ interface Job {
 }
 
 type Step = 'join' | 'reserve' | 'pay';
+/** A Socket.IO event as it arrives: its name and the payload the contract gives it. */
+type ServerEvent = {
+  [Name in keyof ServerToClientEvents]: [Name, ...Parameters<ServerToClientEvents[Name]>];
+}[keyof ServerToClientEvents];
 type Turn = { admitted: true; token: string } | { admitted: false; status: string };
 
 const job = await new Promise<Job>((resolve) => {
@@ -98,6 +105,15 @@ function decode(text: string): { type: number; id: number | undefined; data: unk
   };
 }
 
+/** The shopper's turn when a pushed event decides it: admitted, or the drop over for this shopper. */
+function turnOf([name, push]: ServerEvent): Turn | undefined {
+  if (name === 'admitted' && push.dropId === job.dropId && push.token)
+    return { admitted: true, token: push.token };
+  if (name === 'queue' && push.dropId === job.dropId && over(push.status))
+    return { admitted: false, status: push.status };
+  return undefined;
+}
+
 /** Joins over the socket; resolves when admitted, or when the drop is sold out or over for this shopper. */
 function waitForTurn(edge: Edge, late: boolean, token: string): Promise<Turn> {
   return new Promise((resolve, reject) => {
@@ -131,22 +147,18 @@ function waitForTurn(edge: Edge, late: boolean, token: string): Promise<Turn> {
         if (!packet) return;
         if (packet.type === 0) {
           joinStarted = performance.now();
-          socket.send(`42${NSP},${JOIN_ACK}${JSON.stringify(['join', { dropId: job.dropId }])}`);
+          const request: DropRequest = { dropId: job.dropId };
+          socket.send(`42${NSP},${JOIN_ACK}${JSON.stringify(['join', request])}`);
         } else if (packet.type === 3 && packet.id === JOIN_ACK) {
           record('join', performance.now() - joinStarted, late);
-          const state = (
-            packet.data as [{ status?: string; admission?: { token: string }; error?: unknown }]
-          )[0];
-          if (state.error || !state.status) fail(new Error(`join: ${JSON.stringify(state)}`));
-          else if (state.status === 'admitted' && state.admission)
-            done({ admitted: true, token: state.admission.token });
-          else if (over(state.status)) done({ admitted: false, status: state.status });
+          const [answer] = packet.data as [JoinAck];
+          if ('error' in answer || !answer.status) fail(new Error(`join: ${JSON.stringify(answer)}`));
+          else if (answer.status === 'admitted' && answer.admission)
+            done({ admitted: true, token: answer.admission.token });
+          else if (over(answer.status)) done({ admitted: false, status: answer.status });
         } else if (packet.type === 2) {
-          const [name, e] = packet.data as [string, { dropId: string; status?: string; token?: string }];
-          if (e.dropId !== job.dropId) return;
-          if (name === 'admitted' && e.token) done({ admitted: true, token: e.token });
-          else if (name === 'queue' && e.status && over(e.status))
-            done({ admitted: false, status: e.status });
+          const turn = turnOf(packet.data as ServerEvent);
+          if (turn) done(turn);
         } else if (packet.type === 4 || packet.type === 1) {
           fail(new Error(`socket refused: ${JSON.stringify(packet.data)}`));
         }

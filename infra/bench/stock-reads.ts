@@ -3,7 +3,16 @@
  * answering the same body) and Dropline's GET /api/drops/:id/stock, one after the other in the same run. The ratio
  * to the bare Node server is the figure.
  */
-import { exited, http, nextMessage, startBareServer, type BenchContext } from './context.js';
+import {
+  exited,
+  http,
+  hundredths,
+  nextMessage,
+  openDrop,
+  startBareServer,
+  type BenchContext,
+  type DroplineSession,
+} from './context.js';
 
 export interface LoadFigures {
   requests: number;
@@ -55,22 +64,12 @@ async function load(
 
 export async function stockReads(
   ctx: BenchContext,
-  dropline: { url: string; operatorToken: string; brandToken: string },
+  dropline: DroplineSession,
   seconds: number,
 ): Promise<StockReadsResult> {
   const connections = 100;
-  const drop = await http<{ id: string }>(`${dropline.url}/api/drops`, {
-    token: dropline.brandToken,
-    body: {
-      title: 'Stock reads',
-      sku: 'SR-1',
-      priceCents: 100,
-      stock: 100,
-      opensAt: new Date(Date.now() + 3600_000).toISOString(),
-    },
-  });
-  await http(`${dropline.url}/api/drops/${drop.id}/open`, { method: 'POST', token: dropline.brandToken });
-  const stockUrl = `${dropline.url}/api/drops/${drop.id}/stock`;
+  const dropId = await openDrop(dropline, { title: 'Stock reads', sku: 'SR-1', priceCents: 100, stock: 100 });
+  const stockUrl = `${dropline.url}/api/drops/${dropId}/stock`;
   const body = JSON.stringify(await http(stockUrl));
 
   // The three alternate in rounds of about five seconds, so that a noisy neighbour's load, which comes and goes on
@@ -101,7 +100,7 @@ export async function stockReads(
     bareNode,
     bareHono,
     dropline: droplineFigures,
-    ratio: Math.round((droplineFigures.rps / bareNode.rps) * 100) / 100,
+    ratio: hundredths(droplineFigures.rps / bareNode.rps),
     allRounds: {
       bareNode: runs.bareNode.map((r) => r.rps),
       bareHono: runs.bareHono.map((r) => r.rps),

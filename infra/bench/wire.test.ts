@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { WebSocketServer } from 'ws';
-import { HttpPool, openWebSocket } from './wire.js';
+import { openWebSocket } from './wire-websocket.js';
+import { HttpPool } from './wire.js';
 
 const servers: Server[] = [];
 afterEach(async () => {

@@ -1,15 +1,13 @@
 /**
  * Lean clients for the load generators, written on `node:net`: HTTP/1.1 over a pool of keep-alive connections
- * (one request at a time on each, as a browser does) and a WebSocket client (RFC 6455: masked client frames,
- * fragmented server messages, ping, close handshake). They share the two cores with the server they measure,
- * so they do no more than the wire asks: `node:http` and `ws` cost the rush generator about three times the CPU
- * per shopper.
+ * (one request at a time on each, as a browser does), here, and a WebSocket client in `wire-websocket.ts`. They
+ * share the two cores with the server they measure, so they do no more than the wire asks: `node:http` and `ws`
+ * cost the rush generator about three times the CPU per shopper.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 
-const CRLF2 = Buffer.from('\r\n\r\n');
-const WS_GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+/** The end of a message head. */
+export const CRLF2 = Buffer.from('\r\n\r\n');
 
 export interface HttpAnswer {
   status: number;
@@ -19,7 +17,7 @@ export interface HttpAnswer {
 }
 
 /** Splits a response head (`HTTP/1.1 201 Created\r\nname: value…`) into its status and lower-cased headers. */
-function parseHead(head: string): { status: number; headers: Record<string, string> } {
+export function parseHead(head: string): { status: number; headers: Record<string, string> } {
   const lines = head.split('\r\n');
   const status = Number(lines[0]?.split(' ')[1]);
   if (!Number.isInteger(status)) throw new Error(`not an HTTP response: ${lines[0]?.slice(0, 80)}`);
@@ -161,128 +159,4 @@ export class HttpPool {
     if (connection) connection.send(pending);
     else this.waiting.push(pending);
   }
-}
-
-export interface WireSocket {
-  send(text: string): void;
-  /** Starts the closing handshake; the TCP connection ends once the server answers it. */
-  close(): void;
-}
-
-export interface WireSocketHandlers {
-  message(text: string): void;
-  /** Once, when the connection is over (after a close, an error, or the server ending it). */
-  closed(error?: Error): void;
-}
-
-/** A client frame: FIN, the opcode, the mask bit with a fresh masking key, and the masked payload. */
-function frame(opcode: number, payload: Buffer): Buffer {
-  const length = payload.length;
-  const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
-  const out = Buffer.allocUnsafe(headerLength + 4 + length);
-  out[0] = 0x80 | opcode;
-  if (length < 126) out[1] = 0x80 | length;
-  else if (length < 65536) {
-    out[1] = 0x80 | 126;
-    out.writeUInt16BE(length, 2);
-  } else {
-    out[1] = 0x80 | 127;
-    out.writeBigUInt64BE(BigInt(length), 2);
-  }
-  // The masking key only keeps proxies from reading frames as requests: a load generator's PRNG is enough.
-  const key = (Math.random() * 0x100000000) >>> 0;
-  out.writeUInt32BE(key, headerLength);
-  const mask = out.subarray(headerLength, headerLength + 4);
-  for (let i = 0; i < length; i++) out[headerLength + 4 + i] = payload[i]! ^ mask[i & 3]!;
-  return out;
-}
-
-/** Opens a WebSocket to `ws://host:port/path`; `message` gets each text message once the upgrade is accepted. */
-export function openWebSocket(
-  host: string,
-  port: number,
-  path: string,
-  handlers: WireSocketHandlers,
-): WireSocket {
-  const key = randomBytes(16).toString('base64');
-  const accept = createHash('sha1')
-    .update(key + WS_GUID)
-    .digest('base64');
-  const socket = connect({ host, port, noDelay: true });
-  let upgraded = false;
-  let over = false;
-  let closing = false;
-  let buf: Buffer = Buffer.alloc(0);
-  let fragments: Buffer[] = [];
-  const finish = (error?: Error) => {
-    if (over) return;
-    over = true;
-    socket.destroy();
-    handlers.closed(error);
-  };
-  socket.write(
-    `GET ${path} HTTP/1.1\r\nhost: ${host}:${port}\r\nupgrade: websocket\r\nconnection: Upgrade\r\n` +
-      `sec-websocket-key: ${key}\r\nsec-websocket-version: 13\r\n\r\n`,
-  );
-  socket.on('error', (error) => finish(error));
-  socket.on('end', () => (closing ? finish() : finish(new Error('the server ended the connection'))));
-  socket.on('close', () => finish(closing ? undefined : new Error('the connection closed')));
-  socket.on('data', (chunk: Buffer) => {
-    buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-    if (!upgraded) {
-      const end = buf.indexOf(CRLF2);
-      if (end < 0) return;
-      const { status, headers } = parseHead(buf.toString('latin1', 0, end));
-      if (status !== 101 || headers['sec-websocket-accept'] !== accept)
-        return finish(new Error(`the WebSocket upgrade was refused (${status})`));
-      upgraded = true;
-      buf = buf.subarray(end + 4);
-    }
-    while (buf.length >= 2) {
-      const fin = (buf[0]! & 0x80) !== 0;
-      const opcode = buf[0]! & 0x0f;
-      let length = buf[1]! & 0x7f;
-      let at = 2;
-      if (length === 126) {
-        if (buf.length < 4) return;
-        length = buf.readUInt16BE(2);
-        at = 4;
-      } else if (length === 127) {
-        if (buf.length < 10) return;
-        length = Number(buf.readBigUInt64BE(2));
-        at = 10;
-      }
-      if ((buf[1]! & 0x80) !== 0) return finish(new Error('the server sent a masked frame'));
-      if (buf.length < at + length) return;
-      const payload = buf.subarray(at, at + length);
-      buf = buf.subarray(at + length);
-      if (opcode === 0x8) {
-        // The server closes, or answers our close: answer it (once) and let the server end the TCP connection.
-        if (!closing) socket.write(frame(0x8, payload.subarray(0, 2)));
-        closing = true;
-        socket.end();
-        return;
-      }
-      if (opcode === 0x9) socket.write(frame(0xa, payload));
-      else if (opcode === 0x1 || opcode === 0x2 || opcode === 0x0) {
-        fragments.push(payload);
-        if (!fin) continue;
-        const text = (fragments.length === 1 ? fragments[0]! : Buffer.concat(fragments)).toString('utf8');
-        fragments = [];
-        if (!over) handlers.message(text);
-      }
-    }
-  });
-  return {
-    send(text) {
-      if (!over && !closing) socket.write(frame(0x1, Buffer.from(text)));
-    },
-    close() {
-      if (over || closing) return;
-      closing = true;
-      if (upgraded)
-        socket.write(frame(0x8, Buffer.from([0x03, 0xe8]))); // 1000, normal closure
-      else socket.destroy();
-    },
-  };
 }

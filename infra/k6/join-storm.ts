@@ -31,7 +31,7 @@ import { check } from 'k6';
 import { Counter, Trend } from 'k6/metrics';
 import type { Options } from 'k6/options';
 import ws from 'k6/ws';
-import type { Response as WsResponse } from 'k6/ws';
+import type { Socket, Response as WsResponse } from 'k6/ws';
 import { baseUrl, dropId, env, envInt, guest } from './lib.ts';
 
 const BASE_URL = baseUrl();
@@ -104,100 +104,117 @@ function encode(type: number, data: unknown, id?: number): string {
   return `4${type}${NAMESPACE},${id ?? ''}${JSON.stringify(data)}`;
 }
 
+/** One client's way through the connect and the join. */
+interface Client {
+  token: string;
+  /** When its WebSocket opened (ms since the epoch): `join_ack` is measured from there. */
+  openedAt: number;
+  connected: boolean;
+  joined: boolean;
+  failed: boolean;
+}
+
+/** Counts the client's join as failed, once, unless it was acknowledged already. */
+function fail(client: Client): void {
+  if (!client.failed && !client.joined) joinFailed.add(1);
+  client.failed = true;
+}
+
+/** Engine.IO's framing: open, close, ping, and messages (`4`) that carry a Socket.IO packet. */
+function onMessage(socket: Socket, client: Client, message: string): void {
+  switch (message.charAt(0)) {
+    case '0': // Engine.IO open: connect to the namespace with the session token
+      socket.send(encode(SocketIO.CONNECT, { token: client.token }));
+      return;
+    case '1': // Engine.IO close
+      socket.close();
+      return;
+    case '2': // Engine.IO ping (the server pings in v4): answer pong
+      socket.send('3');
+      return;
+    case '4': {
+      // Engine.IO message: a Socket.IO packet
+      const packet = decode(message.slice(1));
+      if (packet && packet.nsp === NAMESPACE) onPacket(socket, client, packet);
+      return;
+    }
+  }
+}
+
+function onPacket(socket: Socket, client: Client, packet: Packet): void {
+  switch (packet.type) {
+    case SocketIO.CONNECT:
+      client.connected = true;
+      socket.send(encode(SocketIO.EVENT, ['join', { dropId: DROP_ID }], JOIN_ACK_ID));
+      break;
+    case SocketIO.CONNECT_ERROR: // e.g. {"message":…,"data":{"code":"unauthorized",…}}
+    case SocketIO.DISCONNECT:
+      fail(client);
+      socket.close();
+      break;
+    case SocketIO.ACK:
+      if (packet.id === JOIN_ACK_ID && !client.joined && !client.failed)
+        onJoinAck(socket, client, packet.data);
+      break;
+    case SocketIO.EVENT:
+      if (Array.isArray(packet.data) && packet.data[0] === 'queue') queueEvents.add(1);
+      break;
+  }
+}
+
+/** The join's ack: the client's place, or `{error: {code, message}}` (drop_not_open, rate_limited, …). */
+function onJoinAck(socket: Socket, client: Client, data: unknown): void {
+  const answer: unknown = Array.isArray(data) ? data[0] : undefined;
+  if (typeof answer !== 'object' || answer === null || 'error' in answer) {
+    fail(client);
+    socket.close();
+    return;
+  }
+  client.joined = true;
+  joinAck.add(Date.now() - client.openedAt);
+  socket.setTimeout(() => socket.close(), HOLD * 1000);
+}
+
+/** Connects, joins and holds; returns when the socket is closed. */
+function connect(client: Client): WsResponse {
+  return ws.connect(
+    `${WS_URL}/socket.io/?EIO=4&transport=websocket`,
+    { tags: { name: 'WS /socket.io' } },
+    (socket) => {
+      socket.on('open', () => {
+        client.openedAt = Date.now();
+        socket.setTimeout(() => {
+          if (!client.joined) {
+            fail(client);
+            socket.close();
+          }
+        }, JOIN_TIMEOUT_SECONDS * 1000);
+      });
+      socket.on('message', (message) => onMessage(socket, client, message));
+      socket.on('error', () => fail(client));
+      socket.on('close', () => {
+        if (!client.joined) fail(client);
+      });
+    },
+  );
+}
+
 export default function (): void {
   const { token } = guest(BASE_URL);
   if (!token) {
     joinFailed.add(1);
     return;
   }
-
-  let openedAt = 0;
-  let connected = false;
-  let joined = false;
-  let failed = false;
-  const fail = () => {
-    if (!failed && !joined) joinFailed.add(1);
-    failed = true;
-  };
-
-  const connect = () =>
-    ws.connect(
-      `${WS_URL}/socket.io/?EIO=4&transport=websocket`,
-      { tags: { name: 'WS /socket.io' } },
-      (socket) => {
-        socket.on('open', () => {
-          openedAt = Date.now();
-          socket.setTimeout(() => {
-            if (!joined) {
-              fail();
-              socket.close();
-            }
-          }, JOIN_TIMEOUT_SECONDS * 1000);
-        });
-
-        socket.on('message', (message) => {
-          switch (message.charAt(0)) {
-            case '0': // Engine.IO open: connect to the namespace with the session token
-              socket.send(encode(SocketIO.CONNECT, { token }));
-              return;
-            case '1': // Engine.IO close
-              socket.close();
-              return;
-            case '2': // Engine.IO ping (the server pings in v4): answer pong
-              socket.send('3');
-              return;
-            case '4': // Engine.IO message: a Socket.IO packet
-              break;
-            default:
-              return;
-          }
-          const packet = decode(message.slice(1));
-          if (!packet || packet.nsp !== NAMESPACE) return;
-          switch (packet.type) {
-            case SocketIO.CONNECT:
-              connected = true;
-              socket.send(encode(SocketIO.EVENT, ['join', { dropId: DROP_ID }], JOIN_ACK_ID));
-              break;
-            case SocketIO.CONNECT_ERROR: // e.g. {"message":…,"data":{"code":"unauthorized",…}}
-            case SocketIO.DISCONNECT:
-              fail();
-              socket.close();
-              break;
-            case SocketIO.ACK: {
-              if (packet.id !== JOIN_ACK_ID || joined || failed) break;
-              const answer: unknown = Array.isArray(packet.data) ? packet.data[0] : undefined;
-              if (typeof answer !== 'object' || answer === null || 'error' in answer) {
-                fail(); // {error: {code, message}}: drop_not_open, rate_limited, …
-                socket.close();
-                break;
-              }
-              joined = true;
-              joinAck.add(Date.now() - openedAt);
-              socket.setTimeout(() => socket.close(), HOLD * 1000);
-              break;
-            }
-            case SocketIO.EVENT:
-              if (Array.isArray(packet.data) && packet.data[0] === 'queue') queueEvents.add(1);
-              break;
-          }
-        });
-
-        socket.on('error', () => fail());
-        socket.on('close', () => {
-          if (!joined) fail();
-        });
-      },
-    );
-
+  const client: Client = { token, openedAt: 0, connected: false, joined: false, failed: false };
   let res: WsResponse | undefined;
   try {
-    res = connect(); // returns when the socket is closed
+    res = connect(client);
   } catch {
-    fail(); // could not connect (refused, bad handshake) with k6's `throw` option on
+    fail(client); // could not connect (refused, bad handshake) with k6's `throw` option on
   }
   check(res, { 'ws: status 101': (r) => r?.status === 101 });
   check(null, {
-    'socket.io: namespace connected': () => connected,
-    'socket.io: join acknowledged': () => joined,
+    'socket.io: namespace connected': () => client.connected,
+    'socket.io: join acknowledged': () => client.joined,
   });
 }

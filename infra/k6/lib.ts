@@ -1,6 +1,6 @@
 /**
  * Helpers shared by the k6 scripts in this folder: environment variables with defaults, JSON request headers,
- * JSON bodies read without throwing, and guest sign-in (POST /api/auth/guest).
+ * JSON bodies read without throwing, the stock figures' shape, and guest sign-in (POST /api/auth/guest).
  *
  * Not a script of its own; the scripts import it as `./lib.ts` (k6 ≥ 0.52 runs TypeScript directly).
  * Environment variables read through here: BASE_URL (default http://localhost:3000), DROP_ID (required).
@@ -69,6 +69,17 @@ export function readJson<T>(res: Response): T | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The figures of GET /api/drops/:id/stock that the scripts check. The edge's own type cannot be imported: k6 runs
+ * no Node code.
+ */
+export interface StockFigures {
+  total: number;
+  available: number;
+  held: number;
+  sold: number;
 }
 
 /** The problem+json `code` of an error response (`sold_out`, `rate_limited`, …), if it has one. */

@@ -41,6 +41,7 @@ import {
   jsonHeaders,
   problemCode,
   readJson,
+  type StockFigures,
 } from './lib.ts';
 
 const BASE_URL = baseUrl();
@@ -194,7 +195,7 @@ export function teardown(): void {
   const res = http.get(`${BASE_URL}/api/drops/${DROP_ID}/stock`, {
     tags: { name: 'GET /api/drops/:id/stock' },
   });
-  const stock = readJson<{ total: number; available: number; held: number; sold: number }>(res);
+  const stock = readJson<StockFigures>(res);
   check(res, {
     'after the rush: stock 200': (r) => r.status === 200,
     'after the rush: available + held + sold == total': () =>

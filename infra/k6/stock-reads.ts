@@ -19,7 +19,7 @@
 import { check } from 'k6';
 import http from 'k6/http';
 import type { Options } from 'k6/options';
-import { baseUrl, dropId, envDuration, envInt, readJson } from './lib.ts';
+import { baseUrl, dropId, envDuration, envInt, readJson, type StockFigures } from './lib.ts';
 
 const BASE_URL = baseUrl();
 const DROP_ID = dropId();
@@ -44,21 +44,11 @@ export const options: Options = {
   },
 };
 
-interface Stock {
-  dropId: string;
-  total: number;
-  available: number;
-  held: number;
-  sold: number;
-  status: string;
-  asOf: string;
-}
-
 const url = `${BASE_URL}/api/drops/${DROP_ID}/stock`;
 
 export default function (): void {
   const res = http.get(url, { tags: { name: 'GET /api/drops/:id/stock' } });
-  const stock = readJson<Stock>(res);
+  const stock = readJson<StockFigures>(res);
   check(res, {
     'stock: status 200': (r) => r.status === 200,
     'stock: available + held + sold == total': () =>

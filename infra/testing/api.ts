@@ -26,43 +26,44 @@ export interface Signed {
 
 export type Api = ReturnType<typeof api>;
 
-export function api(app: Hono<EdgeEnv>, config: Config) {
-  async function call(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers.authorization = `Bearer ${options.token}`;
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-      headers['content-type'] ??= 'application/json';
-    }
-    const res = await app.request(path, { method, headers, ...(body === undefined ? {} : { body }) });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: res.status, headers: res.headers, body: parsed };
+type Call = (method: string, path: string, options?: CallOptions) => Promise<ApiResponse>;
+
+/** One request through the app: a JSON body encoded, the answer's body parsed when it is JSON. */
+async function request(
+  app: Hono<EdgeEnv>,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+): Promise<ApiResponse> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
   }
-
-  async function expectOk(res: Promise<ApiResponse>, status: number): Promise<ApiResponse> {
-    const r = await res;
-    if (r.status !== status)
-      throw new Error(`expected ${status}, got ${r.status}: ${JSON.stringify(r.body)}`);
-    return r;
+  const res = await app.request(path, { method, headers, ...(body === undefined ? {} : { body }) });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: keep the text
   }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
 
-  const randomEmail = (kind: string) => `${kind}-${randomBytes(5).toString('hex')}@example.com`;
+async function expectOk(res: Promise<ApiResponse>, status: number): Promise<ApiResponse> {
+  const r = await res;
+  if (r.status !== status) throw new Error(`expected ${status}, got ${r.status}: ${JSON.stringify(r.body)}`);
+  return r;
+}
 
-  const self = {
-    call,
-    get: (path: string, options?: CallOptions) => call('GET', path, options),
-    post: (path: string, options?: CallOptions) => call('POST', path, options),
-    patch: (path: string, options?: CallOptions) => call('PATCH', path, options),
-    put: (path: string, options?: CallOptions) => call('PUT', path, options),
-    delete: (path: string, options?: CallOptions) => call('DELETE', path, options),
+const randomEmail = (kind: string) => `${kind}-${randomBytes(5).toString('hex')}@example.com`;
 
+/** A session of each role; the shopper and the brand are new users. */
+function signIns(call: Call, config: Config) {
+  return {
     async operator(): Promise<Signed> {
       if (!config.operator) throw new Error('no operator configured');
       const r = await expectOk(call('POST', '/api/auth/login', { body: config.operator }), 200);
@@ -97,32 +98,53 @@ export function api(app: Hono<EdgeEnv>, config: Config) {
         )
       ).body as Signed;
     },
+  };
+}
 
+/** `Api.openDrop`: the operator signs in, creates a brand, and the brand creates its drop (and opens it). */
+async function openDrop(
+  call: Call,
+  signIn: ReturnType<typeof signIns>,
+  body: Record<string, unknown> = {},
+  { open = true } = {},
+) {
+  const operator = await signIn.operator();
+  const brand = await signIn.brand(operator.token);
+  const created = await expectOk(
+    call('POST', '/api/drops', {
+      token: brand.token,
+      body: {
+        title: 'Test drop',
+        sku: 'T-1',
+        priceCents: 1000,
+        stock: 10,
+        opensAt: new Date(Date.now() + 3600_000).toISOString(),
+        ...body,
+      },
+    }),
+    201,
+  );
+  const drop = created.body as DropJson;
+  if (open) await expectOk(call('POST', `/api/drops/${drop.id}/open`, { token: brand.token }), 200);
+  return { operator, brand, drop };
+}
+
+export function api(app: Hono<EdgeEnv>, config: Config) {
+  const call: Call = (method, path, options) => request(app, method, path, options);
+  const signIn = signIns(call, config);
+  return {
+    call,
+    get: (path: string, options?: CallOptions) => call('GET', path, options),
+    post: (path: string, options?: CallOptions) => call('POST', path, options),
+    patch: (path: string, options?: CallOptions) => call('PATCH', path, options),
+    put: (path: string, options?: CallOptions) => call('PUT', path, options),
+    delete: (path: string, options?: CallOptions) => call('DELETE', path, options),
+    ...signIn,
     /**
      * A drop of a new brand, open (set `open: false` to leave it scheduled an hour ahead). `body` overrides the
      * defaults of the drop created; the operator and the brand come back with it.
      */
-    async openDrop(body: Record<string, unknown> = {}, { open = true } = {}) {
-      const operator = await self.operator();
-      const brand = await self.brand(operator.token);
-      const created = await expectOk(
-        call('POST', '/api/drops', {
-          token: brand.token,
-          body: {
-            title: 'Test drop',
-            sku: 'T-1',
-            priceCents: 1000,
-            stock: 10,
-            opensAt: new Date(Date.now() + 3600_000).toISOString(),
-            ...body,
-          },
-        }),
-        201,
-      );
-      const drop = created.body as DropJson;
-      if (open) await expectOk(call('POST', `/api/drops/${drop.id}/open`, { token: brand.token }), 200);
-      return { operator, brand, drop };
-    },
+    openDrop: (body?: Record<string, unknown>, options?: { open?: boolean }) =>
+      openDrop(call, signIn, body, options),
   };
-  return self;
 }
