@@ -4,7 +4,7 @@
  */
 export { createApp, type Edge, type EdgeDeps } from './app.js';
 export { startServer, type RunningServer } from './server.js';
-export { attachGateway, type Gateway } from './gateway.js';
+export { attachGateway, type Gateway } from './gateway/index.js';
 export { createAdmissionTokens, type Admission, type AdmissionTokens } from './auth/admission.js';
 export { createTokenService, type Role, type Session, type TokenService } from './auth/tokens.js';
 export { hashPassword, verifyPassword } from './auth/password.js';
@@ -22,9 +22,12 @@ export { createStockCache, type StockCache, type StockSnapshot } from './stock-c
 export type { ReservationJson, PayResponse } from './routes/reservations.js';
 export type { OrderJson, OrderListResponse, DropOrdersResponse } from './routes/orders.js';
 export type {
+  AdmissionSummary,
+  AdmittedBatch,
   AdmittedPush,
   ClientToServerEvents,
   DropRequest,
+  InterServerEvents,
   JoinAck,
   QueuePush,
   ServerToClientEvents,

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest, Agent } from 'node:http';
 import { Hono } from 'hono';
 import { describe, expect } from 'vitest';
-import { spawnDropline, test } from '../infra/testing/index.js';
+import { connectSocket, silentLog, spawnDropline, test } from '../infra/testing/index.js';
 import type { EdgeEnv } from './index.js';
-import { startServer } from './index.js';
+import { attachGateway, createAdmissionTokens, createTokenService, startServer } from './index.js';
 
 interface Answer {
   status: number;
@@ -146,17 +146,7 @@ describe('the HTTP server', () => {
   });
 
   test('stopping lets a request in flight finish and refuses new connections', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let entered!: () => void;
-    const inside = new Promise<void>((resolve) => (entered = resolve));
-    const app = new Hono<EdgeEnv>();
-    app.get('/slow', async (c) => {
-      entered();
-      await gate;
-      return c.text('finished');
-    });
-    const server = await startServer(app, { port: 0, host: '127.0.0.1' });
+    const { server, inside, release } = await slowServer();
     const agent = new Agent({ keepAlive: false });
     const slow = send(agent, server.port, 'GET', '/slow');
     await inside;
@@ -165,6 +155,75 @@ describe('the HTTP server', () => {
     release();
     expect((await slow).body).toBe('finished');
     await stopped;
+  });
+});
+
+/** A server whose `/slow` answers only once released, to hold a request in flight. */
+async function slowServer() {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let entered!: () => void;
+  const inside = new Promise<void>((resolve) => (entered = resolve));
+  const app = new Hono<EdgeEnv>();
+  app.get('/slow', async (c) => {
+    entered();
+    await gate;
+    return c.text('finished');
+  });
+  const server = await startServer(app, { port: 0, host: '127.0.0.1' });
+  return { server, inside, release };
+}
+
+describe('stopping with the gateway', () => {
+  test('sockets go first; then a request in flight finishes, within the deadline', async ({
+    dropline,
+    api,
+    config,
+  }) => {
+    const { server, inside, release } = await slowServer();
+    const tokens = createTokenService({ secret: config.jwtSecret, ttlSeconds: 60 });
+    const gateway = attachGateway(server.server, {
+      tokens,
+      admissionTokens: createAdmissionTokens({ key: tokens.key }),
+      waitingRoom: dropline.waitingRoom,
+      log: silentLog,
+    });
+    const url = `http://127.0.0.1:${server.port}`;
+    const shopper = await connectSocket(url, (await api.guest()).token);
+    const disconnected = new Promise((resolve) => shopper.socket.once('disconnect', resolve));
+    const agent = new Agent({ keepAlive: false });
+    const slow = send(agent, server.port, 'GET', '/slow');
+    await inside;
+
+    // The gateway does not wait for the request: the deadline that bounds it is the HTTP server's.
+    await gateway.close();
+    await disconnected;
+    expect(server.server.listening).toBe(false); // Socket.IO closed the listener: stop() must not close it again
+    await expect(send(agent, server.port, 'GET', '/slow')).rejects.toThrow(/ECONNREFUSED/);
+    const stopped = server.stop(10_000);
+    release();
+    expect((await slow).body).toBe('finished');
+    await stopped;
+  });
+
+  test('a request that outlasts the deadline is cut off, and stop() resolves', async ({
+    dropline,
+    config,
+  }) => {
+    const { server, inside, release } = await slowServer();
+    const tokens = createTokenService({ secret: config.jwtSecret, ttlSeconds: 60 });
+    const gateway = attachGateway(server.server, {
+      tokens,
+      admissionTokens: createAdmissionTokens({ key: tokens.key }),
+      waitingRoom: dropline.waitingRoom,
+      log: silentLog,
+    });
+    const slow = send(new Agent({ keepAlive: false }), server.port, 'GET', '/slow');
+    await inside;
+    await gateway.close();
+    await server.stop(200);
+    await expect(slow).rejects.toThrow(/socket hang up|ECONNRESET/);
+    release();
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * Serves the app over HTTP on Node, and stops it gracefully: on stop, the listener closes, idle keep-alive
- * connections are dropped, in-flight requests finish (up to a deadline), then the caller closes its connections.
+ * Serves the app over HTTP on Node, and stops it gracefully: on stop, the listener closes (unless the Socket.IO
+ * gateway closed it first), idle keep-alive connections are dropped, in-flight requests finish (up to a deadline),
+ * then the caller closes its connections.
  * A fast path, when given, sees each request first and may answer it without the app.
  */
 import { getRequestListener } from '@hono/node-server';
@@ -29,6 +30,9 @@ export function startServer(
         }
       : listener,
   );
+  // Once 'close' has fired, every connection has ended: a later stop has nothing left to wait for.
+  let closed = false;
+  server.once('close', () => (closed = true));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port, host, backlog }, () => {
@@ -36,16 +40,25 @@ export function startServer(
       resolve({
         server,
         port: (server.address() as AddressInfo).port,
-        stop: (timeoutMs) =>
-          new Promise<void>((done) => {
-            const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
-            server.close(() => {
-              clearTimeout(timer);
-              done();
-            });
-            server.closeIdleConnections();
-          }),
+        stop: (timeoutMs) => stop(server, timeoutMs, () => closed),
       });
     });
+  });
+}
+
+/**
+ * Closes the listener unless the Socket.IO gateway has closed it already (its `io.close()` does, and closing it
+ * again would fail with ERR_SERVER_NOT_RUNNING), then waits for the requests in flight, up to `timeoutMs`.
+ */
+function stop(server: Server, timeoutMs: number, closed: () => boolean): Promise<void> {
+  return new Promise<void>((done) => {
+    if (closed()) return done();
+    const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    server.once('close', () => {
+      clearTimeout(timer);
+      done();
+    });
+    if (server.listening) server.close();
+    server.closeIdleConnections();
   });
 }

@@ -1,7 +1,10 @@
 /**
  * The Socket.IO contract of namespace `/drops`, typed once: the gateway (`Server<…>`), the pages and the tests
  * (`Socket<ServerToClientEvents, ClientToServerEvents>` from socket.io-client) and the bench's bare server all
- * use these types. docs/api.md ("Socket.IO") describes the same events in words.
+ * use these types. docs/api.md ("Socket.IO") describes the client events in words.
+ *
+ * Types only: what arrives from a client or from another edge is still validated on receipt, since the other
+ * side may run other code (an older edge during a deploy, or anyone's client).
  */
 import type { QueueStateJson } from './queue-state.js';
 
@@ -66,4 +69,30 @@ export interface ServerToClientEvents {
 export interface ClientToServerEvents {
   watch: (request: DropRequest, ack?: (answer: WatchAck) => void) => void;
   join: (request: DropRequest, ack?: (answer: JoinAck) => void) => void;
+}
+
+/** `admitted` between edges: one admission tick's admissions, which the drop's leader hands to the other edges. */
+export interface AdmittedBatch {
+  dropId: string;
+  admissions: { shopperId: string; token: string; expiresAt: string }[];
+}
+
+/** `tick` between edges: the per-drop summary the drop's leader shares once a second. */
+export interface AdmissionSummary {
+  dropId: string;
+  dropStatus: string;
+  /** The highest place admitted so far. */
+  nowServing: number;
+  queueLength: number;
+  perMinute: number;
+  paused: boolean;
+  soldOut: boolean;
+  /** When the leader made the summary (ms since the epoch): pushes carry it, so clients can tell how fresh they are. */
+  at: number;
+}
+
+/** What edges send each other through the Socket.IO adapter (`serverSideEmit`). */
+export interface InterServerEvents {
+  admitted: (batch: AdmittedBatch) => void;
+  tick: (summary: AdmissionSummary) => void;
 }

@@ -6,20 +6,11 @@ import {
   test,
   type Api,
   type RecordingSocket,
-} from '../infra/testing/index.js';
+} from '../../infra/testing/index.js';
 
 const WAIT = { timeout: 15_000, interval: 50 };
 const claimsOf = (token: string) =>
   JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string; drop: string };
-
-interface QueueEvent {
-  dropId: string;
-  status: string;
-  position: number;
-  ahead: number;
-  queueLength: number;
-  etaSeconds: number | null;
-}
 
 /** A scheduled drop admitting 60 a minute (tests open it themselves). */
 async function scheduledDrop(api: Api, body: Record<string, unknown> = {}) {
@@ -91,8 +82,8 @@ describe('Socket.IO gateway', () => {
     expect((await api.post(`/api/drops/${dropId}/open`, { token: brand.token })).status).toBe(200);
 
     // At opening, each watcher learns the drop opened and gets its place (given at random from the pre-queue).
-    const firstPushes = await Promise.all(socks.map((s) => s.next<QueueEvent>('queue')));
-    for (const s of socks) await s.next('status', (e: { status: string }) => e.status === 'open');
+    const firstPushes = await Promise.all(socks.map((s) => s.next('queue')));
+    for (const s of socks) await s.next('status', (e) => e.status === 'open');
     expect(firstPushes.map((e) => e.position).sort()).toEqual([1, 2, 3]);
     for (const [i, push] of firstPushes.entries()) {
       expect(push).toMatchObject({
@@ -113,9 +104,7 @@ describe('Socket.IO gateway', () => {
       (await api.put(`/api/admin/drops/${dropId}/admission`, { token: op.token, body: { paused: false } }))
         .status,
     ).toBe(200);
-    const admitted = await Promise.all(
-      socks.map((s) => s.next<{ dropId: string; token: string; expiresAt: string }>('admitted')),
-    );
+    const admitted = await Promise.all(socks.map((s) => s.next('admitted')));
     for (const [i, a] of admitted.entries()) {
       expect(a.dropId).toBe(dropId);
       expect(claimsOf(a.token)).toMatchObject({ sub: guests[i]!.user.id, drop: dropId });
@@ -130,12 +119,12 @@ describe('Socket.IO gateway', () => {
 
     // The last in line saw its place move: ahead fell to 0, pushes at most once a second.
     const last = socks[order[2]!]!;
-    const pushes = last.received('queue') as QueueEvent[];
+    const pushes = last.received('queue');
     expect(pushes.at(-1)?.ahead).toBe(0);
     expect(pushes.map((p) => p.ahead)).toEqual([...pushes.map((p) => p.ahead)].sort((a, b) => b - a));
 
     expect((await api.post(`/api/drops/${dropId}/close`, { token: brand.token })).status).toBe(200);
-    for (const s of socks) await s.next('status', (e: { status: string }) => e.status === 'closed');
+    for (const s of socks) await s.next('status', (e) => e.status === 'closed');
   });
 
   test('queue pushes come at most once a second', async ({ dropline, api }) => {
@@ -174,20 +163,20 @@ describe('Socket.IO gateway', () => {
     await sa!.call('watch', { dropId });
 
     for (const payload of ['x', null, 42, { dropId: 'not-a-uuid' }, { dropId: 5 }, [dropId]]) {
-      const answer = await sb!.call<{ error: { code: string; message: string } }>('watch', payload);
-      expect(answer.error.code).toBe('validation_failed');
+      const answer: unknown = await sb!.untyped.timeout(5000).emitWithAck('watch', payload);
+      expect(answer).toEqual({ error: { code: 'validation_failed', message: expect.any(String) } });
     }
     sb!.socket.emit('watch', { dropId: 'x' }); // without an ack
     await vi.waitFor(() => expect(sb!.received('error').length).toBe(7), WAIT);
     expect(sb!.received('error')[0]).toEqual({ code: 'validation_failed', message: expect.any(String) });
-    const unknown = await sb!.call<{ error: { code: string } }>('watch', { dropId: crypto.randomUUID() });
-    expect(unknown.error.code).toBe('not_found');
-    sb!.socket.emit('no-such-event', { x: 1 });
+    const unknown = await sb!.call('watch', { dropId: crypto.randomUUID() });
+    expect(unknown).toMatchObject({ error: { code: 'not_found' } });
+    sb!.untyped.emit('no-such-event', { x: 1 });
 
     // The other shopper's socket is untouched and still served.
     expect(sa!.socket.connected).toBe(true);
     expect(sb!.socket.connected).toBe(true);
-    await sa!.next<QueueEvent>('queue');
+    await sa!.next('queue');
 
     // Reconnecting: a new connection with the same identity finds the same place.
     sb!.close();
@@ -212,14 +201,14 @@ describe('Socket.IO gateway', () => {
     expect((await api.post(`/api/drops/${dropId}/open`, { token: brand.token })).status).toBe(200);
     const guest = await api.guest();
     const [s, brandSocket] = await sockets(url, [guest.token, brand.token]);
-    const first = await s!.call<{ created: boolean; status: string; position: number }>('join', { dropId });
+    const first = await s!.call('join', { dropId });
     expect(first).toMatchObject({ created: true, status: 'waiting', position: 1, ahead: 0 });
     const again = await Promise.all(Array.from({ length: 20 }, () => s!.call('join', { dropId })));
     for (const a of again) expect(a).toMatchObject({ created: false, position: 1 });
     expect((await api.get(`/api/drops/${dropId}/queue/me`, { token: guest.token })).body).toMatchObject({
       position: 1,
     });
-    await s!.next<QueueEvent>('queue', (e) => e.position === 1);
+    await s!.next('queue', (e) => e.position === 1);
 
     expect(await brandSocket!.call('join', { dropId })).toEqual({
       error: { code: 'forbidden', message: expect.any(String) },
@@ -239,10 +228,10 @@ describe('Socket.IO gateway', () => {
     expect((await api.post(`/api/drops/${dropId}/open`, { token: brand.token })).status).toBe(200);
     const [s] = await sockets(url, [(await api.guest()).token]);
     await s!.call('watch', { dropId });
-    await s!.next('stock', (e: { available: number }) => e.available === 10);
+    await s!.next('stock', (e) => e.available === 10);
     const stockKey = `${prefix}{drop:${dropId}}:stock`;
     await dropline.redis.multi().hincrby(stockKey, 'available', -2).hincrby(stockKey, 'held', 2).exec();
-    expect(await s!.next('stock', (e: { available: number }) => e.available === 8)).toEqual({
+    expect(await s!.next('stock', (e) => e.available === 8)).toEqual({
       dropId,
       available: 8,
       held: 2,
@@ -282,7 +271,7 @@ describe('two edge processes', () => {
     const socks = await Promise.all(guests.map((g, i) => connectSocket(urls[i % 2]!, g.token)));
     onTestFinished(() => socks.forEach((s) => s.close()));
     for (const s of socks) expect(await s.call('watch', { dropId })).toMatchObject({ status: 'waiting' });
-    for (const s of socks) await s.next<QueueEvent>('queue');
+    for (const s of socks) await s.next('queue');
 
     // Every message between the edges (the Socket.IO adapter's channels), to count those that carry admissions.
     const listener = dropline.redis.duplicate();
@@ -301,7 +290,7 @@ describe('two edge processes', () => {
         })
       ).status,
     ).toBe(200);
-    const admitted = await Promise.all(socks.map((s) => s.next<{ token: string }>('admitted')));
+    const admitted = await Promise.all(socks.map((s) => s.next('admitted')));
     admitted.forEach((a, i) => expect(claimsOf(a.token).sub).toBe(guests[i]!.user.id));
     for (const s of socks) expect(s.received('admitted')).toHaveLength(1);
     expect(carried.filter((m) => m.includes('admitted'))).toHaveLength(1);
