@@ -1,0 +1,149 @@
+/**
+ * The edge role: the Hono app (HTTP API and pages), the admission controller that ticks every live drop four
+ * times a second (only the lease holder of a drop acts), and — once `listen` starts the server — the Socket.IO
+ * gateway, tied to the other edges by the Redis adapter.
+ */
+import { createAdapter } from '@socket.io/redis-adapter';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import {
+  attachGateway,
+  createAdmissionTokens,
+  createApp,
+  createEdgeKeys,
+  createRateLimiter,
+  createStockCache,
+  createTokenService,
+  startServer,
+  unlimited,
+  type AdmissionTokens,
+  type Gateway,
+  type RunningServer,
+  type TokenService,
+} from '../../edge/index.js';
+import { createAdmissionController } from '../../queue/index.js';
+import type { Config } from '../config.js';
+import { createTicker } from '../kit/index.js';
+import type { Connections } from './connections.js';
+import type { Core } from './core.js';
+
+export interface EdgeOptions {
+  config: Config;
+  log: Logger;
+  clock: Pick<DateConstructor, 'now'>;
+}
+
+export type EdgeRole = ReturnType<typeof composeEdge>;
+
+/** Per-address limits on guest sessions and joins, shared by every edge through Redis; none when turned off. */
+function rateLimiters(conn: Connections, { config, log, clock }: EdgeOptions) {
+  const keys = createEdgeKeys(config.redisPrefix);
+  const limiter = (name: string, limit: number) =>
+    config.rateLimits.enabled
+      ? createRateLimiter({ redis: conn.redis, keys, name, limit, windowSeconds: 60, log, clock })
+      : unlimited;
+  return {
+    guest: limiter('guest', config.rateLimits.guestPerMinute),
+    join: limiter('join', config.rateLimits.joinPerMinute),
+  };
+}
+
+interface EdgeAuth {
+  tokens: TokenService;
+  admissionTokens: AdmissionTokens;
+  limiters: ReturnType<typeof rateLimiters>;
+}
+
+/** The Hono app, given what each route needs. */
+function createEdgeApp(conn: Connections, core: Core, { config, log, clock }: EdgeOptions, auth: EdgeAuth) {
+  const { redis, sql, jsm } = conn;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return createApp({
+    log,
+    registry,
+    tokens: auth.tokens,
+    admissionTokens: auth.admissionTokens,
+    limiters: auth.limiters,
+    trustProxy: config.trustProxy,
+    users: core.users,
+    drops: core.drops,
+    waitingRoom: core.waitingRoom,
+    stock: core.stock,
+    holds: core.holds,
+    checkout: core.checkout,
+    orders: core.orders,
+    stockCache: createStockCache({
+      read: async (dropId) => {
+        const snapshot = await core.stock.snapshot(dropId);
+        return snapshot && { dropId, ...snapshot, asOf: new Date(clock.now()).toISOString() };
+      },
+      clock,
+    }),
+    eventsPending: async (dropId) => {
+      const outbox = redis.xlen(core.inventoryKeys.outbox(dropId));
+      const [queued, pending] = await Promise.all([outbox, core.backlog()]);
+      return queued + pending;
+    },
+    readiness: { redis: () => redis.ping(), nats: () => jsm.getAccountInfo(), postgres: () => sql`SELECT 1` },
+    bodyLimitBytes: config.bodyLimitBytes,
+    cookieSecure: config.cookieSecure,
+    webRoot: fileURLToPath(new URL('../../web/dist', import.meta.url)),
+  });
+}
+
+export function composeEdge(conn: Connections, core: Core, options: EdgeOptions) {
+  const { config, log, clock } = options;
+  const { redis } = conn;
+  const tokens = createTokenService({ secret: config.jwtSecret, ttlSeconds: config.tokenTtlSeconds, clock });
+  const admissionTokens = createAdmissionTokens({ key: tokens.key, clock });
+  const limiters = rateLimiters(conn, options);
+  let server: RunningServer | undefined;
+  let gateway: Gateway | undefined;
+
+  const onError = (error: unknown) => log.error({ err: error }, 'admission tick failed');
+  const controller = createAdmissionController({
+    redis,
+    keys: core.queueKeys,
+    stockKey: core.stockKey,
+    clock,
+    admissionWindowSeconds: config.admissionWindowSeconds,
+    onTick: (result) => gateway?.onTick(result),
+    onError,
+  });
+  const admission = { ...controller, ...createTicker({ everyMs: 250, run: controller.tickAll, onError }) };
+
+  const { app, fastPath } = createEdgeApp(conn, core, options, { tokens, admissionTokens, limiters });
+
+  return {
+    app,
+    admission,
+    gateway: () => gateway,
+    /** Starts the HTTP server and the Socket.IO gateway on it. */
+    async listen(port: number, host: string): Promise<RunningServer> {
+      server = await startServer(app, { port, host, backlog: config.listenBacklog, fastPath });
+      // Socket.IO's Redis adapter carries events between edges; its channels share the deployment's prefix.
+      const [pub, sub] = [redis.duplicate(), redis.duplicate()];
+      conn.extraRedis.push(pub, sub);
+      gateway = attachGateway(server.server, {
+        tokens,
+        admissionTokens,
+        waitingRoom: core.waitingRoom,
+        log,
+        clock,
+        joinLimiter: limiters.join,
+        trustProxy: config.trustProxy,
+        adapter: createAdapter(pub, sub, { key: `${config.redisPrefix}socket.io` }),
+      });
+      return server;
+    },
+    /** Stops admitting, disconnects the sockets, then lets requests in flight finish within the deadline. */
+    async close(timeoutMs: number): Promise<void> {
+      await admission.stop();
+      // Sockets first: their long-polling requests would otherwise hold the HTTP server open until the deadline.
+      await gateway?.close();
+      await server?.stop(timeoutMs);
+    },
+  };
+}
