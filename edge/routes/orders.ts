@@ -1,6 +1,7 @@
 /** Orders, read from PostgreSQL (written by the workers from events, so they may trail a payment slightly). */
 import type { Hono } from 'hono';
 import { z } from 'zod';
+import { RESERVATION_ID } from '../../inventory/index.js';
 import type { DropsService } from '../../workers/drops/index.js';
 import type { Order, OrdersStore, OrderTotals } from '../../workers/orders/index.js';
 import type { EdgeEnv } from '../context.js';
@@ -70,7 +71,7 @@ export function registerOrders(
   app.get('/api/orders/:id', async (c) => {
     const shopper = requireRole(c, 'shopper');
     const id = c.req.param('id');
-    const order = /^rsv_[A-Za-z0-9_-]{43}$/.test(id) ? await orders.get(id) : null;
+    const order = RESERVATION_ID.test(id) ? await orders.get(id) : null;
     if (!order || order.userId !== shopper.userId) throw new HttpProblem('not_found', 'order not found');
     return c.json(orderJson(order));
   });

@@ -1,7 +1,7 @@
 /** Reservations: reserve with an admission, read live from Redis, release, pay. */
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import type { Hold, Holds } from '../../inventory/index.js';
+import { RESERVATION_ID, type Hold, type Holds } from '../../inventory/index.js';
 import type { Checkout } from '../../workers/checkout/index.js';
 import type { AdmissionTokens } from '../auth/admission.js';
 import type { EdgeEnv } from '../context.js';
@@ -45,8 +45,6 @@ const payBody = z.strictObject({
     }),
   ]),
 });
-
-const RESERVATION_ID = /^rsv_[A-Za-z0-9_-]{43}$/;
 
 export const reservationJson = (h: Hold): ReservationJson => ({
   id: h.id,
