@@ -6,6 +6,7 @@
  * Types only: what arrives from a client or from another edge is still validated on receipt, since the other
  * side may run other code (an older edge during a deploy, or anyone's client).
  */
+import type { TickResult } from '../queue/index.js';
 import type { QueueStateJson } from './queue-state.js';
 
 /** A socket error, as `error` events, refused handshakes (`connect_error.data`) and failed acks carry it. */
@@ -77,19 +78,15 @@ export interface AdmittedBatch {
   admissions: { shopperId: string; token: string; expiresAt: string }[];
 }
 
-/** `tick` between edges: the per-drop summary the drop's leader shares once a second. */
-export interface AdmissionSummary {
-  dropId: string;
-  dropStatus: string;
-  /** The highest place admitted so far. */
-  nowServing: number;
-  queueLength: number;
-  perMinute: number;
-  paused: boolean;
+/** `tick` between edges: the per-drop summary the drop's leader shares once a second, from its admission tick. */
+export type AdmissionSummary = Pick<
+  TickResult,
+  'dropId' | 'dropStatus' | 'nowServing' | 'queueLength' | 'perMinute' | 'paused'
+> & {
   soldOut: boolean;
   /** When the leader made the summary (ms since the epoch): pushes carry it, so clients can tell how fresh they are. */
   at: number;
-}
+};
 
 /** What edges send each other through the Socket.IO adapter (`serverSideEmit`). */
 export interface InterServerEvents {

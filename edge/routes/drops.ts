@@ -1,29 +1,17 @@
 /** Drops: create, list, read, change, and move through their statuses (open, close, cancel). */
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import type { Actor, Drop, DropsService, DropStatus } from '../../workers/drops/index.js';
+import type { Actor, Drop, DropsService } from '../../workers/drops/index.js';
 import type { Session } from '../auth/tokens.js';
 import type { EdgeEnv } from '../context.js';
 import { requireRole } from '../middleware/session.js';
 import { decodeCursor, encodeCursor, paging, pathId, readJson, readQuery, text } from '../validation.js';
 
-export interface DropJson {
-  id: string;
-  brandId: string;
-  title: string;
-  description: string;
-  sku: string;
-  priceCents: number;
-  currency: string;
-  stock: number;
-  perUserLimit: number;
-  holdSeconds: number;
-  admissionPerMinute: number;
-  maxActive: number;
+/** A drop as the API shows it: without the operator's pause and the version, its times as ISO-8601 strings. */
+export type DropJson = Omit<Drop, 'admissionPaused' | 'version' | 'opensAt' | 'closesAt'> & {
   opensAt: string;
   closesAt: string | null;
-  status: DropStatus;
-}
+};
 
 export interface DropListResponse {
   drops: DropJson[];

@@ -1,26 +1,19 @@
-/** A drop as the workers know it: what a brand sets, what an operator tunes, where it stands. */
+/**
+ * A drop as the workers know it: what a brand sets, what an operator tunes, where it stands. What the inventory
+ * mirrors into Redis (its status, stock, price, limits, times and version) is the inventory's `MirroredDrop`; the
+ * rest only PostgreSQL keeps.
+ */
+import type { MirroredDrop, MirroredStatus } from '../../inventory/index.js';
 
-export type DropStatus = 'scheduled' | 'open' | 'sold_out' | 'closed' | 'cancelled';
+export type DropStatus = MirroredStatus;
 
-export interface Drop {
-  id: string;
+export interface Drop extends MirroredDrop {
   brandId: string;
   title: string;
   description: string;
   sku: string;
-  priceCents: number;
-  currency: string;
-  stock: number;
-  perUserLimit: number;
-  holdSeconds: number;
-  admissionPerMinute: number;
-  maxActive: number;
-  opensAt: Date;
-  closesAt: Date | null;
-  status: DropStatus;
   /** Admission paused by an operator. */
   admissionPaused: boolean;
-  version: number;
 }
 
 /** The fields a brand sets; everything but the id, brand, status, pause and version. */

@@ -6,7 +6,7 @@
  */
 import type { TransactionSql } from 'postgres';
 import type { HoldEvent, InventoryEvent } from '../../inventory/index.js';
-import type { OrderStatus } from './orders-store.js';
+import type { OrderStatus } from './order.js';
 
 const STATUS_OF: Record<HoldEvent['type'], OrderStatus> = {
   'reservation.created': 'held',

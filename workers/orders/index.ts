@@ -5,14 +5,8 @@
  * It may import inventory/, events/ and drops/ (a drop's stock and its re-mirroring); edge/ (order pages) may
  * enter it, and infra/ wires it.
  */
-export {
-  createOrdersStore,
-  type Order,
-  type OrderPage,
-  type OrderStatus,
-  type OrdersStore,
-  type OrderTotals,
-} from './orders-store.js';
+export type { Order, OrderStatus } from './order.js';
+export { createOrdersStore, type OrderPage, type OrdersStore, type OrderTotals } from './orders-store.js';
 export {
   startEventProjector,
   type AvailabilityEvent,

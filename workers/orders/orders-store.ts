@@ -5,20 +5,7 @@
 import type { PendingQuery, Row, Sql } from 'postgres';
 import type { InventoryEvent } from '../../inventory/index.js';
 import { applyEvents } from './apply-events.js';
-
-export type OrderStatus = 'held' | 'paid' | 'expired' | 'released';
-
-export interface Order {
-  id: string;
-  dropId: string;
-  userId: string;
-  quantity: number;
-  amountCents: number;
-  status: OrderStatus;
-  createdAt: Date;
-  paidAt: Date | null;
-  expiresAt: Date;
-}
+import type { Order, OrderStatus } from './order.js';
 
 interface OrderRow {
   id: string;
