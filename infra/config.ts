@@ -91,6 +91,7 @@ const schema = z.object({
   COOKIE_SECURE: onOff.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600).default(10),
+  RECONNECT_WAIT_MS: integer(50, 60_000).default(1000),
 });
 
 export interface Config {
@@ -118,6 +119,11 @@ export interface Config {
   cookieSecure: boolean;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   shutdownTimeoutSeconds: number;
+  /**
+   * The longest wait between two attempts to reach NATS or Redis again after an outage (every connection retries
+   * forever): a service that returns is used again at most this long after.
+   */
+  reconnectWaitMs: number;
 }
 
 export class ConfigError extends Error {
@@ -187,6 +193,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     cookieSecure: v.COOKIE_SECURE ?? production,
     logLevel: v.LOG_LEVEL,
     shutdownTimeoutSeconds: v.SHUTDOWN_TIMEOUT_SECONDS,
+    reconnectWaitMs: v.RECONNECT_WAIT_MS,
   };
 }
 

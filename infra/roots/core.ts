@@ -40,7 +40,9 @@ export async function composeCore(conn: Connections, { config, log, clock, relay
   const { sql, redis, js, jsm } = conn;
   const events = { ...config.events, durable: 'workers' };
   await ensureEventStream(jsm, events);
-  const publishEvent = createEventPublisher(js, events);
+  // While NATS is down, publishing fails at once (pay answers 503; the relay tries again on its next tick).
+  const publishing = { ready: conn.natsConnected };
+  const publishEvent = createEventPublisher(js, events, publishing);
   const inventoryKeys = createInventoryKeys(config.redisPrefix);
   const queueKeys = createQueueKeys(config.redisPrefix);
   const stockKey = (dropId: string) => inventoryKeys.stock(dropId);
@@ -66,7 +68,7 @@ export async function composeCore(conn: Connections, { config, log, clock, relay
       await waitingRoom.configure(drop);
     },
     scheduling: scheduler,
-    publishStatus: createStatusPublisher(js, events),
+    publishStatus: createStatusPublisher(js, events, publishing),
     clock,
   });
   /** Events the workers have not applied yet (the JetStream consumer's backlog). */

@@ -57,7 +57,7 @@ interface EdgeAuth {
 
 /** The Hono app, given what each route needs. */
 function createEdgeApp(conn: Connections, core: Core, { config, log, clock }: EdgeOptions, auth: EdgeAuth) {
-  const { redis, sql, jsm } = conn;
+  const { redis } = conn;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return createApp({
@@ -86,7 +86,7 @@ function createEdgeApp(conn: Connections, core: Core, { config, log, clock }: Ed
       const [queued, pending] = await Promise.all([outbox, core.backlog()]);
       return queued + pending;
     },
-    readiness: { redis: () => redis.ping(), nats: () => jsm.getAccountInfo(), postgres: () => sql`SELECT 1` },
+    readiness: conn.readiness,
     bodyLimitBytes: config.bodyLimitBytes,
     cookieSecure: config.cookieSecure,
     webRoot: fileURLToPath(new URL('../../web/dist', import.meta.url)),
@@ -124,8 +124,8 @@ export function composeEdge(conn: Connections, core: Core, options: EdgeOptions)
     async listen(port: number, host: string): Promise<RunningServer> {
       server = await startServer(app, { port, host, backlog: config.listenBacklog, fastPath });
       // Socket.IO's Redis adapter carries events between edges; its channels share the deployment's prefix.
-      const [pub, sub] = [redis.duplicate(), redis.duplicate()];
-      conn.extraRedis.push(pub, sub);
+      // Duplicates of the main client: they reconnect forever too, and ioredis subscribes again after a reconnect.
+      const [pub, sub] = [conn.duplicateRedis('socket.io pub'), conn.duplicateRedis('socket.io sub')];
       gateway = attachGateway(server.server, {
         tokens,
         admissionTokens,

@@ -110,3 +110,12 @@ export { connectSocket, type RecordingSocket } from './sockets.js';
 export { connectPostgres } from '../db.js';
 export { migrate } from '../migrate.js';
 export { expectInvalid, expectProblem } from './problems.js';
+export {
+  privateNats,
+  privateRedis,
+  privateService,
+  sparePort,
+  tcpProbe,
+  type PrivateService,
+  type PrivateServiceSpec,
+} from './private-services.js';

@@ -4,6 +4,11 @@
  * once under load — and acked explicitly once `apply` resolved (after the transaction commits). A batch that fails
  * is applied again one message at a time, so one bad message does not hold the others back; a message that keeps
  * failing is redelivered at most MAX_DELIVER times and then dead-lettered, a malformed one is dead-lettered at once.
+ *
+ * Across a NATS outage (the connection reconnecting forever), nats.js keeps the `consume()` iterator open and, once
+ * reconnected, checks that the consumer still exists and pulls again; a failed check is retried after `expires`,
+ * hence the short PULL_EXPIRES_MS. Should the iterator end or throw anyway (a closed connection, a consumer that is
+ * gone), the loop gets the consumer again every RECONNECT_MS until it is stopped.
  */
 import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
@@ -12,6 +17,10 @@ import { deadSubject, MAX_DELIVER, type EventsConfig } from './stream.js';
 const FLUSH_MS = 10;
 const NAK_DELAY_MS = 1000;
 const RECONNECT_MS = 500;
+/** How long one pull request lives: also how soon a pull that failed to resume after an outage is tried again. */
+const PULL_EXPIRES_MS = 5000;
+/** Dead letters are rare; one that cannot be stored in time is retried by the message's redelivery. */
+const DEAD_LETTER_TIMEOUT_MS = 2000;
 
 export interface ConsumerOptions<T> {
   js: JetStreamClient;
@@ -34,7 +43,10 @@ export interface Consumer {
 function batchHandler<T>({ js, config, parse, what, apply, log }: ConsumerOptions<T>) {
   async function deadLetter(msg: JsMsg, reason: string) {
     log.warn({ subject: msg.subject, seq: msg.seq, reason }, 'event sent to the dead-letter subject');
-    await js.publish(deadSubject(config, msg.subject), msg.data, { msgID: `dead:${msg.seq}` });
+    await js.publish(deadSubject(config, msg.subject), msg.data, {
+      msgID: `dead:${msg.seq}`,
+      timeout: DEAD_LETTER_TIMEOUT_MS,
+    });
     msg.term(reason);
   }
 
@@ -88,17 +100,19 @@ export function startConsumer<T>(options: ConsumerOptions<T>): Consumer {
     while (!stopped) {
       try {
         const consumer = await js.consumers.get(config.stream, config.durable);
-        messages = await consumer.consume({ max_messages: batch * 2 });
+        messages = await consumer.consume({ max_messages: batch * 2, expires: PULL_EXPIRES_MS });
         for await (const msg of messages) {
           buffer.push(msg);
           if (buffer.length >= batch) await flush();
           else timer ??= setTimeout(() => void flush(), FLUSH_MS);
         }
+        if (stopped) break;
+        log.warn('event consumer ended; reading again');
       } catch (error) {
         if (stopped) break;
         log.error({ err: error }, 'event consumer failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
       }
+      await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
     }
     await flush();
   })();

@@ -9,6 +9,9 @@ export { ensureEventStream, eventSubject, MAX_DELIVER, type EventsConfig } from 
 export {
   createEventPublisher,
   createStatusPublisher,
+  EventsUnavailableError,
+  PUBLISH_TIMEOUT_MS,
+  type PublisherOptions,
   type PublishEvent,
   type StatusEventEnvelope,
 } from './publishers.js';
