@@ -42,8 +42,10 @@ describe('configuration', () => {
   });
 
   test('production needs JWT_SECRET, turns rate limits and secure cookies on, and has no default operator', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual(['JWT_SECRET: required when NODE_ENV=production']);
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) });
+    expect(problemsOf({ NODE_ENV: 'production', PAYMENTS: 'test' })).toEqual([
+      'JWT_SECRET: required when NODE_ENV=production',
+    ]);
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PAYMENTS: 'test' });
     expect(config.rateLimits.enabled).toBe(true);
     expect(config.cookieSecure).toBe(true);
     expect(config.operator).toBeNull();
@@ -70,6 +72,24 @@ describe('configuration', () => {
       expect.stringMatching(/^TOKEN_TTL: expected a duration/),
       'OPERATOR_PASSWORD: set both OPERATOR_EMAIL and OPERATOR_PASSWORD, or neither',
     ]);
+  });
+
+  test('payments: test by default outside production; production refuses to start unless PAYMENTS=test is set', () => {
+    expect(loadConfig({}).payments).toBe('test');
+    expect(loadConfig({ NODE_ENV: 'test' }).payments).toBe('test');
+    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) })).toEqual([
+      'PAYMENTS: required when NODE_ENV=production (set PAYMENTS=test to use the test provider)',
+    ]);
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      'JWT_SECRET: required when NODE_ENV=production',
+      'PAYMENTS: required when NODE_ENV=production (set PAYMENTS=test to use the test provider)',
+    ]);
+    expect(problemsOf({ PAYMENTS: 'stripe' })).toEqual([
+      expect.stringMatching(/^PAYMENTS: expected test .*\(got "stripe"\)$/),
+    ]);
+    expect(
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PAYMENTS: 'test' }).payments,
+    ).toBe('test');
   });
 
   test('a password inside a URL is not echoed', () => {

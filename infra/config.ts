@@ -92,6 +92,7 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600).default(10),
   RECONNECT_WAIT_MS: integer(50, 60_000).default(1000),
+  PAYMENTS: z.enum(['test'], 'expected test (the only payment provider so far)').optional(),
 });
 
 export interface Config {
@@ -124,6 +125,8 @@ export interface Config {
    * forever): a service that returns is used again at most this long after.
    */
   reconnectWaitMs: number;
+  /** The payment provider: only the test provider exists; production must ask for it by name. */
+  payments: 'test';
 }
 
 export class ConfigError extends Error {
@@ -153,6 +156,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   // Rules across variables, checked on the raw input so they are reported along with the others.
   const production = input.NODE_ENV === 'production';
   if (production && !input.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production');
+  // Production never takes payments with the test provider by default: it must be asked for.
+  if (production && !input.PAYMENTS) {
+    problems.push('PAYMENTS: required when NODE_ENV=production (set PAYMENTS=test to use the test provider)');
+  }
   if (Boolean(input.OPERATOR_EMAIL) !== Boolean(input.OPERATOR_PASSWORD)) {
     problems.push(
       `${input.OPERATOR_EMAIL ? 'OPERATOR_PASSWORD' : 'OPERATOR_EMAIL'}: set both OPERATOR_EMAIL and OPERATOR_PASSWORD, or neither`,
@@ -194,6 +201,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: v.LOG_LEVEL,
     shutdownTimeoutSeconds: v.SHUTDOWN_TIMEOUT_SECONDS,
     reconnectWaitMs: v.RECONNECT_WAIT_MS,
+    payments: v.PAYMENTS ?? 'test',
   };
 }
 

@@ -13,7 +13,12 @@ import {
   createStockReader,
 } from '../../inventory/index.js';
 import { createQueueKeys, createWaitingRoom } from '../../queue/index.js';
-import { createCheckout, createTestPaymentProvider } from '../../workers/checkout/index.js';
+import {
+  createCheckout,
+  createPaymentSettler,
+  createPaymentsStore,
+  createTestPaymentProvider,
+} from '../../workers/checkout/index.js';
 import { createDropScheduler, createDropsService, createDropsStore } from '../../workers/drops/index.js';
 import {
   createEventPublisher,
@@ -56,7 +61,11 @@ export async function composeCore(conn: Connections, { config, log, clock, relay
   const stock = createStockReader({ redis, keys: inventoryKeys });
   const users = createUsersStore(sql);
   const orders = createOrdersStore(sql);
-  const payments = createTestPaymentProvider();
+  // Only the test provider exists (config.payments). A test that kills a process mid-payment makes one of its
+  // operations hang; nothing else reads this variable, and production never does.
+  const hang = config.env === 'production' ? undefined : testProviderHang(process.env.TEST_PROVIDER_HANG);
+  const payments = createTestPaymentProvider({ sql, ...(hang ? { hang } : {}) });
+  const paymentsStore = createPaymentsStore(sql);
   const bullPrefix = `${config.redisPrefix}bull`;
   const scheduler = createDropScheduler({ connection: conn.bullConnection, prefix: bullPrefix, clock });
   const mirror = createDropMirror({ redis, keys: inventoryKeys });
@@ -102,11 +111,28 @@ export async function composeCore(conn: Connections, { config, log, clock, relay
     scheduler,
     drops,
     backlog,
-    checkout: createCheckout({ holds, provider: payments, publish: publishEvent }),
+    paymentsStore,
+    checkout: createCheckout({ holds, provider: payments, publish: publishEvent, payments: paymentsStore }),
+    /** Ends the authorizations left open (run by the workers role's job scheduler). */
+    settler: createPaymentSettler({
+      payments: paymentsStore,
+      provider: payments,
+      holds,
+      paidOrders: async (ids) => {
+        const found = await Promise.all(ids.map((id) => orders.get(id)));
+        return new Set(found.flatMap((o) => (o?.status === 'paid' ? [o.id] : [])));
+      },
+      clock,
+      log,
+    }),
     reconciler: createReconciler({ drops, orders, holds, stock, backlog, clock }),
     /** Sweeps overdue holds and relays outboxes four times a second once started. */
     background: { ...sweeper, ...createTicker({ everyMs: 250, run: sweeper.runOnce, onError }) },
   };
+}
+
+function testProviderHang(value: string | undefined): 'authorize' | 'capture' | 'void' | undefined {
+  return value === 'authorize' || value === 'capture' || value === 'void' ? value : undefined;
 }
 
 /** Creates the first operator from the configuration, once. */

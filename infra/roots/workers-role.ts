@@ -1,9 +1,10 @@
 /**
  * The workers role: BullMQ opens and closes drops at their time, every live drop is mirrored and scheduled again
  * at start, recovery watches for a Redis that lost its data and reconciles drops, and the event projector applies
- * JetStream's events to PostgreSQL.
+ * JetStream's events to PostgreSQL; the payments job ends every authorization left open.
  */
 import type { Logger } from 'pino';
+import { startPaymentSettleJob } from '../../workers/checkout/index.js';
 import { startDropScheduleWorker } from '../../workers/drops/index.js';
 import { createRecovery, startEventProjector, WATCH_EVERY_MS } from '../../workers/orders/index.js';
 import type { Config } from '../config.js';
@@ -47,8 +48,15 @@ export async function startWorkersRole(
     onDropEvent: (event) => drops.applyAvailability(event.dropId, event.type === 'drop.sold_out', event.seq),
     log,
   });
+  const settle = await startPaymentSettleJob({
+    connection,
+    prefix: core.bullPrefix,
+    settler: core.settler,
+    log,
+  });
   return {
     async stop() {
+      await settle.stop();
       await scheduleWorker.close();
       await projector.stop();
       await watch.stop();
