@@ -24,6 +24,7 @@ import {
   createEventPublisher,
   createStatusPublisher,
   ensureEventStream,
+  EventsUnavailableError,
 } from '../../workers/events/index.js';
 import { createUsersStore } from '../../workers/identity/index.js';
 import { createOrdersStore, createReconciler } from '../../workers/orders/index.js';
@@ -85,8 +86,11 @@ export async function composeCore(conn: Connections, { config, log, clock, relay
     const info = await jsm.consumers.info(events.stream, events.durable);
     return info.num_pending + info.num_ack_pending;
   };
-  const onError = (error: unknown, context = 'inventory background') =>
+  const onError = (error: unknown, context = 'inventory background') => {
+    // While NATS is down the relay fails on every tick; the outage is logged once, by its connection.
+    if (error instanceof EventsUnavailableError && !conn.natsConnected()) return;
     log.error({ err: error, context }, 'inventory background failed');
+  };
   const sweeper = createInventoryBackground({
     redis,
     keys: inventoryKeys,
