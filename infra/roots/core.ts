@@ -116,7 +116,13 @@ export async function composeCore(conn: Connections, { config, log, clock, relay
     drops,
     backlog,
     paymentsStore,
-    checkout: createCheckout({ holds, provider: payments, publish: publishEvent, payments: paymentsStore }),
+    checkout: createCheckout({
+      holds,
+      provider: payments,
+      publish: publishEvent,
+      payments: paymentsStore,
+      eventsReady: conn.natsConnected,
+    }),
     /** Ends the authorizations left open (run by the workers role's job scheduler). */
     settler: createPaymentSettler({
       payments: paymentsStore,
