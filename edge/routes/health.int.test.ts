@@ -5,6 +5,8 @@
  */
 import { describe, expect, onTestFinished, vi } from 'vitest';
 import {
+  connectPostgres,
+  countOf,
   privateNats,
   privateRedis,
   spawnDropline,
@@ -174,6 +176,8 @@ describe('/readyz and the processes across outages', () => {
     const edge = await start('edge', env);
     const workers: { p: DroplineProcess } = await start('workers', env);
     const call = client(edge.base);
+    const sql = connectPostgres(databaseUrl, { max: 1 });
+    onTestFinished(() => sql.end());
     expect((await call('GET', '/readyz')).status).toBe(200);
     const dropId = await openDrop(call);
     const first = await admittedGuest(call, dropId);
@@ -193,6 +197,15 @@ describe('/readyz and the processes across outages', () => {
         expect(refused.status, JSON.stringify(refused.body)).toBe(503);
         expect(refused.body.code).toBe('unavailable');
         expect(Date.now() - started).toBeLessThan(1000);
+        // Refused before anything was recorded or the card touched.
+        expect(
+          await countOf(sql`SELECT count(*)::int AS count FROM payments WHERE reservation_id = ${firstId}`),
+        ).toBe(0);
+        expect(
+          await countOf(
+            sql`SELECT count(*)::int AS count FROM test_provider_ledger WHERE reference = ${firstId}`,
+          ),
+        ).toBe(0);
         // Redis still answers: a reservation is taken, its event waits in the outbox.
         secondId = await reserve(call, dropId, second);
       },
@@ -207,6 +220,12 @@ describe('/readyz and the processes across outages', () => {
     });
     expect(paid.status, JSON.stringify(paid.body)).toBe(200);
     await orderBecomes(call, first.guest, firstId, 'paid');
+    // The ledger is keyed as checked during the outage: one authorization, the one that was paid.
+    expect(
+      await countOf(
+        sql`SELECT count(*)::int AS count FROM test_provider_ledger WHERE reference = ${firstId} AND operation = 'authorize'`,
+      ),
+    ).toBe(1);
     expect(workers.p.child.exitCode).toBeNull();
     expect(edge.p.output()).toMatch(/NATS reachable again/);
   }, 120_000);
