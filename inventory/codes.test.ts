@@ -26,6 +26,7 @@ describe('settle', () => {
     [InventoryCode.HOLD_EXPIRED, ['{}'], 'HoldExpiredError', 'hold_expired', /expired/],
     [InventoryCode.HOLD_RELEASED, ['{}'], 'ReservationConflictError', 'conflict', /released/],
     [InventoryCode.PAID_ALREADY, ['{}'], 'ReservationConflictError', 'conflict', /paid already/],
+    [InventoryCode.UNAVAILABLE, [], 'StockUnavailableError', 'unavailable', /being recovered/],
   ] as const)('code %i becomes %s', ([code, details, name, contract, message]) => {
     let thrown: unknown;
     try {

@@ -6,7 +6,10 @@
 import * as errors from './errors.js';
 
 export enum InventoryCode {
-  /** Nothing written: Redis holds this version of the drop or a newer one (mirror), or the drop's stock (restore). */
+  /**
+   * Nothing written: Redis holds this version of the drop or a newer one (mirror); restore: the drop's stock exists
+   * (a lost drop), or the drop is not fenced (a replaced one).
+   */
   UNCHANGED = 0,
   OK = 1,
   /** The same Idempotency-Key and request came before: the earlier answer. */
@@ -31,6 +34,8 @@ export enum InventoryCode {
   HOLD_EXPIRED = -10,
   HOLD_RELEASED = -11,
   PAID_ALREADY = -12,
+  /** The drop is fenced: Redis came back older than the record of truth and is being rebuilt. Nothing written. */
+  UNAVAILABLE = -13,
 }
 
 const ERRORS: Partial<Record<InventoryCode, (details: unknown[]) => Error>> = {
@@ -55,6 +60,8 @@ const ERRORS: Partial<Record<InventoryCode, (details: unknown[]) => Error>> = {
     new errors.HoldExpiredError('the hold expired before it was paid; its units went back on sale'),
   [InventoryCode.HOLD_RELEASED]: () => new errors.ReservationConflictError('the reservation was released'),
   [InventoryCode.PAID_ALREADY]: () => new errors.ReservationConflictError('the reservation is paid already'),
+  [InventoryCode.UNAVAILABLE]: () =>
+    new errors.StockUnavailableError('the drop’s stock is being recovered; try again shortly'),
 };
 
 /**

@@ -3,12 +3,15 @@
  * JetStream (subject `<subjectPrefix>.events.<dropId>.<type>`, message id = event id, so a relay that publishes
  * twice is deduplicated), applied to PostgreSQL by the workers. Event ids are deterministic:
  * `<reservationId>:<type>` for a reservation's events, `<dropId>:<sold_out|reopened>:<n>` for the drop's.
- * Consumers validate every message with `parseEvent` before acting on it.
+ * Every event carries `dropSeq`, the drop's change counter in Redis (see commands/includes/holds.lua): PostgreSQL
+ * records the highest one applied, which tells a Redis that came back older. Events written before it existed have
+ * none. Consumers validate every message with `parseEvent` before acting on it.
  */
 import { z } from 'zod';
 import { RESERVATION_ID } from './reservation-id.js';
 
 const ms = z.number().int().nonnegative();
+const dropSeq = z.number().int().positive().optional();
 
 const holdEvent = {
   v: z.literal(1),
@@ -22,6 +25,7 @@ const holdEvent = {
   amountCents: z.number().int().nonnegative(),
   createdAt: ms,
   expiresAt: ms,
+  dropSeq,
 };
 
 const availabilityEvent = {
@@ -30,6 +34,7 @@ const availabilityEvent = {
   at: ms,
   dropId: z.uuid(),
   seq: z.number().int().positive(),
+  dropSeq,
 };
 
 export const inventoryEvent = z.discriminatedUnion('type', [

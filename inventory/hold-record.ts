@@ -48,7 +48,7 @@ export function toHold(id: string, dropId: string, raw: unknown): Hold {
   };
 }
 
-/** The record of a hold, with its id, as restore-6.lua takes it. */
+/** The record of a hold, with its id, as restore-8.lua takes it. */
 export const toRecord = (h: Hold) => ({
   id: h.id,
   s: h.shopperId,

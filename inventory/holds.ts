@@ -7,8 +7,8 @@ import type { Redis } from 'ioredis';
 import { InventoryCode, settle } from './codes.js';
 import { ReservationNotFoundError } from './errors.js';
 import { inventoryEvent, type InventoryEvent } from './events.js';
-import { toHold, toRecord, type Hold } from './hold-record.js';
-import type { InventoryKeys } from './keys.js';
+import { toHold, type Hold } from './hold-record.js';
+import { holdScriptKeys, type InventoryKeys } from './keys.js';
 import { dropOfReservation, newReservationId } from './reservation-id.js';
 import { assertInventoryScripts } from './scripts.js';
 
@@ -137,27 +137,6 @@ async function pay(
   };
 }
 
-async function restore(
-  { redis, keys, activeKey }: Context,
-  dropId: string,
-  total: number,
-  known: Hold[],
-): Promise<{ held: number; sold: number } | null> {
-  const records = known.filter((h) => h.status === 'held' || h.status === 'paid').map(toRecord);
-  const reply = await redis.inventoryRestore(
-    keys.stock(dropId),
-    keys.holds(dropId),
-    keys.deadlines(dropId),
-    keys.units(dropId),
-    keys.heldBy(dropId),
-    activeKey(dropId),
-    total,
-    JSON.stringify(records),
-  );
-  const { code, details } = settle('restore', reply, [InventoryCode.OK, InventoryCode.UNCHANGED]);
-  return code === InventoryCode.OK ? { held: Number(details[0]), sold: Number(details[1]) } : null;
-}
-
 export type Holds = ReturnType<typeof createHolds>;
 
 export function createHolds(deps: HoldsDeps) {
@@ -167,16 +146,7 @@ export function createHolds(deps: HoldsDeps) {
     idempotencyTtlSeconds: 86_400,
     ...deps,
     recent: new Map(),
-    holdKeys: (dropId) => [
-      keys.dropMeta(dropId),
-      keys.stock(dropId),
-      keys.holds(dropId),
-      keys.deadlines(dropId),
-      keys.units(dropId),
-      keys.heldBy(dropId),
-      keys.outbox(dropId),
-      activeKey(dropId),
-    ],
+    holdKeys: (dropId) => holdScriptKeys(keys, activeKey, dropId),
   };
 
   return {
@@ -223,12 +193,6 @@ export function createHolds(deps: HoldsDeps) {
     /** Marks the hold paid, unless it expired, was released or was paid before (see pay-8.lua). */
     pay: (reservationId: string, shopperId: string, idempotencyKey: string | undefined, request: unknown) =>
       pay(ctx, reservationId, shopperId, idempotencyKey, request),
-
-    /**
-     * Rebuilds the drop's stock and holds after Redis lost them, from the holds the record of truth knows (held and
-     * not overdue, or paid). Returns null when Redis still has the drop's stock: nothing is written then.
-     */
-    restore: (dropId: string, total: number, known: Hold[]) => restore(ctx, dropId, total, known),
 
     /** Expires the drop's overdue holds (at most `limit`); returns how many. */
     expireDue(dropId: string, limit = 500): Promise<number> {

@@ -4,6 +4,7 @@
  * the waiting room (a drop's active-set key) and a lease come as arguments too.
  */
 export { createInventoryKeys, type InventoryKeys } from './keys.js';
+export { createRebuild, type InventoryPosition, type Rebuild, type RestoreRequest } from './rebuild.js';
 export { InventoryCode } from './codes.js';
 export { inventoryScripts, type ActiveScores } from './scripts.js';
 export { createDropMirror, type DropMirror, type MirroredDrop, type MirroredStatus } from './drop-mirror.js';

@@ -3,7 +3,9 @@
  * touches a single slot and runs on Redis Cluster too. `prefix` isolates deployments and tests (default `dl:`).
  *
  *   <prefix>{drop:<id>}:meta                hash    the drop as mirrored from PostgreSQL: status, stock, price,
- *                                                   perUserLimit, holdSeconds, version; soldOutSeq (event counter)
+ *                                                   perUserLimit, holdSeconds, version; seq (counts every change of
+ *                                                   units or holds), availabilitySeq (sold-out/reopened counter),
+ *                                                   fenced (set while Redis is rebuilt from PostgreSQL)
  *   <prefix>{drop:<id>}:stock               hash    units: total, available, held, sold (available + held + sold = total)
  *   <prefix>{drop:<id>}:holds               hash    reservation id → JSON hold record (see holds.ts)
  *   <prefix>{drop:<id>}:deadlines           zset    reservation id → deadline (ms), for holds still held
@@ -44,4 +46,22 @@ export function createInventoryKeys(prefix: string): InventoryKeys {
     idempotency: (id, shopperId, key) => drop(id, `idem:${shopperId}:${key}`),
     live: () => `${prefix}inventory:live`,
   };
+}
+
+/** A drop's keys in the order every hold script takes them (see commands/includes/holds.lua). */
+export function holdScriptKeys(
+  keys: InventoryKeys,
+  activeKey: (dropId: string) => string,
+  dropId: string,
+): string[] {
+  return [
+    keys.dropMeta(dropId),
+    keys.stock(dropId),
+    keys.holds(dropId),
+    keys.deadlines(dropId),
+    keys.units(dropId),
+    keys.heldBy(dropId),
+    keys.outbox(dropId),
+    activeKey(dropId),
+  ];
 }

@@ -10,6 +10,7 @@ import {
   createHolds,
   createInventoryBackground,
   createInventoryKeys,
+  createRebuild,
   createStockReader,
 } from '../../inventory/index.js';
 import { createQueueKeys, createWaitingRoom } from '../../queue/index.js';
@@ -60,6 +61,12 @@ export async function composeCore(conn: Connections, { config, log, clock, relay
     clock,
   });
   const stock = createStockReader({ redis, keys: inventoryKeys });
+  const rebuild = createRebuild({
+    redis,
+    keys: inventoryKeys,
+    activeKey: (dropId) => queueKeys.active(dropId),
+    clock,
+  });
   const users = createUsersStore(sql);
   const orders = createOrdersStore(sql);
   // Only the test provider exists (config.payments). A test that kills a process mid-payment makes one of its
@@ -135,7 +142,7 @@ export async function composeCore(conn: Connections, { config, log, clock, relay
       clock,
       log,
     }),
-    reconciler: createReconciler({ drops, orders, holds, stock, backlog, clock }),
+    reconciler: createReconciler({ drops, orders, holds, rebuild, backlog, clock }),
     /** Sweeps overdue holds and relays outboxes four times a second once started. */
     background: { ...sweeper, ...createTicker({ everyMs: 250, run: sweeper.runOnce, onError }) },
   };

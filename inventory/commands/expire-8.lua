@@ -8,13 +8,16 @@
     ARGV[1] now ms  ARGV[2] drop id  ARGV[3] at most this many holds
 
   Output:
-    the number of holds expired
+    the number of holds expired (none while the drop is fenced: its holds are about to be rebuilt)
 ]]
 -- @include holds
 
+local expired = 0
+if fenced() then
+  return expired
+end
 local now = tonumber(ARGV[1])
 local due = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, tonumber(ARGV[3]))
-local expired = 0
 for _, resId in ipairs(due) do
   local raw = redis.call('HGET', KEYS[3], resId)
   if raw then

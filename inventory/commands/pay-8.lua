@@ -17,8 +17,13 @@
     { HOLD_RELEASED, record }         released
     { PAID_ALREADY, record }          paid already (without this key)
     { KEY_REUSED, record }            this Idempotency-Key was used with another request
+    UNAVAILABLE                       the drop is fenced while Redis is rebuilt (nothing written)
 ]]
 -- @include holds
+
+if fenced() then
+  return UNAVAILABLE
+end
 
 local raw, r = shoppersHold(ARGV[1], ARGV[2])
 if not raw then

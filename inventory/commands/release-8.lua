@@ -9,8 +9,13 @@
     { OK, record }               released
     RESERVATION_NOT_FOUND        no such reservation of this shopper
     { NOT_HELD, record, status } not held (paid, released or expired); an overdue hold is expired first
+    UNAVAILABLE                  the drop is fenced while Redis is rebuilt
 ]]
 -- @include holds
+
+if fenced() then
+  return UNAVAILABLE
+end
 
 local raw, r = shoppersHold(ARGV[1], ARGV[2])
 if not raw then

@@ -16,8 +16,13 @@
     { DROP_NOT_OPEN, status }              STOCK_UNAVAILABLE  stock not in Redis (being recovered)
     { LIMIT_REACHED, held+paid, limit }    { SOLD_OUT, available }
     KEY_REUSED  same Idempotency-Key, another request
+    UNAVAILABLE  the drop is fenced while Redis is rebuilt
 ]]
 -- @include holds
+
+if fenced() then
+  return UNAVAILABLE
+end
 
 if ARGV[8] ~= '' then
   local prior = redis.call('GET', KEYS[9])

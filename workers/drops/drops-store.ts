@@ -43,6 +43,8 @@ export interface DropsStore {
     statuses: readonly DropStatus[],
     actor: string,
   ): Promise<Drop | null>;
+  /** The highest sold-out / reopened sequence applied to the drop (0 for none or an unknown drop). */
+  availabilitySeq(id: string): Promise<number>;
   /**
    * Sets a selling drop sold out or open again from the inventory's numbered events, once per number and never
    * back to an older one; null when nothing changed.
@@ -138,8 +140,14 @@ function dropEdits(sql: Sql): Pick<DropsStore, 'insert' | 'updateScheduled' | 'u
   };
 }
 
-function dropMoves(sql: Sql): Pick<DropsStore, 'transition' | 'setAvailability'> {
+function dropMoves(sql: Sql): Pick<DropsStore, 'transition' | 'setAvailability' | 'availabilitySeq'> {
   return {
+    async availabilitySeq(id) {
+      const [row] = await sql<
+        { availability_seq: number }[]
+      >`SELECT availability_seq FROM drops WHERE id = ${id}`;
+      return row?.availability_seq ?? 0;
+    },
     async transition(id, from, to, actor) {
       return sql.begin(async (tx) => {
         const [before] = await tx<

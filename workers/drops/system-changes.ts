@@ -59,6 +59,9 @@ export function systemChanges({ store, sync, mirror, scheduling }: SystemChanges
       return drop;
     },
 
+    /** The highest sold-out / reopened sequence applied: a rebuilt Redis continues from it. */
+    availabilitySeq: (dropId: string) => store.availabilitySeq(dropId),
+
     /** Applies the inventory's numbered sold-out / reopened events to the drop's status. */
     async applyAvailability(dropId: string, soldOut: boolean, seq: number): Promise<void> {
       const moved = await store.setAvailability(dropId, soldOut, seq, INVENTORY_ACTOR);

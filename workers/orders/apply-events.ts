@@ -2,7 +2,8 @@
  * Writing inventory events to PostgreSQL: orders and the stock ledger. Every write is idempotent and commutative,
  * so events may arrive twice or out of order (a payment is published before the relay brings its
  * reservation.created): an event id is applied once (processed_events), an order's final status (paid, released,
- * expired) is never overwritten by `held`, and the ledger's rows sum to the same position in any order.
+ * expired) is never overwritten by `held`, the ledger's rows sum to the same position in any order, and a drop's
+ * highest change counter applied (inventory_positions) is raised with GREATEST.
  */
 import type { TransactionSql } from 'postgres';
 import type { HoldEvent, InventoryEvent } from '../../inventory/index.js';
@@ -47,6 +48,7 @@ export async function applyEvents(tx: TransactionSql, events: InventoryEvent[]):
     ).map((r) => r.event_id),
   );
   const applied = unique.filter((e) => fresh.has(e.id));
+  await recordPositions(tx, applied);
   const holdEvents = applied.filter((e): e is HoldEvent => 'reservationId' in e);
   if (holdEvents.length === 0) return applied;
 
@@ -88,4 +90,17 @@ export async function applyEvents(tx: TransactionSql, events: InventoryEvent[]):
       ${tx.array(holdEvents.map((e) => move(e).sold * e.quantity))}::int[],
       ${tx.array(holdEvents.map((e) => new Date(e.at).toISOString()))}::timestamptz[])`;
   return applied;
+}
+
+/** Raises each drop's highest applied change counter; drops in id order, so concurrent batches lock alike. */
+async function recordPositions(tx: TransactionSql, applied: InventoryEvent[]): Promise<void> {
+  const highest = new Map<string, number>();
+  for (const e of applied)
+    if (e.dropSeq !== undefined) highest.set(e.dropId, Math.max(e.dropSeq, highest.get(e.dropId) ?? 0));
+  if (highest.size === 0) return;
+  const drops = [...highest.keys()].sort();
+  await tx`
+    INSERT INTO inventory_positions (drop_id, seq)
+    SELECT * FROM unnest(${tx.array(drops)}::uuid[], ${tx.array(drops.map((d) => highest.get(d)!))}::bigint[])
+    ON CONFLICT (drop_id) DO UPDATE SET seq = GREATEST(inventory_positions.seq, excluded.seq)`;
 }

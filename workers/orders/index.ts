@@ -13,5 +13,5 @@ export {
   type EventProjector,
   type EventProjectorDeps,
 } from './projector.js';
-export { createReconciler, type Reconciler, type Reconciliation } from './reconcile.js';
+export { createReconciler, type Reconciler, type Reconciliation, type Verdict } from './reconcile.js';
 export { createRecovery, RECONCILE_JOB, RECONCILE_QUEUE, WATCH_EVERY_MS, type Recovery } from './recovery.js';

@@ -108,6 +108,18 @@ export function createOrdersStore(sql: Sql) {
       };
     },
 
+    /** The highest change counter (`dropSeq`) applied per drop; 0 for a drop none was applied of. */
+    async positions(dropIds: string[]): Promise<Map<string, number>> {
+      const rows =
+        dropIds.length === 0
+          ? []
+          : await sql<{ drop_id: string; seq: string }[]>`
+              SELECT drop_id, seq FROM inventory_positions WHERE drop_id = ANY(${dropIds}::uuid[])`;
+      const seqs = new Map(dropIds.map((id) => [id, 0]));
+      for (const r of rows) seqs.set(r.drop_id, Number(r.seq));
+      return seqs;
+    },
+
     /**
      * What a rebuild of Redis restores: orders paid or still held (overdue ones too: the sweeper then expires them
      * the usual way, so PostgreSQL hears of it), with the guest flag.

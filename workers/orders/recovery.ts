@@ -1,16 +1,21 @@
 /**
  * Keeps Redis consistent with PostgreSQL over time:
- * - a BullMQ job scheduler reconciles every live drop every RECONCILE_EVERY_MS (compare; rebuild what Redis lost);
- * - a sentinel key tells a Redis that lost its data (restarted without persistence, flushed): when it is gone, the
- *   drops are mirrored and scheduled again (their delayed jobs were in Redis too), their units rebuilt, and the job
- *   scheduler set up again. Checking the sentinel is one SET NX: `watch` is one pass, which infra/ runs every
- *   WATCH_EVERY_MS with its ticker.
+ * - a BullMQ job scheduler reconciles every live drop every RECONCILE_EVERY_MS (compare; rebuild what Redis lost,
+ *   what is behind PostgreSQL, and what diverged once nothing is in flight);
+ * - `watch`, one pass that infra/ runs every WATCH_EVERY_MS with its ticker:
+ *   - a sentinel key tells a Redis that lost its data (restarted without persistence, flushed): when it is gone, the
+ *     drops are mirrored and scheduled again (their delayed jobs were in Redis too), their units rebuilt, and the job
+ *     scheduler set up again (one SET NX);
+ *   - Redis's run_id tells a restart: a Redis that came back from an older RDB or AOF, or a promoted replica, keeps
+ *     the sentinel, so every live drop is reconciled at once;
+ *   - every live drop's change counter is compared with PostgreSQL's (a read of each side): a drop whose Redis is
+ *     behind — rolled back, whether or not Redis restarted — is fenced and rebuilt.
  */
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { DropsService } from '../drops/index.js';
-import type { Reconciler } from './reconcile.js';
+import type { Reconciler, Reconciliation } from './reconcile.js';
 
 export const RECONCILE_QUEUE = 'reconcile';
 export const RECONCILE_JOB = 'drops.reconcile';
@@ -51,22 +56,50 @@ export function createRecovery({
 }: RecoveryDeps): Recovery {
   const queue = new Queue(RECONCILE_QUEUE, { connection, prefix });
   let worker: Worker | undefined;
+  let lastRunId: string | undefined;
+
+  function report(dropId: string, result: Reconciliation): void {
+    const facts = {
+      dropId,
+      verdict: result.verdict,
+      seq: result.seq,
+      redis: result.redis,
+      postgres: result.postgres,
+    };
+    if (result.rebuilt)
+      log.warn(
+        { ...facts, ...result.rebuilt },
+        result.verdict === 'lost'
+          ? 'Redis lost the drop’s units: rebuilt them from PostgreSQL'
+          : 'Redis was older than PostgreSQL or disagreed with it: fenced the drop and rebuilt it from PostgreSQL',
+      );
+    else if (result.verdict !== 'ok')
+      log.error(facts, 'Redis cannot be trusted for this drop and was not rebuilt');
+    else if (!result.matches) log.debug(facts, 'Redis and PostgreSQL differ (events in flight)');
+  }
+
+  /** Rebuilds every live drop whose Redis is behind PostgreSQL or still fenced. */
+  async function rebuildBehind(): Promise<void> {
+    const live = (await drops.listLive()).filter((d) => d.status !== 'scheduled').map((d) => d.id);
+    for (const found of await reconciler.behind(live)) {
+      log.error(
+        found,
+        'Redis is behind PostgreSQL for this drop (it came back older): fencing and rebuilding',
+      );
+      try {
+        report(found.dropId, await reconciler.reconcile(found.dropId, { rebuild: true }));
+      } catch (error) {
+        log.error({ err: error, dropId: found.dropId }, 'rebuilding the drop failed');
+      }
+    }
+  }
 
   async function reconcileAll(): Promise<void> {
     const live = (await drops.listLive()).filter((d) => d.status !== 'scheduled');
     for (const drop of live) {
       try {
         const result = await reconciler.reconcile(drop.id, { rebuild: true });
-        if (result.rebuilt)
-          log.warn(
-            { dropId: drop.id, ...result.rebuilt },
-            'rebuilt the drop’s units in Redis from PostgreSQL',
-          );
-        else if (!result.matches)
-          log.info(
-            { dropId: drop.id, redis: result.redis, postgres: result.postgres },
-            'Redis and PostgreSQL differ (events in flight?)',
-          );
+        report(drop.id, result);
       } catch (error) {
         log.error({ err: error, dropId: drop.id }, 'reconciliation failed');
       }
@@ -77,7 +110,18 @@ export function createRecovery({
     reconcileAll,
     async watch() {
       const fresh = await redis.set(sentinelKey, String(Date.now()), 'NX');
-      if (fresh !== 'OK') return;
+      if (fresh !== 'OK') {
+        const runId = /^run_id:(\w+)/m.exec(await redis.info('server'))?.[1];
+        const restarted = lastRunId !== undefined && runId !== lastRunId;
+        lastRunId = runId;
+        if (!restarted) return rebuildBehind();
+        log.warn(
+          { runId },
+          'Redis restarted with our data (from a snapshot, or a promoted replica): reconciling',
+        );
+        return reconcileAll();
+      }
+      lastRunId = undefined;
       log.info(
         'Redis has no data of ours (first start, or it lost its data): mirroring, scheduling and rebuilding',
       );

@@ -2,8 +2,12 @@
   Shared by the hold scripts. KEYS of every hold script, in this order:
     KEYS[1] meta  KEYS[2] stock  KEYS[3] holds  KEYS[4] deadlines  KEYS[5] units  KEYS[6] heldby  KEYS[7] outbox
     KEYS[8] the waiting room's active set (named by whoever wires the waiting room in)
+  The meta hash's `seq` counts every change of the drop's units or holds: each event carries its number (`dropSeq`),
+  and PostgreSQL records the highest one applied, so a Redis whose `seq` is behind it came back older (rollback).
+  While the meta hash's `fenced` is set (a rebuild is under way), no script changes the drop.
   A hold record (JSON): { s = shopper, q = quantity, st = status, d = deadline ms, c = created ms, a = amount cents,
-  g = guest (boolean), e = ended ms, p = paid ms, k = payment Idempotency-Key, kh = its request hash }.
+  g = guest (boolean), e = ended ms, p = paid ms, n = its payment event's dropSeq, k = payment Idempotency-Key,
+  kh = its request hash }.
   HOLDING_SCORE and FINISHED_SCORE (the waiting room's active-set scores) and the status codes (inventory/codes.ts)
   are constants declared above every script by the loader.
 ]]
@@ -21,15 +25,22 @@ local function shoppersHold(resId, shopper)
   return raw, r
 end
 
--- Appends an event to the outbox; the relay publishes it to JetStream with `id` as its message id. Returns the
--- entry's id.
+-- Whether the drop is fenced: Redis is being rebuilt from the record of truth, nothing may change it meanwhile.
+local function fenced()
+  return redis.call('HEXISTS', KEYS[1], 'fenced') == 1
+end
+
+-- Appends an event to the outbox, numbered by the drop's `seq`; the relay publishes it to JetStream with `id` as its
+-- message id. Returns the entry's id.
 local function emit(event)
+  event.dropSeq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
   return redis.call('XADD', KEYS[7], '*', 'id', event.id, 'type', event.type, 'data', cjson.encode(event))
 end
 
 local function holdEvent(kind, dropId, resId, r, now)
   return { v = 1, id = resId .. ':' .. kind, type = kind, at = now, dropId = dropId, reservationId = resId,
-    shopperId = r.s, guest = r.g, quantity = r.q, amountCents = r.a, createdAt = r.c, expiresAt = r.d, paidAt = r.p }
+    shopperId = r.s, guest = r.g, quantity = r.q, amountCents = r.a, createdAt = r.c, expiresAt = r.d, paidAt = r.p,
+    dropSeq = r.n }
 end
 
 -- After units went back to `available`: a sold-out drop sells again.
@@ -62,10 +73,14 @@ local function endHold(dropId, resId, r, status, now)
     redis.call('HDEL', KEYS[6], r.s)
     redis.call('ZADD', KEYS[8], 'XX', FINISHED_SCORE, r.s)
   end
-  redis.call('HSET', KEYS[3], resId, cjson.encode(r))
   local kind = status == 'paid' and 'payment.completed' or ('reservation.' .. status)
   local event = holdEvent(kind, dropId, resId, r, now)
   local entry = emit(event)
+  if status == 'paid' then
+    -- A repeated pay answers this very event (see pay-8.lua), number included.
+    r.n = event.dropSeq
+  end
+  redis.call('HSET', KEYS[3], resId, cjson.encode(r))
   if status ~= 'paid' then
     reopenIfSoldOut(dropId, now)
   end

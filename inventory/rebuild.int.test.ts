@@ -1,0 +1,158 @@
+/**
+ * The drop's change counter, the fence and the rebuild against the real Redis: every event is numbered, a fenced
+ * drop sells nothing, and a rebuild replaces the drop, continues its counters from the record of truth and lifts
+ * the fence. A rollback is what an older snapshot does to the drop: its keys put back with DUMP / RESTORE REPLACE.
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { describe, expect, onTestFinished } from 'vitest';
+import { loadScripts, test } from '../infra/testing/index.js';
+import {
+  createDropMirror,
+  createHolds,
+  createInventoryKeys,
+  createRebuild,
+  parseEvent,
+  StockUnavailableError,
+  type InventoryEvent,
+} from './index.js';
+
+const NOW = 1_900_000_000_000;
+
+function setup(redisUrl: string, prefix: string) {
+  const redis = loadScripts(new Redis(redisUrl));
+  onTestFinished(async () => {
+    await redis.quit();
+  });
+  const keys = createInventoryKeys(prefix);
+  const clock = { now: () => NOW };
+  const activeKey = (id: string) => `${prefix}{drop:${id}}:q:active`;
+  const holds = createHolds({ redis, keys, activeKey, clock });
+  const rebuild = createRebuild({ redis, keys, activeKey, clock });
+  const mirror = createDropMirror({ redis, keys });
+  const openDrop = async (stock: number) => {
+    const id = randomUUID();
+    const drop = {
+      id,
+      stock,
+      priceCents: 100,
+      currency: 'EUR',
+      perUserLimit: 1,
+      holdSeconds: 600,
+      admissionPerMinute: 600,
+      maxActive: 100,
+      opensAt: new Date(NOW),
+      closesAt: null,
+    };
+    await mirror.write({ ...drop, version: 1, status: 'scheduled' });
+    await mirror.write({ ...drop, version: 2, status: 'open' });
+    return id;
+  };
+  const reserve = (dropId: string) =>
+    holds.reserve({
+      dropId,
+      shopperId: randomUUID(),
+      guest: true,
+      quantity: 1,
+      admissionEndsAt: new Date(NOW + 60_000),
+    });
+  const outbox = async (dropId: string): Promise<InventoryEvent[]> =>
+    (await redis.xrange(keys.outbox(dropId), '-', '+')).map(([, f]) =>
+      parseEvent(f[f.indexOf('data') + 1]!)!,
+    );
+  const dropKeys = (id: string) => [
+    keys.dropMeta(id),
+    keys.stock(id),
+    keys.holds(id),
+    keys.deadlines(id),
+    keys.units(id),
+    keys.heldBy(id),
+  ];
+  return { redis, keys, holds, rebuild, openDrop, reserve, outbox, dropKeys };
+}
+
+describe('the change counter, the fence and the rebuild', () => {
+  test('every event carries the drop’s next change number; a repeated pay answers the same event', async ({
+    config,
+    prefix,
+  }) => {
+    const s = setup(config.redisUrl, prefix);
+    const dropId = await s.openDrop(2);
+    const a = await s.reserve(dropId);
+    const b = await s.reserve(dropId);
+    const paid = await s.holds.pay(a.hold.id, a.hold.shopperId, 'key-1', {});
+    const again = await s.holds.pay(a.hold.id, a.hold.shopperId, 'key-1', {});
+    await s.holds.release(b.hold.id, b.hold.shopperId);
+    const events = await s.outbox(dropId);
+    expect(events.map((e) => [e.type, e.dropSeq])).toEqual([
+      ['reservation.created', 1],
+      ['reservation.created', 2],
+      ['drop.sold_out', 3],
+      ['payment.completed', 4],
+      ['reservation.released', 5],
+      ['drop.reopened', 6],
+    ]);
+    expect(again.event).toEqual(paid.event);
+    expect(await s.rebuild.position(dropId)).toMatchObject({
+      seq: 6,
+      availabilitySeq: 2,
+      fenced: false,
+      pending: 6,
+    });
+  });
+
+  test('a fenced drop sells nothing; a rebuild replaces it from the record of truth and lifts the fence', async ({
+    config,
+    prefix,
+  }) => {
+    const s = setup(config.redisUrl, prefix);
+    const dropId = await s.openDrop(3);
+    const first = await s.reserve(dropId);
+    const paidFirst = await s.holds.pay(first.hold.id, first.hold.shopperId, undefined, {});
+    const snapshot = await Promise.all(
+      s.dropKeys(dropId).map(async (k) => [k, await s.redis.dumpBuffer(k)] as const),
+    );
+    const second = await s.reserve(dropId);
+    const paidSecond = await s.holds.pay(second.hold.id, second.hold.shopperId, undefined, {});
+    const third = await s.reserve(dropId);
+    // Redis comes back older: the second sale and the sold-out are forgotten.
+    for (const [k, v] of snapshot) if (v) await s.redis.restore(k, 0, v, 'REPLACE');
+    const rolledBack = await s.rebuild.position(dropId);
+    expect(rolledBack).toMatchObject({ seq: 2, stock: { available: 2, sold: 1 } });
+
+    await s.rebuild.fence(dropId, 'behind');
+    await expect(s.reserve(dropId)).rejects.toBeInstanceOf(StockUnavailableError);
+    await expect(s.holds.pay(first.hold.id, first.hold.shopperId, undefined, {})).rejects.toBeInstanceOf(
+      StockUnavailableError,
+    );
+    await expect(s.holds.release(first.hold.id, first.hold.shopperId)).rejects.toBeInstanceOf(
+      StockUnavailableError,
+    );
+    expect(await s.holds.expireDue(dropId)).toBe(0);
+
+    // The record of truth knows both sales and the third hold, change number 6 and one sold-out.
+    const known = [paidFirst.hold, paidSecond.hold, third.hold];
+    expect(
+      await s.rebuild.restore(dropId, { total: 3, known, mode: 'replace', seq: 6, availabilitySeq: 1 }),
+    ).toEqual({ held: 1, sold: 2 });
+    const rebuilt = await s.rebuild.position(dropId);
+    // Nothing is available, so the drop is sold out again: a new sold-out event, numbered after the record's.
+    expect(rebuilt).toMatchObject({ seq: 7, availabilitySeq: 2, fenced: false, pending: 1 });
+    expect(rebuilt.stock).toEqual({ total: 3, available: 0, held: 1, sold: 2 });
+    expect(await s.outbox(dropId)).toMatchObject([
+      { type: 'drop.sold_out', id: `${dropId}:sold_out:2`, seq: 2, dropSeq: 7 },
+    ]);
+    expect(await s.redis.hget(s.keys.dropMeta(dropId), 'status')).toBe('sold_out');
+    expect((await s.holds.get(second.hold.id)).status).toBe('paid');
+
+    // Replacing a drop that is not fenced writes nothing; so does restoring a drop whose units exist.
+    expect(
+      await s.rebuild.restore(dropId, { total: 3, known: [], mode: 'replace', seq: 0, availabilitySeq: 0 }),
+    ).toBeNull();
+    expect(
+      await s.rebuild.restore(dropId, { total: 3, known: [], mode: 'missing', seq: 0, availabilitySeq: 0 }),
+    ).toBeNull();
+    await s.holds.release(third.hold.id, third.hold.shopperId);
+    expect((await s.outbox(dropId)).at(-1)).toMatchObject({ type: 'drop.reopened', seq: 3, dropSeq: 9 });
+  });
+});
