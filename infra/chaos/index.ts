@@ -13,7 +13,7 @@ import { chaosOptions, type ChaosOptions } from './options.js';
 import { recovery } from './probe.js';
 import { formatTable, writeResults } from './report.js';
 import { runFault, type FaultResult } from './run-fault.js';
-import { startStack, type Stack } from './stack.js';
+import { Cleanup, startStack, type Stack } from './stack.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -116,15 +116,16 @@ async function main(): Promise<number> {
   out(
     `${opts.shoppers} guests a fault at ${opts.rate}/s for ${opts.units} units, holds of ${opts.holdSeconds} s`,
   );
-  const stack = await startStack(`${ROOT}chaos-results/logs-${stamp}`);
+  const cleanup = new Cleanup();
   let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    await stack.close();
-    process.exit(code);
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(130));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => {
+      // Whatever the round in flight does now, this path ends the run, once everything started is stopped.
+      stopping = true;
+      out(`\n${signal}: stopping what the run started`);
+      void cleanup.run().then(() => process.exit(130));
+    });
+  const stack = await startStack(`${ROOT}chaos-results/logs-${stamp}`, cleanup);
   const observer = createObserver({
     databaseUrl: stack.postgres.url,
     redisUrl: stack.redis.url,

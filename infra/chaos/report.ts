@@ -22,6 +22,8 @@ const COLUMNS: [string, (r: FaultResult) => string][] = [
   ],
   ['stuck held', (r) => String(r.stuckHeld)],
   ['5xx', (r) => String(r.fiveXx)],
+  // Shoppers who ended refused (a 4xx that is not sold out or expired) or gave up retrying: not a check, a symptom.
+  ['unserved', (r) => String(r.outcomes.refused + r.outcomes['gave-up'])],
   ['ready s', (r) => (r.readySeconds === null ? 'never' : String(r.readySeconds))],
   ['sales s', (r) => (r.salesSeconds === null ? 'never' : String(r.salesSeconds))],
   ['result', (r) => (r.failed.length === 0 ? 'ok' : `FAIL: ${r.failed.join('; ')}`)],

@@ -60,12 +60,26 @@ async function killed(p: DroplineProcess): Promise<void> {
   await exited;
 }
 
-/** Starts the services, then the workers (they migrate the database) and the edge. `logDir` keeps each process's output. */
-export async function startStack(logDir: string): Promise<Stack> {
-  const closers: (() => Promise<void>)[] = [];
-  const close = async () => {
-    for (const closer of closers.splice(0).reverse()) await closer().catch(() => undefined);
-  };
+/**
+ * What to undo, last first: whatever was started so far, so that an interruption in the middle of starting the
+ * stack stops what it had started too.
+ */
+export class Cleanup {
+  private readonly closers: (() => Promise<void>)[] = [];
+  push(closer: () => Promise<void>) {
+    this.closers.push(closer);
+  }
+  async run(): Promise<void> {
+    for (const closer of this.closers.splice(0).reverse()) await closer().catch(() => undefined);
+  }
+}
+
+/**
+ * Starts the services, then the workers (they migrate the database) and the edge; each is registered with
+ * `closers` as soon as it runs. `logDir` keeps each Dropline process's output.
+ */
+export async function startStack(logDir: string, closers: Cleanup): Promise<Stack> {
+  const close = () => closers.run();
   try {
     const postgres = await startPostgres();
     closers.push(() => postgres.remove());
