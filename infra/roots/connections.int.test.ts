@@ -2,6 +2,7 @@
  * Outages end by themselves: each connection is opened against a server of the test's own, which the test kills
  * and starts again, and must work again afterwards without being opened anew.
  */
+import { Queue, Worker } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import postgres from 'postgres';
 import { describe, expect, onTestFinished, vi } from 'vitest';
@@ -153,6 +154,18 @@ describe('after Redis returns', () => {
     const received: string[] = [];
     sub.on('message', (_channel: string, message: string) => received.push(message));
     await sub.subscribe(`${prefix}channel`);
+    // BullMQ on its connection, as the workers run it: a worker blocked on the queue when Redis goes away.
+    const bull = { connection: conn.bullConnection, prefix: `${prefix}bull` };
+    const queue = new Queue('outage', bull);
+    const done: string[] = [];
+    const worker = new Worker('outage', async (job) => void done.push(job.name), bull);
+    onTestFinished(async () => {
+      await worker.close(true);
+      await queue.close();
+    });
+    worker.on('error', () => {}); // each failed reconnect attempt, while Redis is down
+    await queue.add('before', {});
+    await vi.waitFor(() => expect(done).toContain('before'), SOON);
     expect(await outcome(conn.readiness.redis)).toBe('ok');
 
     await redis.kill();
@@ -169,6 +182,8 @@ describe('after Redis returns', () => {
     await vi.waitFor(async () => expect(await outcome(conn.readiness.redis)).toBe('ok'), SOON);
     expect(Date.now() - back).toBeLessThan(3000);
     expect(await conn.bullConnection.ping()).toBe('PONG');
+    await queue.add('after', {});
+    await vi.waitFor(() => expect(done).toContain('after'), SOON);
     // ioredis subscribes again after reconnecting: the Socket.IO adapter's channels keep working.
     await vi.waitFor(async () => {
       await pub.publish(`${prefix}channel`, 'after');
@@ -190,6 +205,7 @@ describe('PostgreSQL', () => {
       SELECT count(pg_terminate_backend(pid))::int AS count FROM pg_stat_activity
       WHERE datname = current_database() AND pid <> pg_backend_pid()`);
     expect(killed).toBeGreaterThan(0);
+    // A query sent on a connection that broke fails (CONNECTION_CLOSED); postgres.js then opens a new one.
     await vi.waitFor(async () => expect(await outcome(conn.readiness.postgres)).toBe('ok'), SOON);
     expect(await conn.sql`SELECT 1 AS one`).toEqual([{ one: 1 }]);
   });
