@@ -85,6 +85,31 @@ export function problemResponse(c: Context, p: Problem, headers: Record<string, 
   });
 }
 
+/** Error codes of a connection that is down (Node's sockets, postgres.js): an outage, not a bug. */
+const OUTAGE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_DESTROYED',
+  'CONNECTION_ENDED',
+  'CONNECT_TIMEOUT',
+]);
+
+/**
+ * Whether an error means that Redis or PostgreSQL is unreachable for now: ioredis gives up on a command after its
+ * retries (MaxRetriesPerRequestError) or refuses it on a closed connection; postgres.js and Node name the socket's
+ * fate in `code`. The connections reconnect by themselves, so the caller is told to try again (503), not that
+ * something broke (500).
+ */
+export function isOutage(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.name === 'MaxRetriesPerRequestError' || error.message === 'Connection is closed.') return true;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && OUTAGE_CODES.has(code);
+}
+
 /**
  * Maps any thrown value to a problem. Errors that carry a known `code` (HttpProblem, and the Error subclasses of
  * workers/, inventory/ and queue/) keep their message as `detail`; anything else is `internal`, with nothing leaked.
@@ -97,6 +122,14 @@ export function toProblem(error: unknown): { problem: Problem; expected: boolean
       'errors' in error && Array.isArray(error.errors) ? { errors: error.errors as FieldError[] } : {};
     return { problem: problem(error.code, error.message, errors), expected: true };
   }
+  if (isOutage(error))
+    return {
+      problem: problem(
+        'unavailable',
+        'A service Dropline needs is unreachable for a moment: try again shortly.',
+      ),
+      expected: true,
+    };
   return {
     problem: problem('internal', 'Something went wrong on our side. Try again shortly.'),
     expected: false,
