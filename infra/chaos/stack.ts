@@ -46,7 +46,7 @@ function droplineEnv(
     HOST: '127.0.0.1',
     PORT: String(port),
     NODE_ENV: 'development',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
     RATE_LIMITS: 'off',
     PAYMENTS: 'test',
     SHUTDOWN_TIMEOUT_SECONDS: '3',
