@@ -1,6 +1,6 @@
 /** The checks' arithmetic: each failure is named, and a clean round passes. */
 import { describe, expect, test } from 'vitest';
-import { ledgerFigures, rowFigures, settled, type LedgerRow, type Observed } from './checks.js';
+import { ledgerFigures, openKeys, rowFigures, settled, type LedgerRow, type Observed } from './checks.js';
 
 const auth = (key: string, reference: string, approved = true): LedgerRow => ({
   key,
@@ -114,4 +114,17 @@ test('a row whose ledger is still settling has not settled', () => {
   expect(
     settled(rowFigures({ ...clean, ledger: [auth('k1', 'a'), auth('k2', 'b'), op('capture', 'k2', 'b')] })),
   ).toBe(false);
+});
+
+test('the open keys are the approved authorizations neither captured nor voided', () => {
+  const declined: LedgerRow = { ...auth('k4', 'd'), approved: false };
+  const rows = [
+    auth('k1', 'a'),
+    auth('k2', 'b'),
+    op('capture', 'k2', 'b'),
+    auth('k3', 'c'),
+    op('void', 'k3', 'c'),
+    declined,
+  ];
+  expect(openKeys(rows)).toEqual(['k1']);
 });

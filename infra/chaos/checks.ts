@@ -56,6 +56,19 @@ export interface RowFigures {
   readySeconds: number | null;
   salesSeconds: number | null;
   failed: string[];
+  /** When authorizations were left open: their payments rows, for the round's JSON. */
+  openPayments?: Record<string, unknown>[];
+}
+
+/** The idempotency keys the ledger shows authorized and neither captured nor voided. */
+export function openKeys(rows: readonly LedgerRow[]): string[] {
+  const ops = new Map<string, Set<LedgerRow['operation']>>();
+  for (const r of rows)
+    if (r.operation !== 'authorize' || r.approved)
+      ops.set(r.key, (ops.get(r.key) ?? new Set()).add(r.operation));
+  return [...ops]
+    .filter(([, o]) => o.has('authorize') && !o.has('capture') && !o.has('void'))
+    .map(([k]) => k);
 }
 
 /** Recovery slower than this fails the row: the service's return to ready and to selling. */

@@ -15,6 +15,8 @@ export interface Observer {
   redisSold(dropId: string): Promise<number | null>;
   /** The ledger's rows of the drop's reservations; null when there is no ledger table. */
   ledger(dropId: string): Promise<LedgerRow[] | null>;
+  /** The payments rows of these idempotency keys, as they are (for a round's JSON when one is left open). */
+  payments(keys: string[]): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
@@ -76,6 +78,12 @@ export function createObserver({
       return (await stock.read(dropId))?.sold ?? null;
     },
     ledger: (dropId) => readLedger(sql, dropId),
+    async payments(keys) {
+      if (keys.length === 0) return [];
+      return sql<Record<string, unknown>[]>`
+        SELECT id::text, reservation_id, state, ending, created_at, updated_at FROM payments
+        WHERE id::text IN ${sql(keys)}`;
+    },
     async close() {
       redis.disconnect();
       await sql.end({ timeout: 5 });

@@ -5,7 +5,7 @@
  */
 import { guestTokens, openDrop, type DroplineSession } from '../bench/context.js';
 import { newTally } from './client.js';
-import { rowFigures, settled, type RowFigures } from './checks.js';
+import { openKeys, rowFigures, settled, type RowFigures } from './checks.js';
 import { PREPARE_LEAD_MS, type Fault } from './faults.js';
 import type { Observer } from './observe.js';
 import type { ChaosOptions } from './options.js';
@@ -66,7 +66,11 @@ async function settle(
         stuckHeld: await observer.stuckHeld(dropId, STUCK_GRACE_SECONDS),
         ledger: await observer.ledger(dropId),
       });
-      if (settled(figures) || Date.now() > untilMs) return figures;
+      if (settled(figures)) return figures;
+      if (Date.now() > untilMs) {
+        const open = openKeys((await observer.ledger(dropId)) ?? []);
+        return { ...figures, openPayments: await observer.payments(open) };
+      }
     } catch (error) {
       // A service still coming back: read again, until the settle time is over.
       if (Date.now() > untilMs) throw error;
