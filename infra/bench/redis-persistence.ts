@@ -3,6 +3,8 @@
  * Redis of its own (start one per setting, e.g. `redis-server --port 6391 --dir "$(mktemp -d)" --save ''
  * --appendonly yes --appendfsync always`), reserves `--pays` (10,000) holds of one drop, then pays them
  * `--concurrency` (16) at a time through inventory/'s pay script and prints pays/s, p50 and p99 as one JSON line.
+ * `--wait-replica <ms>` follows each pay with `WAIT 1 <ms>` (start a replica with `redis-server --port 6392
+ * --replicaof 127.0.0.1 6391`), which is what waiting for a replica before answering pay would cost.
  * Its keys go under `bench-persistence:` and are removed after.
  */
 import { randomUUID } from 'node:crypto';
@@ -16,12 +18,24 @@ const PREFIX = 'bench-persistence:';
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { pays: { type: 'string', default: '10000' }, concurrency: { type: 'string', default: '16' } },
+    options: {
+      pays: { type: 'string', default: '10000' },
+      concurrency: { type: 'string', default: '16' },
+      'wait-replica': { type: 'string' },
+    },
   });
   const port = Number(positionals[0]);
   const [pays, concurrency] = [Number(values.pays), Number(values.concurrency)];
-  if (!Number.isInteger(port) || !(pays > 0) || !(concurrency > 0)) {
-    process.stderr.write('usage: redis-persistence.ts <port> [--pays N] [--concurrency C]\n');
+  const waitMs = values['wait-replica'] === undefined ? undefined : Number(values['wait-replica']);
+  if (
+    !Number.isInteger(port) ||
+    !(pays > 0) ||
+    !(concurrency > 0) ||
+    (waitMs !== undefined && !(waitMs > 0))
+  ) {
+    process.stderr.write(
+      'usage: redis-persistence.ts <port> [--pays N] [--concurrency C] [--wait-replica MS]\n',
+    );
     process.exit(2);
   }
   const redis = loadScripts(new Redis({ port, host: '127.0.0.1' }));
@@ -38,6 +52,8 @@ async function main() {
         for (let h = held[next++]; h; h = held[next++]) {
           const at = performance.now();
           await holds.pay(h.id, h.shopperId, undefined, {});
+          if (waitMs !== undefined && (await redis.wait(1, waitMs)) < 1)
+            throw new Error('no replica acknowledged');
           latencies.push(performance.now() - at);
         }
       }),
@@ -47,7 +63,7 @@ async function main() {
     const at = (p: number) => Number(latencies[Math.floor(p * (latencies.length - 1))]!.toFixed(2));
     const perSecond = Math.round(pays / seconds);
     process.stdout.write(
-      `${JSON.stringify({ port, pays, concurrency, perSecond, p50ms: at(0.5), p99ms: at(0.99) })}\n`,
+      `${JSON.stringify({ port, pays, concurrency, waitMs, perSecond, p50ms: at(0.5), p99ms: at(0.99) })}\n`,
     );
   } finally {
     await redis.quit();
