@@ -92,6 +92,16 @@ describe('configuration', () => {
     ).toBe('test');
   });
 
+  test('the test provider hangs an operation only where it is asked to, never in production', () => {
+    expect(loadConfig({ TEST_PROVIDER_HANG: 'capture' }).testProviderHang).toBe('capture');
+    expect(loadConfig({}).testProviderHang).toBeUndefined();
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PAYMENTS: 'test' };
+    expect(loadConfig({ ...production, TEST_PROVIDER_HANG: 'capture' }).testProviderHang).toBeUndefined();
+    expect(problemsOf({ TEST_PROVIDER_HANG: 'forever' })).toEqual([
+      expect.stringMatching(/^TEST_PROVIDER_HANG: /),
+    ]);
+  });
+
   test('a password inside a URL is not echoed', () => {
     const [line] = problemsOf({ DATABASE_URL: 'mysql://user:hunter2@db/x' });
     expect(line).toContain('user:***@');

@@ -93,6 +93,7 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600).default(10),
   RECONNECT_WAIT_MS: integer(50, 60_000).default(1000),
   PAYMENTS: z.enum(['test'], 'expected test (the only payment provider so far)').optional(),
+  TEST_PROVIDER_HANG: z.enum(['authorize', 'capture', 'void']).optional(),
 });
 
 export interface Config {
@@ -127,6 +128,11 @@ export interface Config {
   reconnectWaitMs: number;
   /** The payment provider: only the test provider exists; production must ask for it by name. */
   payments: 'test';
+  /**
+   * An operation of the test provider that never answers, for tests that kill a process in the middle of a payment
+   * (TEST_PROVIDER_HANG); never in production.
+   */
+  testProviderHang: 'authorize' | 'capture' | 'void' | undefined;
 }
 
 export class ConfigError extends Error {
@@ -202,6 +208,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownTimeoutSeconds: v.SHUTDOWN_TIMEOUT_SECONDS,
     reconnectWaitMs: v.RECONNECT_WAIT_MS,
     payments: v.PAYMENTS ?? 'test',
+    testProviderHang: production ? undefined : v.TEST_PROVIDER_HANG,
   };
 }
 

@@ -12,6 +12,7 @@ import {
   createInventoryKeys,
   createRebuild,
   createStockReader,
+  type Holds,
 } from '../../inventory/index.js';
 import { createQueueKeys, createWaitingRoom } from '../../queue/index.js';
 import {
@@ -28,7 +29,7 @@ import {
   EventsUnavailableError,
 } from '../../workers/events/index.js';
 import { createUsersStore } from '../../workers/identity/index.js';
-import { createOrdersStore, createReconciler } from '../../workers/orders/index.js';
+import { createOrdersStore, createReconciler, type OrdersStore } from '../../workers/orders/index.js';
 import type { Config } from '../config.js';
 import { createLease, createTicker } from '../kit/index.js';
 import type { Connections } from './connections.js';
@@ -43,46 +44,99 @@ export interface CoreOptions {
 
 export type Core = Awaited<ReturnType<typeof composeCore>>;
 
-export async function composeCore(conn: Connections, { config, log, clock, relays }: CoreOptions) {
-  const { sql, redis, js, jsm } = conn;
+type PublishEvent = ReturnType<typeof createEventPublisher>;
+
+/** queue/ and inventory/, each told the other's key it needs; the sweeper and relay on a ticker, not started. */
+function composeRooms(conn: Connections, { config, log, clock, relays }: CoreOptions, publish: PublishEvent) {
+  const { redis } = conn;
+  const inventoryKeys = createInventoryKeys(config.redisPrefix);
+  const queueKeys = createQueueKeys(config.redisPrefix);
+  const stockKey = (dropId: string) => inventoryKeys.stock(dropId);
+  const activeKey = (dropId: string) => queueKeys.active(dropId);
+  const holds = createHolds({ redis, keys: inventoryKeys, activeKey, clock });
+  const onError = (error: unknown, context = 'inventory background') => {
+    // While NATS is down the relay fails on every tick; the outage is logged once, by its connection.
+    if (error instanceof EventsUnavailableError && !conn.natsConnected()) return;
+    log.error({ err: error, context }, 'inventory background failed');
+  };
+  const takeLease = createLease(redis);
+  const sweeper = createInventoryBackground({
+    redis,
+    keys: inventoryKeys,
+    holds,
+    publish,
+    relays,
+    onError,
+    takeLease,
+  });
+  return {
+    inventoryKeys,
+    queueKeys,
+    stockKey,
+    holds,
+    waitingRoom: createWaitingRoom({ redis, keys: queueKeys, stockKey, clock }),
+    stock: createStockReader({ redis, keys: inventoryKeys }),
+    mirror: createDropMirror({ redis, keys: inventoryKeys }),
+    rebuild: createRebuild({ redis, keys: inventoryKeys, activeKey, clock }),
+    /** Sweeps overdue holds and relays outboxes four times a second once started. */
+    background: { ...sweeper, ...createTicker({ everyMs: 250, run: sweeper.runOnce, onError }) },
+  };
+}
+
+/** Checkout, the payments record and the settle job, with the test provider (the only one so far). */
+function composePayments(
+  conn: Connections,
+  { config, log, clock }: CoreOptions,
+  { holds, orders, publish }: { holds: Holds; orders: OrdersStore; publish: PublishEvent },
+) {
+  const { sql } = conn;
+  const hang = config.testProviderHang;
+  const provider = createTestPaymentProvider({ sql, ...(hang ? { hang } : {}) });
+  const paymentsStore = createPaymentsStore(sql);
+  return {
+    payments: provider,
+    paymentsStore,
+    checkout: createCheckout({
+      holds,
+      provider,
+      publish,
+      payments: paymentsStore,
+      eventsReady: conn.natsConnected,
+    }),
+    /** Ends the authorizations left open (run by the workers role's job scheduler). */
+    settler: createPaymentSettler({
+      payments: paymentsStore,
+      provider,
+      holds,
+      paidOrders: async (ids) => {
+        const found = await Promise.all(ids.map((id) => orders.get(id)));
+        return new Set(found.flatMap((o) => (o?.status === 'paid' ? [o.id] : [])));
+      },
+      clock,
+      log,
+    }),
+  };
+}
+
+export async function composeCore(conn: Connections, options: CoreOptions) {
+  const { config, clock } = options;
+  const { sql, js, jsm } = conn;
   const events = { ...config.events, durable: 'workers' };
   await ensureEventStream(jsm, events);
   // While NATS is down, publishing fails at once (pay answers 503; the relay tries again on its next tick).
   const publishing = { ready: conn.natsConnected };
   const publishEvent = createEventPublisher(js, events, publishing);
-  const inventoryKeys = createInventoryKeys(config.redisPrefix);
-  const queueKeys = createQueueKeys(config.redisPrefix);
-  const stockKey = (dropId: string) => inventoryKeys.stock(dropId);
-  const waitingRoom = createWaitingRoom({ redis, keys: queueKeys, stockKey, clock });
-  const holds = createHolds({
-    redis,
-    keys: inventoryKeys,
-    activeKey: (dropId) => queueKeys.active(dropId),
-    clock,
-  });
-  const stock = createStockReader({ redis, keys: inventoryKeys });
-  const rebuild = createRebuild({
-    redis,
-    keys: inventoryKeys,
-    activeKey: (dropId) => queueKeys.active(dropId),
-    clock,
-  });
+  const rooms = composeRooms(conn, options, publishEvent);
   const users = createUsersStore(sql);
   const orders = createOrdersStore(sql);
-  // Only the test provider exists (config.payments). A test that kills a process mid-payment makes one of its
-  // operations hang; nothing else reads this variable, and production never does.
-  const hang = config.env === 'production' ? undefined : testProviderHang(process.env.TEST_PROVIDER_HANG);
-  const payments = createTestPaymentProvider({ sql, ...(hang ? { hang } : {}) });
-  const paymentsStore = createPaymentsStore(sql);
   const bullPrefix = `${config.redisPrefix}bull`;
   const scheduler = createDropScheduler({ connection: conn.bullConnection, prefix: bullPrefix, clock });
-  const mirror = createDropMirror({ redis, keys: inventoryKeys });
   const drops = createDropsService({
     store: createDropsStore(sql),
     brandExists: (id) => users.brandExists(id),
     mirror: async (drop) => {
-      await mirror.write(drop);
-      await waitingRoom.configure(drop);
+      await rooms.mirror.write(drop);
+      await rooms.waitingRoom.configure(drop);
     },
     scheduling: scheduler,
     publishStatus: createStatusPublisher(js, events, publishing),
@@ -93,63 +147,19 @@ export async function composeCore(conn: Connections, { config, log, clock, relay
     const info = await jsm.consumers.info(events.stream, events.durable);
     return info.num_pending + info.num_ack_pending;
   };
-  const onError = (error: unknown, context = 'inventory background') => {
-    // While NATS is down the relay fails on every tick; the outage is logged once, by its connection.
-    if (error instanceof EventsUnavailableError && !conn.natsConnected()) return;
-    log.error({ err: error, context }, 'inventory background failed');
-  };
-  const sweeper = createInventoryBackground({
-    redis,
-    keys: inventoryKeys,
-    holds,
-    publish: publishEvent,
-    relays,
-    onError,
-    takeLease: createLease(redis),
-  });
+  const { holds, rebuild } = rooms;
   return {
+    ...rooms,
+    ...composePayments(conn, options, { holds, orders, publish: publishEvent }),
     events,
-    inventoryKeys,
-    queueKeys,
-    stockKey,
-    waitingRoom,
-    holds,
-    stock,
     users,
     orders,
-    payments,
     bullPrefix,
     scheduler,
     drops,
     backlog,
-    paymentsStore,
-    checkout: createCheckout({
-      holds,
-      provider: payments,
-      publish: publishEvent,
-      payments: paymentsStore,
-      eventsReady: conn.natsConnected,
-    }),
-    /** Ends the authorizations left open (run by the workers role's job scheduler). */
-    settler: createPaymentSettler({
-      payments: paymentsStore,
-      provider: payments,
-      holds,
-      paidOrders: async (ids) => {
-        const found = await Promise.all(ids.map((id) => orders.get(id)));
-        return new Set(found.flatMap((o) => (o?.status === 'paid' ? [o.id] : [])));
-      },
-      clock,
-      log,
-    }),
     reconciler: createReconciler({ drops, orders, holds, rebuild, backlog, clock }),
-    /** Sweeps overdue holds and relays outboxes four times a second once started. */
-    background: { ...sweeper, ...createTicker({ everyMs: 250, run: sweeper.runOnce, onError }) },
   };
-}
-
-function testProviderHang(value: string | undefined): 'authorize' | 'capture' | 'void' | undefined {
-  return value === 'authorize' || value === 'capture' || value === 'void' ? value : undefined;
 }
 
 /** Creates the first operator from the configuration, once. */
