@@ -89,105 +89,132 @@ function paymentCompleted(h: Hold): InventoryEvent {
   };
 }
 
+/** Carries out an ending; a void is decided first, and skipped when the payment was decided for capture. */
+async function end(deps: CheckoutDeps, p: PaymentRef, ending: PaymentEnding): Promise<void> {
+  const { provider, payments } = deps;
+  if (payments && ending === 'void' && !(await payments.decideVoid(p.idempotencyKey))) return;
+  await (ending === 'capture' ? provider.capture(p) : provider.void(p));
+  await payments?.ended(p.idempotencyKey, ending);
+}
+
+/** Best effort: what fails here is left to the settle job (the row stays open). */
+const endNow = (deps: CheckoutDeps, p: PaymentRef, ending: PaymentEnding) =>
+  end(deps, p, ending).catch(() => undefined);
+
+async function answerPaid(deps: CheckoutDeps, hold: Hold): Promise<PayResult> {
+  await deps.publish(paymentCompleted(hold));
+  return { orderId: hold.id, status: 'paid', hold };
+}
+
+/** Steps 1 and 5: a paid hold asked again without a key answers the order (with a store). */
+const answersOrder = (deps: CheckoutDeps, req: PayRequest) =>
+  deps.payments !== undefined && req.idempotencyKey === undefined;
+
+async function payScript(deps: CheckoutDeps, req: PayRequest): Promise<PayOutcome> {
+  return deps.holds.pay(req.reservationId, req.shopperId, req.idempotencyKey, { card: req.card.number });
+}
+
+/** Step 1: the hold as it stands; with a payments store always read, as a retry must never authorize a paid hold. */
+async function readHold(deps: CheckoutDeps, req: PayRequest): Promise<Hold> {
+  const { holds, payments } = deps;
+  return (
+    (payments ? undefined : holds.recent(req.reservationId, req.shopperId)) ??
+    (await holds.get(req.reservationId, req.shopperId))
+  );
+}
+
+/** Step 1, the hold not held: no card is touched. */
+async function withoutCard(deps: CheckoutDeps, req: PayRequest, current: Hold): Promise<PayResult> {
+  if (current.status === 'paid' && answersOrder(deps, req)) return answerPaid(deps, current);
+  const outcome = await payScript(deps, req);
+  await deps.publish(outcome.event);
+  return { orderId: outcome.hold.id, status: 'paid', hold: outcome.hold };
+}
+
+/** Step 2: records the payment (authorizing) under a new id, the provider's idempotency key. */
+async function beginPayment(deps: CheckoutDeps, current: Hold, paymentId: string): Promise<PaymentRef> {
+  const p: PaymentRef = {
+    idempotencyKey: paymentId,
+    reference: current.id,
+    amountCents: current.amountCents,
+  };
+  await deps.payments?.begin({
+    id: p.idempotencyKey,
+    reservationId: current.id,
+    dropId: current.dropId,
+    shopperId: current.shopperId,
+    amountCents: current.amountCents,
+  });
+  return p;
+}
+
+/** Steps 3 and 4: authorize, then record the answer. */
+async function authorize(deps: CheckoutDeps, p: PaymentRef, card: Card): Promise<void> {
+  let result;
+  try {
+    result = await deps.provider.authorize({ ...p, card });
+  } catch (error) {
+    await endNow(deps, p, 'void');
+    throw error;
+  }
+  await deps.payments?.authorized(p.idempotencyKey, result.approved);
+  if (!result.approved) throw new PaymentDeclinedError(result.reason);
+}
+
+/** Steps 5 and 6: the pay script, then the decision. */
+async function payHold(
+  deps: CheckoutDeps,
+  req: PayRequest,
+  p: PaymentRef,
+): Promise<PayResult | { outcome: PayOutcome; capture: boolean }> {
+  const { holds, payments } = deps;
+  let outcome;
+  try {
+    outcome = await payScript(deps, req);
+  } catch (error) {
+    await endNow(deps, p, 'void');
+    if (error instanceof ReservationConflictError && answersOrder(deps, req)) {
+      const now = await holds.get(req.reservationId, req.shopperId);
+      if (now.status === 'paid') return answerPaid(deps, now);
+    }
+    throw error;
+  }
+  const capture =
+    outcome.paidNow && (payments ? await payments.decideCapture(p.idempotencyKey, req.reservationId) : true);
+  if (!capture) await end(deps, p, 'void');
+  return { outcome, capture };
+}
+
+/** Steps 7 and 8: store the event, drop its outbox entry, then capture when decided. */
+async function complete(
+  deps: CheckoutDeps,
+  p: PaymentRef,
+  { outcome, capture }: { outcome: PayOutcome; capture: boolean },
+): Promise<PayResult> {
+  await deps.publish(outcome.event);
+  // Stored in JetStream: the relay need not publish it again. Should this fail, the relay does, deduplicated.
+  if (outcome.outboxEntry)
+    await deps.holds.published(outcome.hold.dropId, outcome.outboxEntry).catch(() => undefined);
+  if (capture) await end(deps, p, 'capture');
+  return { orderId: outcome.hold.id, status: 'paid', hold: outcome.hold };
+}
+
 export function createCheckout(deps: CheckoutDeps) {
-  const { holds, provider, publish, payments, eventsReady, newPaymentId = randomUUID } = deps;
-
-  /** Carries out an ending; a void is decided first, and skipped when the payment was decided for capture. */
-  async function end(p: PaymentRef, ending: PaymentEnding): Promise<void> {
-    if (payments && ending === 'void' && !(await payments.decideVoid(p.idempotencyKey))) return;
-    await (ending === 'capture' ? provider.capture(p) : provider.void(p));
-    await payments?.ended(p.idempotencyKey, ending);
-  }
-
-  /** Best effort: what fails here is left to the settle job (the row stays open). */
-  const endNow = (p: PaymentRef, ending: PaymentEnding) => end(p, ending).catch(() => undefined);
-
-  async function answerPaid(hold: Hold): Promise<PayResult> {
-    await publish(paymentCompleted(hold));
-    return { orderId: hold.id, status: 'paid', hold };
-  }
-
-  /** Steps 1 and 5: a paid hold asked again without a key answers the order (with a store). */
-  const answersOrder = (req: PayRequest) => payments !== undefined && req.idempotencyKey === undefined;
-
-  async function payScript(req: PayRequest): Promise<PayOutcome> {
-    return holds.pay(req.reservationId, req.shopperId, req.idempotencyKey, { card: req.card.number });
-  }
-
-  async function withoutCard(req: PayRequest, current: Hold): Promise<PayResult> {
-    if (current.status === 'paid' && answersOrder(req)) return answerPaid(current);
-    const outcome = await payScript(req);
-    await publish(outcome.event);
-    return { orderId: outcome.hold.id, status: 'paid', hold: outcome.hold };
-  }
-
-  async function authorize(p: PaymentRef, card: Card): Promise<void> {
-    let result;
-    try {
-      result = await provider.authorize({ ...p, card });
-    } catch (error) {
-      await endNow(p, 'void');
-      throw error;
-    }
-    await payments?.authorized(p.idempotencyKey, result.approved);
-    if (!result.approved) throw new PaymentDeclinedError(result.reason);
-  }
-
-  /** Steps 5 and 6: the pay script, then the decision. */
-  async function payHold(
-    req: PayRequest,
-    p: PaymentRef,
-  ): Promise<PayResult | { outcome: PayOutcome; capture: boolean }> {
-    let outcome;
-    try {
-      outcome = await payScript(req);
-    } catch (error) {
-      await endNow(p, 'void');
-      if (error instanceof ReservationConflictError && answersOrder(req)) {
-        const now = await holds.get(req.reservationId, req.shopperId);
-        if (now.status === 'paid') return answerPaid(now);
-      }
-      throw error;
-    }
-    const capture =
-      outcome.paidNow &&
-      (payments ? await payments.decideCapture(p.idempotencyKey, req.reservationId) : true);
-    if (!capture) await end(p, 'void');
-    return { outcome, capture };
-  }
-
+  const { eventsReady, newPaymentId = randomUUID } = deps;
+  // Taken once, as a factory's deps are: later changes to the object passed in are not seen.
+  const ctx: CheckoutDeps = { ...deps };
   return {
     async pay(req: PayRequest): Promise<PayResult> {
       if (eventsReady && !eventsReady()) {
         throw new PaymentsUnavailableError('payments are unavailable for a moment: try again shortly');
       }
-      // With a payments store, always read the hold: a retry must never authorize a card for a paid hold.
-      const current =
-        (payments ? undefined : holds.recent(req.reservationId, req.shopperId)) ??
-        (await holds.get(req.reservationId, req.shopperId));
-      if (current.status !== 'held') return withoutCard(req, current);
-      const p: PaymentRef = {
-        idempotencyKey: newPaymentId(),
-        reference: current.id,
-        amountCents: current.amountCents,
-      };
-      await payments?.begin({
-        id: p.idempotencyKey,
-        reservationId: current.id,
-        dropId: current.dropId,
-        shopperId: current.shopperId,
-        amountCents: current.amountCents,
-      });
-      await authorize(p, req.card);
-      const paid = await payHold(req, p);
+      const current = await readHold(ctx, req);
+      if (current.status !== 'held') return withoutCard(ctx, req, current);
+      const p = await beginPayment(ctx, current, newPaymentId());
+      await authorize(ctx, p, req.card);
+      const paid = await payHold(ctx, req, p);
       if (!('outcome' in paid)) return paid;
-      const { outcome, capture } = paid;
-      await publish(outcome.event);
-      // Stored in JetStream: the relay need not publish it again. Should this fail, the relay does, deduplicated.
-      if (outcome.outboxEntry)
-        await holds.published(outcome.hold.dropId, outcome.outboxEntry).catch(() => undefined);
-      if (capture) await end(p, 'capture');
-      return { orderId: outcome.hold.id, status: 'paid', hold: outcome.hold };
+      return complete(ctx, p, paid);
     },
   };
 }

@@ -44,16 +44,66 @@ export interface OrderPage {
   before?: { createdAt: Date; id: string };
 }
 
-export function createOrdersStore(sql: Sql) {
-  /** One page of the orders `owner` selects, newest first. */
-  async function pageOf(owner: PendingQuery<Row[]>, page: OrderPage): Promise<Order[]> {
-    const rows = await sql<OrderRow[]>`
-      SELECT * FROM orders WHERE ${owner}
-        ${page.before ? sql`AND (created_at, id) < (${page.before.createdAt}, ${page.before.id})` : sql``}
-      ORDER BY created_at DESC, id DESC LIMIT ${page.limit}`;
-    return rows.map(toOrder);
-  }
+/** One page of the orders `owner` selects, newest first. */
+async function pageOf(sql: Sql, owner: PendingQuery<Row[]>, page: OrderPage): Promise<Order[]> {
+  const rows = await sql<OrderRow[]>`
+    SELECT * FROM orders WHERE ${owner}
+      ${page.before ? sql`AND (created_at, id) < (${page.before.createdAt}, ${page.before.id})` : sql``}
+    ORDER BY created_at DESC, id DESC LIMIT ${page.limit}`;
+  return rows.map(toOrder);
+}
 
+async function totalsOf(sql: Sql, dropId: string): Promise<OrderTotals> {
+  const [row] = await sql<
+    { paid_units: string; paid_cents: string; held_units: string; expired_units: string }[]
+  >`
+    SELECT coalesce(sum(quantity) FILTER (WHERE status = 'paid'), 0) AS paid_units,
+           coalesce(sum(amount_cents) FILTER (WHERE status = 'paid'), 0) AS paid_cents,
+           coalesce(sum(quantity) FILTER (WHERE status = 'held'), 0) AS held_units,
+           coalesce(sum(quantity) FILTER (WHERE status = 'expired'), 0) AS expired_units
+    FROM orders WHERE drop_id = ${dropId}`;
+  return {
+    paidUnits: Number(row?.paid_units ?? 0),
+    paidCents: Number(row?.paid_cents ?? 0),
+    heldUnits: Number(row?.held_units ?? 0),
+    expiredUnits: Number(row?.expired_units ?? 0),
+  };
+}
+
+async function ledgerOf(
+  sql: Sql,
+  dropId: string,
+): Promise<{ available: number; held: number; sold: number }> {
+  const [row] = await sql<{ available: string; held: string; sold: string }[]>`
+    SELECT coalesce(sum(delta_available), 0) AS available, coalesce(sum(delta_held), 0) AS held,
+           coalesce(sum(delta_sold), 0) AS sold
+    FROM stock_ledger WHERE drop_id = ${dropId}`;
+  return {
+    available: Number(row?.available ?? 0),
+    held: Number(row?.held ?? 0),
+    sold: Number(row?.sold ?? 0),
+  };
+}
+
+async function positionsOf(sql: Sql, dropIds: string[]): Promise<Map<string, number>> {
+  const rows =
+    dropIds.length === 0
+      ? []
+      : await sql<{ drop_id: string; seq: string }[]>`
+          SELECT drop_id, seq FROM inventory_positions WHERE drop_id = ANY(${dropIds}::uuid[])`;
+  const seqs = new Map(dropIds.map((id) => [id, 0]));
+  for (const r of rows) seqs.set(r.drop_id, Number(r.seq));
+  return seqs;
+}
+
+async function liveOrdersOf(sql: Sql, dropId: string): Promise<(Order & { guest: boolean })[]> {
+  const rows = await sql<(OrderRow & { guest: boolean })[]>`
+    SELECT o.*, u.guest FROM orders o JOIN users u ON u.id = o.user_id
+    WHERE o.drop_id = ${dropId} AND o.status IN ('paid', 'held')`;
+  return rows.map((r) => ({ ...toOrder(r), guest: r.guest }));
+}
+
+export function createOrdersStore(sql: Sql) {
   return {
     /** Applies events in one transaction; returns the ones that were new (not applied before). */
     applyBatch(events: InventoryEvent[]): Promise<InventoryEvent[]> {
@@ -65,25 +115,12 @@ export function createOrdersStore(sql: Sql) {
       return row ? toOrder(row) : null;
     },
 
-    listForUser: (userId: string, page: OrderPage) => pageOf(sql`user_id = ${userId}`, page),
+    listForUser: (userId: string, page: OrderPage) => pageOf(sql, sql`user_id = ${userId}`, page),
 
-    listForDrop: (dropId: string, page: OrderPage) => pageOf(sql`drop_id = ${dropId}`, page),
+    listForDrop: (dropId: string, page: OrderPage) => pageOf(sql, sql`drop_id = ${dropId}`, page),
 
-    async totals(dropId: string): Promise<OrderTotals> {
-      const [row] = await sql<
-        { paid_units: string; paid_cents: string; held_units: string; expired_units: string }[]
-      >`
-        SELECT coalesce(sum(quantity) FILTER (WHERE status = 'paid'), 0) AS paid_units,
-               coalesce(sum(amount_cents) FILTER (WHERE status = 'paid'), 0) AS paid_cents,
-               coalesce(sum(quantity) FILTER (WHERE status = 'held'), 0) AS held_units,
-               coalesce(sum(quantity) FILTER (WHERE status = 'expired'), 0) AS expired_units
-        FROM orders WHERE drop_id = ${dropId}`;
-      return {
-        paidUnits: Number(row?.paid_units ?? 0),
-        paidCents: Number(row?.paid_cents ?? 0),
-        heldUnits: Number(row?.held_units ?? 0),
-        expiredUnits: Number(row?.expired_units ?? 0),
-      };
+    totals(dropId: string): Promise<OrderTotals> {
+      return totalsOf(sql, dropId);
     },
 
     /** Which of `ids` PostgreSQL has orders for. */
@@ -96,39 +133,21 @@ export function createOrdersStore(sql: Sql) {
     },
 
     /** The drop's stock position by the ledger (what PostgreSQL knows has happened). */
-    async ledger(dropId: string): Promise<{ available: number; held: number; sold: number }> {
-      const [row] = await sql<{ available: string; held: string; sold: string }[]>`
-        SELECT coalesce(sum(delta_available), 0) AS available, coalesce(sum(delta_held), 0) AS held,
-               coalesce(sum(delta_sold), 0) AS sold
-        FROM stock_ledger WHERE drop_id = ${dropId}`;
-      return {
-        available: Number(row?.available ?? 0),
-        held: Number(row?.held ?? 0),
-        sold: Number(row?.sold ?? 0),
-      };
+    ledger(dropId: string): Promise<{ available: number; held: number; sold: number }> {
+      return ledgerOf(sql, dropId);
     },
 
     /** The highest change counter (`dropSeq`) applied per drop; 0 for a drop none was applied of. */
-    async positions(dropIds: string[]): Promise<Map<string, number>> {
-      const rows =
-        dropIds.length === 0
-          ? []
-          : await sql<{ drop_id: string; seq: string }[]>`
-              SELECT drop_id, seq FROM inventory_positions WHERE drop_id = ANY(${dropIds}::uuid[])`;
-      const seqs = new Map(dropIds.map((id) => [id, 0]));
-      for (const r of rows) seqs.set(r.drop_id, Number(r.seq));
-      return seqs;
+    positions(dropIds: string[]): Promise<Map<string, number>> {
+      return positionsOf(sql, dropIds);
     },
 
     /**
      * What a rebuild of Redis restores: orders paid or still held (overdue ones too: the sweeper then expires them
      * the usual way, so PostgreSQL hears of it), with the guest flag.
      */
-    async liveOrders(dropId: string): Promise<(Order & { guest: boolean })[]> {
-      const rows = await sql<(OrderRow & { guest: boolean })[]>`
-        SELECT o.*, u.guest FROM orders o JOIN users u ON u.id = o.user_id
-        WHERE o.drop_id = ${dropId} AND o.status IN ('paid', 'held')`;
-      return rows.map((r) => ({ ...toOrder(r), guest: r.guest }));
+    liveOrders(dropId: string): Promise<(Order & { guest: boolean })[]> {
+      return liveOrdersOf(sql, dropId);
     },
   };
 }

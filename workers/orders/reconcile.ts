@@ -55,118 +55,150 @@ const UNITS = ['total', 'available', 'held', 'sold'] as const;
 const same = (a: StockFigures | null, b: StockFigures) => a !== null && UNITS.every((k) => a[k] === b[k]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The deps with their defaults filled in. */
+type Ctx = ReconcilerDeps & Required<Pick<ReconcilerDeps, 'drainTimeoutMs' | 'fenceGraceMs'>>;
+
+async function drained({ backlog, clock, drainTimeoutMs }: Ctx): Promise<void> {
+  const deadline = clock.now() + drainTimeoutMs;
+  while ((await backlog()) > 0) {
+    if (clock.now() > deadline)
+      throw new Error('the workers did not drain the event stream in time; not rebuilding');
+    await sleep(100);
+  }
+}
+
+async function postgresUnits(ctx: Ctx, dropId: string, total: number): Promise<StockFigures> {
+  // From the orders, whose status only moves from held to final: events of an older Redis cannot unpay them.
+  const { heldUnits: held, paidUnits: sold } = await ctx.orders.totals(dropId);
+  return { total, available: total - held - sold, held, sold };
+}
+
+const postgresSeq = async (ctx: Ctx, dropId: string) =>
+  (await ctx.orders.positions([dropId])).get(dropId) ?? 0;
+
+/** What Redis is, judged against PostgreSQL; units are compared only once nothing is in flight. */
+async function judge(ctx: Ctx, dropId: string, total: number, pos: InventoryPosition): Promise<Verdict> {
+  if (!pos.stock) return 'lost';
+  if (pos.fenced) return 'fenced';
+  const seq = await postgresSeq(ctx, dropId);
+  if (pos.seq < seq) return 'behind';
+  if (same(pos.stock, await postgresUnits(ctx, dropId, total))) return 'ok';
+  if (pos.seq !== seq || pos.pending > 0 || (await ctx.backlog()) > 0) return 'ok';
+  // Quiet: read both sides again, in case a change slipped in between.
+  const [again, seqAgain, units] = [
+    await ctx.rebuild.position(dropId),
+    await postgresSeq(ctx, dropId),
+    await postgresUnits(ctx, dropId, total),
+  ];
+  const quiet = again.seq === pos.seq && seqAgain === pos.seq && again.pending === 0;
+  return quiet && !same(again.stock, units) ? 'diverged' : 'ok';
+}
+
+/** The holds PostgreSQL knows of (paid or still held), as a rebuild restores them. */
+async function knownHolds(ctx: Ctx, dropId: string): Promise<Hold[]> {
+  return (await ctx.orders.liveOrders(dropId)).map((o) => ({
+    id: o.id,
+    dropId,
+    shopperId: o.userId,
+    quantity: o.quantity,
+    amountCents: o.amountCents,
+    status: o.status,
+    createdAt: o.createdAt,
+    expiresAt: o.expiresAt,
+    paidAt: o.paidAt,
+    guest: o.guest,
+  }));
+}
+
+async function restore(ctx: Ctx, dropId: string, total: number, verdict: Exclude<Verdict, 'ok'>) {
+  const { drops, rebuild } = ctx;
+  const mode = verdict === 'lost' ? 'missing' : 'replace';
+  if (mode === 'replace') {
+    await rebuild.fence(dropId, verdict);
+    await sleep(ctx.fenceGraceMs);
+  }
+  await drained(ctx);
+  const known = await knownHolds(ctx, dropId);
+  // Meta and waiting room first (the drop's settings), then its units, counters continuing from PostgreSQL.
+  await drops.remirror(dropId);
+  const restored = await rebuild.restore(dropId, {
+    total,
+    known,
+    mode,
+    seq: await postgresSeq(ctx, dropId),
+    availabilitySeq: await drops.availabilitySeq(dropId),
+  });
+  return restored ? { ...restored, holds: known.length } : undefined;
+}
+
+/** Holds Redis has that PostgreSQL has not recorded yet (none when Redis holds no units for the drop). */
+async function unrecorded(ctx: Ctx, dropId: string, pos: InventoryPosition): Promise<string[]> {
+  const inRedis = pos.stock
+    ? (await ctx.holds.list(dropId)).filter((h) => h.status === 'held').map((h) => h.id)
+    : [];
+  const recorded = new Set(await ctx.orders.idsOf(dropId, inRedis));
+  return inRedis.filter((id) => !recorded.has(id));
+}
+
+async function reconcile(
+  ctx: Ctx,
+  dropId: string,
+  { rebuild: repair = false }: { rebuild?: boolean },
+): Promise<Reconciliation> {
+  const drop = await ctx.drops.get(dropId);
+  let pos = await ctx.rebuild.position(dropId);
+  const verdict = await judge(ctx, dropId, drop.stock, pos);
+  let rebuilt: Reconciliation['rebuilt'];
+  if (verdict !== 'ok' && repair && drop.status !== 'scheduled') {
+    rebuilt = await restore(ctx, dropId, drop.stock, verdict);
+    pos = await ctx.rebuild.position(dropId);
+  }
+  const postgres = await postgresUnits(ctx, dropId, drop.stock);
+  const notRecorded = await unrecorded(ctx, dropId, pos);
+  return {
+    dropId,
+    redis: pos.stock,
+    postgres,
+    matches: same(pos.stock, postgres) && !pos.fenced,
+    verdict,
+    seq: { redis: pos.seq, postgres: await postgresSeq(ctx, dropId) },
+    unrecorded: notRecorded,
+    ...(rebuilt ? { rebuilt } : {}),
+  };
+}
+
+async function behind(
+  ctx: Ctx,
+  dropIds: string[],
+): Promise<{ dropId: string; redis: number; postgres: number }[]> {
+  const seqs = await ctx.orders.positions(dropIds);
+  const found = [];
+  for (const dropId of dropIds) {
+    const pos = await ctx.rebuild.position(dropId);
+    const postgres = seqs.get(dropId) ?? 0;
+    if (pos.stock && (pos.fenced || pos.seq < postgres)) found.push({ dropId, redis: pos.seq, postgres });
+  }
+  return found;
+}
+
 export function createReconciler(deps: ReconcilerDeps) {
-  const { drops, orders, holds, rebuild, backlog, clock } = deps;
-  const drainTimeoutMs = deps.drainTimeoutMs ?? 30_000;
-  const fenceGraceMs = deps.fenceGraceMs ?? 500;
-
-  async function drained(): Promise<void> {
-    const deadline = clock.now() + drainTimeoutMs;
-    while ((await backlog()) > 0) {
-      if (clock.now() > deadline)
-        throw new Error('the workers did not drain the event stream in time; not rebuilding');
-      await sleep(100);
-    }
-  }
-
-  async function postgresUnits(dropId: string, total: number): Promise<StockFigures> {
-    // From the orders, whose status only moves from held to final: events of an older Redis cannot unpay them.
-    const { heldUnits: held, paidUnits: sold } = await orders.totals(dropId);
-    return { total, available: total - held - sold, held, sold };
-  }
-
-  const postgresSeq = async (dropId: string) => (await orders.positions([dropId])).get(dropId) ?? 0;
-
-  /** What Redis is, judged against PostgreSQL; units are compared only once nothing is in flight. */
-  async function judge(dropId: string, total: number, pos: InventoryPosition): Promise<Verdict> {
-    if (!pos.stock) return 'lost';
-    if (pos.fenced) return 'fenced';
-    const seq = await postgresSeq(dropId);
-    if (pos.seq < seq) return 'behind';
-    if (same(pos.stock, await postgresUnits(dropId, total))) return 'ok';
-    if (pos.seq !== seq || pos.pending > 0 || (await backlog()) > 0) return 'ok';
-    // Quiet: read both sides again, in case a change slipped in between.
-    const [again, seqAgain, units] = [
-      await rebuild.position(dropId),
-      await postgresSeq(dropId),
-      await postgresUnits(dropId, total),
-    ];
-    const quiet = again.seq === pos.seq && seqAgain === pos.seq && again.pending === 0;
-    return quiet && !same(again.stock, units) ? 'diverged' : 'ok';
-  }
-
-  async function restore(dropId: string, total: number, verdict: Exclude<Verdict, 'ok'>) {
-    const mode = verdict === 'lost' ? 'missing' : 'replace';
-    if (mode === 'replace') {
-      await rebuild.fence(dropId, verdict);
-      await sleep(fenceGraceMs);
-    }
-    await drained();
-    const known: Hold[] = (await orders.liveOrders(dropId)).map((o) => ({
-      id: o.id,
-      dropId,
-      shopperId: o.userId,
-      quantity: o.quantity,
-      amountCents: o.amountCents,
-      status: o.status,
-      createdAt: o.createdAt,
-      expiresAt: o.expiresAt,
-      paidAt: o.paidAt,
-      guest: o.guest,
-    }));
-    // Meta and waiting room first (the drop's settings), then its units, counters continuing from PostgreSQL.
-    await drops.remirror(dropId);
-    const restored = await rebuild.restore(dropId, {
-      total,
-      known,
-      mode,
-      seq: await postgresSeq(dropId),
-      availabilitySeq: await drops.availabilitySeq(dropId),
-    });
-    return restored ? { ...restored, holds: known.length } : undefined;
-  }
-
+  const ctx: Ctx = {
+    ...deps,
+    drainTimeoutMs: deps.drainTimeoutMs ?? 30_000,
+    fenceGraceMs: deps.fenceGraceMs ?? 500,
+  };
   return {
     /**
      * Compares Redis with PostgreSQL; with `rebuild`, rebuilds the drop when Redis lost it, is behind, diverged or
      * is still fenced (never a drop that is only scheduled: it has no units to lose).
      */
-    async reconcile(dropId: string, { rebuild: repair = false } = {}): Promise<Reconciliation> {
-      const drop = await drops.get(dropId);
-      let pos = await rebuild.position(dropId);
-      const verdict = await judge(dropId, drop.stock, pos);
-      let rebuilt: Reconciliation['rebuilt'];
-      if (verdict !== 'ok' && repair && drop.status !== 'scheduled') {
-        rebuilt = await restore(dropId, drop.stock, verdict);
-        pos = await rebuild.position(dropId);
-      }
-      const postgres = await postgresUnits(dropId, drop.stock);
-      const inRedis = pos.stock
-        ? (await holds.list(dropId)).filter((h) => h.status === 'held').map((h) => h.id)
-        : [];
-      const recorded = new Set(await orders.idsOf(dropId, inRedis));
-      return {
-        dropId,
-        redis: pos.stock,
-        postgres,
-        matches: same(pos.stock, postgres) && !pos.fenced,
-        verdict,
-        seq: { redis: pos.seq, postgres: await postgresSeq(dropId) },
-        unrecorded: inRedis.filter((id) => !recorded.has(id)),
-        ...(rebuilt ? { rebuilt } : {}),
-      };
+    reconcile(dropId: string, options: { rebuild?: boolean } = {}): Promise<Reconciliation> {
+      return reconcile(ctx, dropId, options);
     },
 
     /** The drops among `dropIds` whose Redis is fenced or behind PostgreSQL: cheap enough to ask every few seconds. */
-    async behind(dropIds: string[]): Promise<{ dropId: string; redis: number; postgres: number }[]> {
-      const seqs = await orders.positions(dropIds);
-      const found = [];
-      for (const dropId of dropIds) {
-        const pos = await rebuild.position(dropId);
-        const postgres = seqs.get(dropId) ?? 0;
-        if (pos.stock && (pos.fenced || pos.seq < postgres)) found.push({ dropId, redis: pos.seq, postgres });
-      }
-      return found;
+    behind(dropIds: string[]): Promise<{ dropId: string; redis: number; postgres: number }[]> {
+      return behind(ctx, dropIds);
     },
   };
 }

@@ -45,104 +45,107 @@ export interface Recovery {
   stop: () => Promise<void>;
 }
 
-export function createRecovery({
-  redis,
-  connection,
-  prefix,
-  sentinelKey,
-  drops,
-  reconciler,
-  log,
-}: RecoveryDeps): Recovery {
-  const queue = new Queue(RECONCILE_QUEUE, { connection, prefix });
-  let worker: Worker | undefined;
-  let lastRunId: string | undefined;
+/** What one recovery keeps between calls: its queue, its worker once started, and Redis's last run_id seen. */
+interface RecoveryState {
+  queue: Queue;
+  worker?: Worker;
+  lastRunId?: string;
+}
 
-  function report(dropId: string, result: Reconciliation): void {
-    const facts = {
-      dropId,
-      verdict: result.verdict,
-      seq: result.seq,
-      redis: result.redis,
-      postgres: result.postgres,
-    };
-    if (result.rebuilt)
-      log.warn(
-        { ...facts, ...result.rebuilt },
-        result.verdict === 'lost'
-          ? 'Redis lost the drop’s units: rebuilt them from PostgreSQL'
-          : 'Redis was older than PostgreSQL or disagreed with it: fenced the drop and rebuilt it from PostgreSQL',
-      );
-    else if (result.verdict !== 'ok')
-      log.error(facts, 'Redis cannot be trusted for this drop and was not rebuilt');
-    else if (!result.matches) log.debug(facts, 'Redis and PostgreSQL differ (events in flight)');
-  }
+function report(log: Logger, dropId: string, result: Reconciliation): void {
+  const facts = {
+    dropId,
+    verdict: result.verdict,
+    seq: result.seq,
+    redis: result.redis,
+    postgres: result.postgres,
+  };
+  if (result.rebuilt)
+    log.warn(
+      { ...facts, ...result.rebuilt },
+      result.verdict === 'lost'
+        ? 'Redis lost the drop’s units: rebuilt them from PostgreSQL'
+        : 'Redis was older than PostgreSQL or disagreed with it: fenced the drop and rebuilt it from PostgreSQL',
+    );
+  else if (result.verdict !== 'ok')
+    log.error(facts, 'Redis cannot be trusted for this drop and was not rebuilt');
+  else if (!result.matches) log.debug(facts, 'Redis and PostgreSQL differ (events in flight)');
+}
 
-  /** Rebuilds every live drop whose Redis is behind PostgreSQL or still fenced. */
-  async function rebuildBehind(): Promise<void> {
-    const live = (await drops.listLive()).filter((d) => d.status !== 'scheduled').map((d) => d.id);
-    for (const found of await reconciler.behind(live)) {
-      log.error(
-        found,
-        'Redis is behind PostgreSQL for this drop (it came back older): fencing and rebuilding',
-      );
-      try {
-        report(found.dropId, await reconciler.reconcile(found.dropId, { rebuild: true }));
-      } catch (error) {
-        log.error({ err: error, dropId: found.dropId }, 'rebuilding the drop failed');
-      }
+/** Rebuilds every live drop whose Redis is behind PostgreSQL or still fenced. */
+async function rebuildBehind({ drops, reconciler, log }: RecoveryDeps): Promise<void> {
+  const live = (await drops.listLive()).filter((d) => d.status !== 'scheduled').map((d) => d.id);
+  for (const found of await reconciler.behind(live)) {
+    log.error(found, 'Redis is behind PostgreSQL for this drop (it came back older): fencing and rebuilding');
+    try {
+      report(log, found.dropId, await reconciler.reconcile(found.dropId, { rebuild: true }));
+    } catch (error) {
+      log.error({ err: error, dropId: found.dropId }, 'rebuilding the drop failed');
     }
   }
+}
 
-  async function reconcileAll(): Promise<void> {
-    const live = (await drops.listLive()).filter((d) => d.status !== 'scheduled');
-    for (const drop of live) {
-      try {
-        const result = await reconciler.reconcile(drop.id, { rebuild: true });
-        report(drop.id, result);
-      } catch (error) {
-        log.error({ err: error, dropId: drop.id }, 'reconciliation failed');
-      }
+async function reconcileAll({ drops, reconciler, log }: RecoveryDeps): Promise<void> {
+  const live = (await drops.listLive()).filter((d) => d.status !== 'scheduled');
+  for (const drop of live) {
+    try {
+      const result = await reconciler.reconcile(drop.id, { rebuild: true });
+      report(log, drop.id, result);
+    } catch (error) {
+      log.error({ err: error, dropId: drop.id }, 'reconciliation failed');
     }
   }
+}
 
+/** One pass of the watch: the sentinel, then Redis's run_id, then the drops behind PostgreSQL. */
+async function watch(deps: RecoveryDeps, state: RecoveryState): Promise<void> {
+  const { redis, sentinelKey, drops, log } = deps;
+  const fresh = await redis.set(sentinelKey, String(Date.now()), 'NX');
+  if (fresh !== 'OK') {
+    const runId = /^run_id:(\w+)/m.exec(await redis.info('server'))?.[1];
+    const restarted = state.lastRunId !== undefined && runId !== state.lastRunId;
+    state.lastRunId = runId;
+    if (!restarted) return rebuildBehind(deps);
+    log.warn(
+      { runId },
+      'Redis restarted with our data (from a snapshot, or a promoted replica): reconciling',
+    );
+    return reconcileAll(deps);
+  }
+  state.lastRunId = undefined;
+  log.info(
+    'Redis has no data of ours (first start, or it lost its data): mirroring, scheduling and rebuilding',
+  );
+  await drops.resumeAll();
+  await reconcileAll(deps);
+  await state.queue.upsertJobScheduler(RECONCILE_JOB, { every: RECONCILE_EVERY_MS }, { name: RECONCILE_JOB });
+}
+
+function startWorker(deps: RecoveryDeps, state: RecoveryState): void {
+  const { connection, prefix, log } = deps;
+  if (state.worker) return;
+  state.worker = new Worker(
+    RECONCILE_QUEUE,
+    async (job) => {
+      if (job.name === RECONCILE_JOB) await reconcileAll(deps);
+    },
+    { connection, prefix },
+  );
+  state.worker.on('error', (error) => log.warn({ err: error }, 'reconcile worker error'));
+}
+
+export function createRecovery(deps: RecoveryDeps): Recovery {
+  const { connection, prefix } = deps;
+  // Taken once, as a factory's deps are: later changes to the object passed in are not seen.
+  const ctx: RecoveryDeps = { ...deps };
+  const state: RecoveryState = { queue: new Queue(RECONCILE_QUEUE, { connection, prefix }) };
   return {
-    reconcileAll,
-    async watch() {
-      const fresh = await redis.set(sentinelKey, String(Date.now()), 'NX');
-      if (fresh !== 'OK') {
-        const runId = /^run_id:(\w+)/m.exec(await redis.info('server'))?.[1];
-        const restarted = lastRunId !== undefined && runId !== lastRunId;
-        lastRunId = runId;
-        if (!restarted) return rebuildBehind();
-        log.warn(
-          { runId },
-          'Redis restarted with our data (from a snapshot, or a promoted replica): reconciling',
-        );
-        return reconcileAll();
-      }
-      lastRunId = undefined;
-      log.info(
-        'Redis has no data of ours (first start, or it lost its data): mirroring, scheduling and rebuilding',
-      );
-      await drops.resumeAll();
-      await reconcileAll();
-      await queue.upsertJobScheduler(RECONCILE_JOB, { every: RECONCILE_EVERY_MS }, { name: RECONCILE_JOB });
-    },
-    startWorker() {
-      if (worker) return;
-      worker = new Worker(
-        RECONCILE_QUEUE,
-        async (job) => {
-          if (job.name === RECONCILE_JOB) await reconcileAll();
-        },
-        { connection, prefix },
-      );
-      worker.on('error', (error) => log.warn({ err: error }, 'reconcile worker error'));
-    },
+    reconcileAll: () => reconcileAll(ctx),
+    watch: () => watch(ctx, state),
+    startWorker: () => startWorker(ctx, state),
     async stop() {
-      await worker?.close();
-      await queue.close();
+      await state.worker?.close();
+      await state.queue.close();
     },
   };
 }
