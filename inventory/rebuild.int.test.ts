@@ -155,4 +155,37 @@ describe('the change counter, the fence and the rebuild', () => {
     await s.holds.release(third.hold.id, third.hold.shopperId);
     expect((await s.outbox(dropId)).at(-1)).toMatchObject({ type: 'drop.reopened', seq: 3, dropSeq: 9 });
   });
+
+  test('a drop not verified on this Redis server (it restarted, or a replica took over) sells nothing until verified', async ({
+    config,
+    prefix,
+  }) => {
+    const s = setup(config.redisUrl, prefix);
+    const dropId = await s.openDrop(5);
+    const first = await s.reserve(dropId);
+    expect((await s.rebuild.position(dropId)).verified).toBe(true);
+    // What a restarted Redis looks like to the drop: its meta names the run of the server that wrote it.
+    await s.redis.hset(s.keys.dropMeta(dropId), 'run', 'a-server-that-has-since-stopped');
+    expect((await s.rebuild.position(dropId)).verified).toBe(false);
+    await expect(s.reserve(dropId)).rejects.toBeInstanceOf(StockUnavailableError);
+    await expect(
+      s.holds.pay(first.hold.id, first.hold.shopperId, undefined, { card: '4242' }),
+    ).rejects.toBeInstanceOf(StockUnavailableError);
+    await expect(s.holds.release(first.hold.id, first.hold.shopperId)).rejects.toBeInstanceOf(
+      StockUnavailableError,
+    );
+    const seq = (await s.rebuild.position(dropId)).seq;
+    // Behind what PostgreSQL applied: left unverified, for the caller to fence and rebuild.
+    expect(await s.rebuild.verify(dropId, seq + 1)).toBe(false);
+    expect((await s.rebuild.position(dropId)).verified).toBe(false);
+    // Not behind: verified, and it sells again.
+    expect(await s.rebuild.verify(dropId, seq)).toBe(true);
+    expect((await s.rebuild.position(dropId)).verified).toBe(true);
+    expect((await s.reserve(dropId)).hold.status).toBe('held');
+    expect(await s.holds.pay(first.hold.id, first.hold.shopperId, undefined, { card: '4242' })).toMatchObject(
+      {
+        paidNow: true,
+      },
+    );
+  });
 });

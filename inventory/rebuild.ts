@@ -22,6 +22,12 @@ export interface InventoryPosition {
   fenced: boolean;
   /** Events still in the drop's outbox (not yet relayed to JetStream). */
   pending: number;
+  /**
+   * Verified on this Redis server: compared with the record of truth since it started, or new to it. An unverified
+   * drop (Redis restarted, from a snapshot, an append-only file or as a promoted replica) sells nothing until
+   * `verify` or a rebuild.
+   */
+  verified: boolean;
 }
 
 export interface RestoreRequest {
@@ -55,13 +61,15 @@ export function createRebuild({ redis, keys, activeKey, clock }: RebuildDeps) {
       const results = await redis
         .multi()
         .hmget(keys.stock(dropId), 'total', 'available', 'held', 'sold')
-        .hmget(keys.dropMeta(dropId), 'seq', 'availabilitySeq', 'fenced')
+        .hmget(keys.dropMeta(dropId), 'seq', 'availabilitySeq', 'fenced', 'run', 'version')
         .xlen(keys.outbox(dropId))
+        .info('server')
         .exec();
       if (!results || results.some(([error]) => error))
         throw new Error(`inventory: reading drop ${dropId} failed`);
       const [total, available, held, sold] = results[0]![1] as (string | null)[];
-      const [seq, availabilitySeq, fenced] = results[1]![1] as (string | null)[];
+      const [seq, availabilitySeq, fenced, run, version] = results[1]![1] as (string | null)[];
+      const serverRun = /^run_id:(\w+)/m.exec(String(results[3]![1]))?.[1];
       return {
         stock:
           total === null || total === undefined
@@ -71,7 +79,17 @@ export function createRebuild({ redis, keys, activeKey, clock }: RebuildDeps) {
         availabilitySeq: int(availabilitySeq),
         fenced: fenced !== null && fenced !== undefined,
         pending: int(results[2]![1]),
+        verified: version === null || version === undefined || run === serverRun,
       };
+    },
+
+    /**
+     * Marks the drop verified on this Redis server unless its change counter is behind `postgresSeq` (the highest
+     * PostgreSQL applied, read after the event stream drained); false when it is behind (see verify-1.lua).
+     */
+    async verify(dropId: string, postgresSeq: number): Promise<boolean> {
+      const reply = await redis.inventoryVerify(keys.dropMeta(dropId), postgresSeq);
+      return settle('verify', reply, [InventoryCode.OK, InventoryCode.UNCHANGED]).code === InventoryCode.OK;
     },
 
     /** Fences the drop: from now until a rebuild lifts it, reserve and pay answer `unavailable` and nothing changes. */

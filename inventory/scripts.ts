@@ -17,6 +17,7 @@ declare module 'ioredis' {
     inventoryPay(...keysAndArgs: Arg[]): Result<unknown, Context>;
     inventoryExpire(...keysAndArgs: Arg[]): Result<number, Context>;
     inventoryRestore(...keysAndArgs: Arg[]): Result<unknown, Context>;
+    inventoryVerify(...keysAndArgs: Arg[]): Result<unknown, Context>;
   }
 }
 

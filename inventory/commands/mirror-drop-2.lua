@@ -20,6 +20,10 @@ if current >= tonumber(ARGV[1]) then
   return UNCHANGED
 end
 redis.call('HSET', KEYS[1], 'version', ARGV[1], 'status', ARGV[2], 'stock', ARGV[3], unpack(ARGV, 4))
+if current == 0 then
+  -- New to this Redis: nothing older to compare with, so it is verified on this server (see includes/holds.lua).
+  redis.call('HSET', KEYS[1], 'run', string.match(redis.call('INFO', 'server'), 'run_id:(%x+)'))
+end
 if ARGV[2] == 'scheduled' then
   redis.call('HSET', KEYS[2], 'total', ARGV[3], 'available', ARGV[3], 'held', 0, 'sold', 0)
 end

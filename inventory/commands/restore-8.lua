@@ -73,4 +73,5 @@ elseif status == 'sold_out' then
   reopenIfSoldOut(ARGV[6], now)
 end
 redis.call('HDEL', KEYS[1], 'fenced')
+redis.call('HSET', KEYS[1], 'run', serverRun())
 return { OK, held, sold }

@@ -80,6 +80,12 @@ const postgresSeq = async (ctx: Ctx, dropId: string) =>
 async function judge(ctx: Ctx, dropId: string, total: number, pos: InventoryPosition): Promise<Verdict> {
   if (!pos.stock) return 'lost';
   if (pos.fenced) return 'fenced';
+  if (!pos.verified) {
+    // Redis restarted (or a replica took over): its changes may be older than what PostgreSQL has applied, or than
+    // what is still on its way there. Drain the stream first, so PostgreSQL has every published change, then compare.
+    await drained(ctx);
+    if (!(await ctx.rebuild.verify(dropId, await postgresSeq(ctx, dropId)))) return 'behind';
+  }
   const seq = await postgresSeq(ctx, dropId);
   if (pos.seq < seq) return 'behind';
   if (same(pos.stock, await postgresUnits(ctx, dropId, total))) return 'ok';
@@ -170,13 +176,14 @@ async function reconcile(
 async function behind(
   ctx: Ctx,
   dropIds: string[],
-): Promise<{ dropId: string; redis: number; postgres: number }[]> {
+): Promise<{ dropId: string; redis: number; postgres: number; verified: boolean }[]> {
   const seqs = await ctx.orders.positions(dropIds);
   const found = [];
   for (const dropId of dropIds) {
     const pos = await ctx.rebuild.position(dropId);
     const postgres = seqs.get(dropId) ?? 0;
-    if (pos.stock && (pos.fenced || pos.seq < postgres)) found.push({ dropId, redis: pos.seq, postgres });
+    if (pos.stock && (pos.fenced || !pos.verified || pos.seq < postgres))
+      found.push({ dropId, redis: pos.seq, postgres, verified: pos.verified });
   }
   return found;
 }
@@ -196,8 +203,13 @@ export function createReconciler(deps: ReconcilerDeps) {
       return reconcile(ctx, dropId, options);
     },
 
-    /** The drops among `dropIds` whose Redis is fenced or behind PostgreSQL: cheap enough to ask every few seconds. */
-    behind(dropIds: string[]): Promise<{ dropId: string; redis: number; postgres: number }[]> {
+    /**
+     * The drops among `dropIds` whose Redis is fenced, behind PostgreSQL or not yet verified on this Redis server:
+     * cheap enough to ask every few seconds.
+     */
+    behind(
+      dropIds: string[],
+    ): Promise<{ dropId: string; redis: number; postgres: number; verified: boolean }[]> {
       return behind(ctx, dropIds);
     },
   };

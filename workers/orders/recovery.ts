@@ -76,7 +76,12 @@ function report(log: Logger, dropId: string, result: Reconciliation): void {
 async function rebuildBehind({ drops, reconciler, log }: RecoveryDeps): Promise<void> {
   const live = (await drops.listLive()).filter((d) => d.status !== 'scheduled').map((d) => d.id);
   for (const found of await reconciler.behind(live)) {
-    log.error(found, 'Redis is behind PostgreSQL for this drop (it came back older): fencing and rebuilding');
+    if (found.verified || found.redis < found.postgres)
+      log.error(
+        found,
+        'Redis is behind PostgreSQL for this drop (it came back older): fencing and rebuilding',
+      );
+    else log.warn(found, 'Redis restarted: comparing the drop with PostgreSQL before it sells again');
     try {
       report(log, found.dropId, await reconciler.reconcile(found.dropId, { rebuild: true }));
     } catch (error) {

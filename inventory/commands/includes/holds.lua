@@ -25,9 +25,21 @@ local function shoppersHold(resId, shopper)
   return raw, r
 end
 
--- Whether the drop is fenced: Redis is being rebuilt from the record of truth, nothing may change it meanwhile.
+-- This Redis server's run id: a Redis that restarted (from a snapshot or an append-only file) or a promoted replica
+-- has a new one.
+local function serverRun()
+  return string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
+end
+
+-- Whether the drop may not change: fenced while it is rebuilt from the record of truth, or not yet verified on this
+-- server (its `run` names another): a Redis that came back older sells nothing until the workers have compared the
+-- drop with PostgreSQL (verify-1.lua) or rebuilt it (restore-8.lua). A drop this Redis does not know is not fenced.
 local function fenced()
-  return redis.call('HEXISTS', KEYS[1], 'fenced') == 1
+  local meta = redis.call('HMGET', KEYS[1], 'fenced', 'run', 'version')
+  if not meta[3] then
+    return false
+  end
+  return meta[1] ~= false or meta[2] ~= serverRun()
 end
 
 -- Appends an event to the outbox, numbered by the drop's `seq`; the relay publishes it to JetStream with `id` as its
