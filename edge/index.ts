@@ -10,7 +10,7 @@ export { createTokenService, type Role, type Session, type TokenService } from '
 export { hashPassword, verifyPassword } from './auth/password.js';
 export { createEdgeKeys, type EdgeKeys } from './keys.js';
 export { createRateLimiter, unlimited, type RateLimiter } from './middleware/rate-limit.js';
-export { PROBLEMS, type Problem, type ProblemCode, type FieldError } from './problems.js';
+export { isOutage, PROBLEMS, type Problem, type ProblemCode, type FieldError } from './problems.js';
 export { SESSION_COOKIE } from './middleware/session.js';
 export type { EdgeEnv } from './context.js';
 export type { DropJson, DropListResponse } from './routes/drops.js';

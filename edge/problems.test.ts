@@ -16,10 +16,14 @@ describe('toProblem', () => {
       withCode('write CONNECTION_CLOSED 127.0.0.1:5432', 'CONNECTION_CLOSED'),
     ],
     ['a refused connection', withCode('connect ECONNREFUSED 127.0.0.1:6379', 'ECONNREFUSED')],
+    ['PostgreSQL starting up', withCode('the database system is starting up', '57P03')],
+    ['PostgreSQL shutting down', withCode('terminating connection due to administrator command', '57P01')],
   ] as const)('an outage (%s) is 503 unavailable, leaking nothing', ([, error]) => {
     const { problem, expected } = toProblem(error);
     expect(problem).toMatchObject({ status: 503, code: 'unavailable' });
-    expect(JSON.stringify(problem)).not.toMatch(/127\.0\.0\.1|CONNECTION|ECONN|retries/);
+    expect(JSON.stringify(problem)).not.toMatch(
+      /127\.0\.0\.1|CONNECTION|ECONN|retries|database system|administrator/,
+    );
     expect(expected).toBe(true);
   });
 

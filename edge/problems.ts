@@ -85,7 +85,7 @@ export function problemResponse(c: Context, p: Problem, headers: Record<string, 
   });
 }
 
-/** Error codes of a connection that is down (Node's sockets, postgres.js): an outage, not a bug. */
+/** Error codes of a connection that is down (Node's sockets, postgres.js, PostgreSQL): an outage, not a bug. */
 const OUTAGE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -95,6 +95,15 @@ const OUTAGE_CODES = new Set([
   'CONNECTION_DESTROYED',
   'CONNECTION_ENDED',
   'CONNECT_TIMEOUT',
+  // PostgreSQL's own: shutting down or starting up (57P01-57P03), and its connection exceptions (class 08).
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
 ]);
 
 /**

@@ -4,6 +4,7 @@
  * JetStream's events to PostgreSQL; the payments job ends every authorization left open.
  */
 import type { Logger } from 'pino';
+import { isOutage } from '../../edge/index.js';
 import { startPaymentSettleJob } from '../../workers/checkout/index.js';
 import { startDropScheduleWorker } from '../../workers/drops/index.js';
 import { createRecovery, startEventProjector, WATCH_EVERY_MS } from '../../workers/orders/index.js';
@@ -47,6 +48,8 @@ export async function startWorkersRole(
     orders: core.orders,
     onDropEvent: (event) => drops.applyAvailability(event.dropId, event.type === 'drop.sold_out', event.seq),
     log,
+    // A PostgreSQL restart must not spend the events' deliveries and send valid ones to the dead-letter subject.
+    transient: isOutage,
   });
   const settle = await startPaymentSettleJob({
     connection,

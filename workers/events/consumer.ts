@@ -4,6 +4,9 @@
  * once under load — and acked explicitly once `apply` resolved (after the transaction commits). A batch that fails
  * is applied again one message at a time, so one bad message does not hold the others back; a message that keeps
  * failing is redelivered at most MAX_DELIVER times and then dead-lettered, a malformed one is dead-lettered at once.
+ * A failure that will pass (`transient`: the database is restarting) spends no delivery: the batch is kept in hand
+ * (its ack deadline renewed) and applied again with backoff until it is applied or the consumer stops, so an outage
+ * never sends valid events to the dead-letter subject.
  *
  * Across a NATS outage (the connection reconnecting forever), nats.js keeps the `consume()` iterator open and, once
  * reconnected, checks that the consumer still exists and pulls again; a failed check is retried after `expires`,
@@ -17,6 +20,8 @@ import { deadSubject, MAX_DELIVER, type EventsConfig } from './stream.js';
 const FLUSH_MS = 10;
 const NAK_DELAY_MS = 1000;
 const RECONNECT_MS = 500;
+const RETRY_FIRST_MS = 250;
+const RETRY_MOST_MS = 5000;
 /** How long one pull request lives: also how soon a pull that failed to resume after an outage is tried again. */
 const PULL_EXPIRES_MS = 5000;
 /** Dead letters are rare; one that cannot be stored in time is retried by the message's redelivery. */
@@ -31,6 +36,8 @@ export interface ConsumerOptions<T> {
   what: string;
   /** Applies messages; must be idempotent, since a failed batch and a redelivery apply them again. */
   apply: (items: T[]) => Promise<void>;
+  /** Whether a failure of `apply` will pass by itself (a service outage); none is by default. */
+  transient?: (error: unknown) => boolean;
   log: Logger;
   batch?: number;
 }
@@ -40,7 +47,32 @@ export interface Consumer {
   stop(): Promise<void>;
 }
 
-function batchHandler<T>({ js, config, parse, what, apply, log }: ConsumerOptions<T>) {
+/**
+ * Applies a batch again and again, with backoff, while it fails for a reason that will pass; the messages' ack
+ * deadlines are renewed meanwhile. Resolves to the error that is not transient, or to null once applied or stopped.
+ */
+async function applyThroughOutage<T>(
+  { apply, transient, log }: ConsumerOptions<T>,
+  valid: { msg: JsMsg; item: T }[],
+  stopped: () => boolean,
+): Promise<unknown> {
+  for (let wait = RETRY_FIRST_MS; !stopped(); wait = Math.min(wait * 2, RETRY_MOST_MS)) {
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    for (const v of valid) v.msg.working();
+    try {
+      await apply(valid.map((v) => v.item));
+      for (const v of valid) v.msg.ack();
+      return null;
+    } catch (error) {
+      if (!transient?.(error)) return error;
+      log.debug({ err: error, events: valid.length }, 'applying events waits for a service to return');
+    }
+  }
+  return null;
+}
+
+function batchHandler<T>(options: ConsumerOptions<T>, stopped: () => boolean) {
+  const { js, config, parse, what, apply, log, transient } = options;
   async function deadLetter(msg: JsMsg, reason: string) {
     log.warn({ subject: msg.subject, seq: msg.seq, reason }, 'event sent to the dead-letter subject');
     await js.publish(deadSubject(config, msg.subject), msg.data, {
@@ -61,7 +93,9 @@ function batchHandler<T>({ js, config, parse, what, apply, log }: ConsumerOption
     try {
       await apply(valid.map((v) => v.item));
       for (const v of valid) v.msg.ack();
-    } catch (error) {
+    } catch (failure) {
+      const error = transient?.(failure) ? await applyThroughOutage(options, valid, stopped) : failure;
+      if (error === null) return;
       log.warn({ err: error, events: valid.length }, 'batch failed; applying events one by one');
       for (const v of valid) {
         try {
@@ -78,8 +112,8 @@ function batchHandler<T>({ js, config, parse, what, apply, log }: ConsumerOption
 
 export function startConsumer<T>(options: ConsumerOptions<T>): Consumer {
   const { js, config, log, batch = 500 } = options;
-  const handle = batchHandler(options);
   let stopped = false;
+  const handle = batchHandler(options, () => stopped);
   let buffer: JsMsg[] = [];
   let chain: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;

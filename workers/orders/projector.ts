@@ -20,6 +20,8 @@ export interface EventProjectorDeps {
   onDropEvent: (event: AvailabilityEvent) => Promise<void>;
   log: Logger;
   batch?: number;
+  /** Whether a failure will pass by itself (PostgreSQL restarting): events wait in hand, spending no delivery. */
+  transient?: (error: unknown) => boolean;
 }
 
 export interface EventProjector {
@@ -35,6 +37,7 @@ export function startEventProjector({
   onDropEvent,
   log,
   batch,
+  transient,
 }: EventProjectorDeps): EventProjector {
   let applied = 0;
   const consumer = startConsumer({
@@ -42,6 +45,7 @@ export function startEventProjector({
     config,
     log,
     batch,
+    ...(transient ? { transient } : {}),
     parse: parseEvent,
     what: 'inventory event',
     async apply(events) {
