@@ -12,9 +12,6 @@ import { holdScriptKeys, type InventoryKeys } from './keys.js';
 import { dropOfReservation, newReservationId } from './reservation-id.js';
 import { assertInventoryScripts } from './scripts.js';
 
-/** How many of its own recent reservations a process remembers (oldest forgotten first). */
-const RECENT_HOLDS = 100_000;
-
 export interface HoldsDeps {
   redis: Redis;
   keys: InventoryKeys;
@@ -50,22 +47,15 @@ export interface PayOutcome {
 export const requestHash = (value: unknown) =>
   createHash('sha256').update(JSON.stringify(value)).digest('base64url');
 
-/** What every operation needs: the deps, a drop's keys in the hold scripts' order, this process's recent holds. */
+/** What every operation needs: the deps and a drop's keys in the hold scripts' order. */
 interface Context extends Required<HoldsDeps> {
   holdKeys(dropId: string): string[];
-  /** Holds this process reserved, so that paying one needs no read of it first (amount and shopper never change). */
-  recent: Map<string, Hold>;
 }
 
 function locate(reservationId: string): string {
   const dropId = dropOfReservation(reservationId);
   if (!dropId) throw new ReservationNotFoundError('no such reservation');
   return dropId;
-}
-
-function remember({ recent }: Context, hold: Hold): void {
-  if (recent.size >= RECENT_HOLDS) recent.delete(recent.keys().next().value!);
-  recent.set(hold.id, hold);
 }
 
 async function reserve(ctx: Context, req: ReserveRequest): Promise<{ hold: Hold; created: boolean }> {
@@ -90,13 +80,11 @@ async function reserve(ctx: Context, req: ReserveRequest): Promise<{ hold: Hold;
   );
   const { code, details } = settle('reserve', reply, [InventoryCode.OK, InventoryCode.REPEATED]);
   const hold = toHold(String(details[0]), req.dropId, details[1]);
-  remember(ctx, hold);
   return { hold, created: code === InventoryCode.OK };
 }
 
 async function release(ctx: Context, reservationId: string, shopperId: string): Promise<Hold> {
   const dropId = locate(reservationId);
-  ctx.recent.delete(reservationId);
   const reply = await ctx.redis.inventoryRelease(
     ...ctx.holdKeys(dropId),
     reservationId,
@@ -115,8 +103,6 @@ async function pay(
   request: unknown,
 ): Promise<PayOutcome> {
   const dropId = locate(reservationId);
-  // Whatever the answer, the hold is no longer simply held: later calls read it.
-  ctx.recent.delete(reservationId);
   const reply = await ctx.redis.inventoryPay(
     ...ctx.holdKeys(dropId),
     reservationId,
@@ -145,24 +131,12 @@ export function createHolds(deps: HoldsDeps) {
   const ctx: Context = {
     idempotencyTtlSeconds: 86_400,
     ...deps,
-    recent: new Map(),
     holdKeys: (dropId) => holdScriptKeys(keys, activeKey, dropId),
   };
 
   return {
     /** Reserves, or with a repeated Idempotency-Key returns the earlier reservation (`created` false). */
     reserve: (req: ReserveRequest) => reserve(ctx, req),
-
-    /**
-     * A hold this process reserved, as it was then (its status may have changed since; the scripts decide), or
-     * undefined: for paying without a read first.
-     */
-    recent(reservationId: string, shopperId: string): Hold | undefined {
-      const hold = ctx.recent.get(reservationId);
-      return hold && hold.shopperId === shopperId && hold.expiresAt.getTime() > clock.now()
-        ? hold
-        : undefined;
-    },
 
     async get(reservationId: string, shopperId?: string): Promise<Hold> {
       const dropId = locate(reservationId);

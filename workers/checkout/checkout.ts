@@ -114,13 +114,9 @@ async function payScript(deps: CheckoutDeps, req: PayRequest): Promise<PayOutcom
   return deps.holds.pay(req.reservationId, req.shopperId, req.idempotencyKey, { card: req.card.number });
 }
 
-/** Step 1: the hold as it stands; with a payments store always read, as a retry must never authorize a paid hold. */
-async function readHold(deps: CheckoutDeps, req: PayRequest): Promise<Hold> {
-  const { holds, payments } = deps;
-  return (
-    (payments ? undefined : holds.recent(req.reservationId, req.shopperId)) ??
-    (await holds.get(req.reservationId, req.shopperId))
-  );
+/** Step 1: the hold as it stands in Redis (another edge may have paid it): a retry never authorizes a paid hold. */
+function readHold({ holds }: CheckoutDeps, req: PayRequest): Promise<Hold> {
+  return holds.get(req.reservationId, req.shopperId);
 }
 
 /** Step 1, the hold not held: no card is touched. */
