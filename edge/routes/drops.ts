@@ -5,7 +5,8 @@ import type { Actor, Drop, DropsService } from '../../workers/drops/index.js';
 import type { Session } from '../auth/tokens.js';
 import type { EdgeEnv } from '../context.js';
 import { requireRole } from '../middleware/session.js';
-import { decodeCursor, encodeCursor, paging, pathId, readJson, readQuery, text } from '../validation.js';
+import { instant, lineText, proseText } from '../input-rules.js';
+import { decodeCursor, encodeCursor, paging, pathId, readJson, readQuery } from '../validation.js';
 
 /** A drop as the API shows it: without the operator's pause and the version, its times as ISO-8601 strings. */
 export type DropJson = Omit<Drop, 'admissionPaused' | 'version' | 'opensAt' | 'closesAt'> & {
@@ -20,16 +21,10 @@ export interface DropListResponse {
 
 const STATUSES = ['scheduled', 'open', 'sold_out', 'closed', 'cancelled'] as const;
 
-const instant = z.iso
-  .datetime({ offset: true, message: 'must be an ISO-8601 date and time, e.g. 2030-01-31T18:00:00Z' })
-  .transform((v) => new Date(v))
-  .refine((d) => !Number.isNaN(d.getTime()), 'is not a real date')
-  .refine((d) => d.getUTCFullYear() >= 1970, 'must be after 1970');
-
 const fields = {
-  title: text().trim().min(1, 'must not be empty').max(200),
-  description: text().max(5000),
-  sku: text().trim().min(1, 'must not be empty').max(64),
+  title: lineText(200),
+  description: proseText(5000),
+  sku: lineText(64),
   priceCents: z.number().int('must be a whole number of minor units').min(0).max(100_000_000),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code, e.g. USD'),
   stock: z.number().int('must be a whole number').min(1).max(1_000_000),
@@ -37,8 +32,8 @@ const fields = {
   holdSeconds: z.number().int('must be a whole number of seconds').min(1).max(86_400),
   admissionPerMinute: z.number().int('must be a whole number').min(1).max(1_000_000),
   maxActive: z.number().int('must be a whole number').min(1).max(1_000_000),
-  opensAt: instant,
-  closesAt: instant.nullable(),
+  opensAt: instant(),
+  closesAt: instant().nullable(),
 };
 
 const createBody = z.strictObject({
@@ -57,7 +52,7 @@ const createBody = z.strictObject({
 const patchBody = z.strictObject(fields).partial();
 
 const listQuery = z.strictObject({ status: z.enum(STATUSES).optional(), ...paging });
-const listCursor = z.tuple([instant, z.uuid()]);
+const listCursor = z.tuple([instant(), z.uuid()]);
 
 export const dropJson = (d: Drop): DropJson => ({
   id: d.id,

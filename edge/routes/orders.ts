@@ -6,6 +6,7 @@ import type { DropsService } from '../../workers/drops/index.js';
 import type { Order, OrdersStore, OrderTotals } from '../../workers/orders/index.js';
 import type { EdgeEnv } from '../context.js';
 import { requireRole } from '../middleware/session.js';
+import { instant } from '../input-rules.js';
 import { HttpProblem } from '../problems.js';
 import { decodeCursor, encodeCursor, paging, pathId, readQuery } from '../validation.js';
 
@@ -39,7 +40,7 @@ const orderJson = (o: Order): OrderJson => ({
 });
 
 const listQuery = z.strictObject(paging);
-const cursor = z.tuple([z.iso.datetime(), z.string().max(100)]);
+const cursor = z.tuple([instant(), z.string().regex(RESERVATION_ID)]);
 
 async function page(
   query: { limit: number; cursor?: string | undefined },
@@ -48,7 +49,7 @@ async function page(
   const before = query.cursor ? decodeCursor(query.cursor, cursor) : undefined;
   const rows = await list({
     limit: query.limit + 1,
-    ...(before ? { before: { createdAt: new Date(before[0]), id: before[1] } } : {}),
+    ...(before ? { before: { createdAt: before[0], id: before[1] } } : {}),
   });
   const shown = rows.slice(0, query.limit);
   const last = shown.at(-1);

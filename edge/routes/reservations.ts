@@ -34,10 +34,11 @@ const cardNumber = z
   .pipe(z.string().regex(/^\d{12,19}$/, 'must be a card number of 12 to 19 digits'));
 
 const payBody = z.strictObject({
-  // `{card: "4242…"}` or `{card: {number: "4242…", …}}`: the test provider reads only the number.
+  // `{card: "4242…"}` or `{card: {number: "4242…", …}}`: the test provider reads only the number. A field the card
+  // does not have is refused, as at the top level, so a misspelt one does not pass silently.
   card: z.union([
     cardNumber,
-    z.object({
+    z.strictObject({
       number: cardNumber,
       expMonth: z.number().int().min(1).max(12).optional(),
       expYear: z.number().int().optional(),
