@@ -1,6 +1,6 @@
 /**
- * The Hono application: middleware in order (observe → body limit → session), the route files, and one error
- * handler that answers every failure as problem+json.
+ * The Hono application: middleware in order (nosniff → observe → body limit → cross-site → session), the route
+ * files, and one error handler that answers every failure as problem+json.
  */
 import { Hono, type MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
@@ -15,6 +15,7 @@ import type { AdmissionTokens } from './auth/admission.js';
 import type { TokenService } from './auth/tokens.js';
 import type { EdgeEnv } from './context.js';
 import { bodyLimit } from './middleware/body-limit.js';
+import { crossSite } from './middleware/cross-site.js';
 import { createHttpMetrics, observe } from './middleware/observe.js';
 import { rateLimit, unlimited, type RateLimiter } from './middleware/rate-limit.js';
 import { session } from './middleware/session.js';
@@ -22,6 +23,7 @@ import { problem, problemResponse, toProblem } from './problems.js';
 import { registerAdminDrops } from './routes/admin-drops.js';
 import { registerDrops } from './routes/drops.js';
 import { registerHealth, type ReadinessChecks } from './routes/health.js';
+import { registerHoarding } from './routes/hoarding.js';
 import { registerIdentity } from './routes/identity.js';
 import { registerOrders } from './routes/orders.js';
 import { registerQueue } from './routes/queue.js';
@@ -29,6 +31,7 @@ import { registerReservations } from './routes/reservations.js';
 import { registerStock, stockFastPath, type FastPath } from './routes/stock.js';
 import { registerWeb } from './routes/web.js';
 import type { StockCache } from './stock-cache.js';
+import type { Holders } from './holders.js';
 
 export interface EdgeDeps {
   log: Logger;
@@ -48,14 +51,24 @@ export interface EdgeDeps {
   readiness: ReadinessChecks;
   bodyLimitBytes: number;
   cookieSecure: boolean;
-  /** Per-address limits on guest sessions and queue joins (`unlimited` when rate limits are off). */
-  limiters: { guest: RateLimiter; join: RateLimiter };
+  /** The pages' origin, which cookie-authenticated writes must come from; undefined: the address reached. */
+  publicOrigin: string | undefined;
+  /** Per-address limits on guest sessions, queue joins and holds (`unlimited` when rate limits are off). */
+  limiters: { guest: RateLimiter; join: RateLimiter; hold: RateLimiter };
+  /** Accounts holding units per address and device: the per-drop cap and the hoarding report. */
+  holders: Holders;
   trustProxy: number;
   /** The built pages (web/dist); none are served without it. */
   webRoot?: string;
 }
 
 const passThrough: MiddlewareHandler<EdgeEnv> = (_c, next) => next();
+
+/** Every answer, errors and pages too: a browser must never guess a type other than the one given. */
+const noSniff: MiddlewareHandler<EdgeEnv> = async (c, next) => {
+  await next();
+  c.header('X-Content-Type-Options', 'nosniff');
+};
 
 export interface Edge {
   app: Hono<EdgeEnv>;
@@ -67,10 +80,12 @@ export function createApp(deps: EdgeDeps): Edge {
   const app = new Hono<EdgeEnv>();
   const metrics = createHttpMetrics(deps.registry);
   const fastPath = stockFastPath({ stock: deps.stockCache, metrics });
-  // First, ahead of the middleware below: the cached stock read, the hottest path of an opening.
+  app.use(noSniff);
+  // Next, ahead of the middleware below: the cached stock read, the hottest path of an opening.
   registerStock(app, { stock: deps.stockCache, drops: deps.drops, metrics });
   app.use(observe({ log: deps.log, metrics }));
   app.use('/api/*', bodyLimit(deps.bodyLimitBytes));
+  app.use('/api/*', crossSite({ publicOrigin: deps.publicOrigin }));
   app.use('/api/*', session({ tokens: deps.tokens }));
 
   const limit = (limiter: RateLimiter) =>
@@ -99,7 +114,11 @@ export function createApp(deps: EdgeDeps): Edge {
     holds: deps.holds,
     checkout: deps.checkout,
     admissionTokens: deps.admissionTokens,
+    holders: deps.holders,
+    holdLimit: limit(deps.limiters.hold),
+    trustProxy: deps.trustProxy,
   });
+  registerHoarding(app, { holders: deps.holders, drops: deps.drops });
   registerOrders(app, { orders: deps.orders, drops: deps.drops });
   if (deps.webRoot) registerWeb(app, { root: deps.webRoot });
 

@@ -10,7 +10,9 @@ export const PROBLEMS = {
   unauthorized: { status: 401, title: 'Unauthorized' },
   payment_declined: { status: 402, title: 'Payment declined' },
   forbidden: { status: 403, title: 'Forbidden' },
+  cross_site: { status: 403, title: 'Cross-site request refused' },
   not_admitted: { status: 403, title: 'Not admitted' },
+  challenge_failed: { status: 403, title: 'Challenge not solved' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },
@@ -21,6 +23,7 @@ export const PROBLEMS = {
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  address_limit: { status: 429, title: 'Too many accounts from this address' },
   internal: { status: 500, title: 'Internal server error' },
   unavailable: { status: 503, title: 'Service unavailable' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;

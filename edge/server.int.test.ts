@@ -265,6 +265,7 @@ describe('the process', () => {
       expect.stringMatching(/^config: TOKEN_TTL: expected a duration/),
       'config: JWT_SECRET: required when NODE_ENV=production',
       expect.stringMatching(/^config: PAYMENTS: required when NODE_ENV=production/),
+      expect.stringMatching(/^config: PUBLIC_ORIGIN: required when NODE_ENV=production/),
     ]);
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from './config.js';
 
+const ORIGIN = 'https://shop.example.com';
+
 function problemsOf(env: Record<string, string>): string[] {
   try {
     loadConfig(env);
@@ -42,10 +44,15 @@ describe('configuration', () => {
   });
 
   test('production needs JWT_SECRET, turns rate limits and secure cookies on, and has no default operator', () => {
-    expect(problemsOf({ NODE_ENV: 'production', PAYMENTS: 'test' })).toEqual([
+    expect(problemsOf({ NODE_ENV: 'production', PAYMENTS: 'test', PUBLIC_ORIGIN: ORIGIN })).toEqual([
       'JWT_SECRET: required when NODE_ENV=production',
     ]);
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PAYMENTS: 'test' });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      PAYMENTS: 'test',
+      PUBLIC_ORIGIN: ORIGIN,
+    });
     expect(config.rateLimits.enabled).toBe(true);
     expect(config.cookieSecure).toBe(true);
     expect(config.operator).toBeNull();
@@ -77,29 +84,61 @@ describe('configuration', () => {
   test('payments: test by default outside production; production refuses to start unless PAYMENTS=test is set', () => {
     expect(loadConfig({}).payments).toBe('test');
     expect(loadConfig({ NODE_ENV: 'test' }).payments).toBe('test');
-    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) })).toEqual([
-      'PAYMENTS: required when NODE_ENV=production (set PAYMENTS=test to use the test provider)',
-    ]);
+    expect(problemsOf({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PUBLIC_ORIGIN: ORIGIN })).toEqual(
+      ['PAYMENTS: required when NODE_ENV=production (set PAYMENTS=test to use the test provider)'],
+    );
     expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
       'JWT_SECRET: required when NODE_ENV=production',
       'PAYMENTS: required when NODE_ENV=production (set PAYMENTS=test to use the test provider)',
+      'PUBLIC_ORIGIN: required when NODE_ENV=production (the https:// origin of the pages)',
     ]);
     expect(problemsOf({ PAYMENTS: 'stripe' })).toEqual([
       expect.stringMatching(/^PAYMENTS: expected test .*\(got "stripe"\)$/),
     ]);
     expect(
-      loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PAYMENTS: 'test' }).payments,
+      loadConfig({
+        NODE_ENV: 'production',
+        JWT_SECRET: 'x'.repeat(32),
+        PAYMENTS: 'test',
+        PUBLIC_ORIGIN: ORIGIN,
+      }).payments,
     ).toBe('test');
   });
 
   test('the test provider hangs an operation only where it is asked to, never in production', () => {
     expect(loadConfig({ TEST_PROVIDER_HANG: 'capture' }).testProviderHang).toBe('capture');
     expect(loadConfig({}).testProviderHang).toBeUndefined();
-    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PAYMENTS: 'test' };
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      PAYMENTS: 'test',
+      PUBLIC_ORIGIN: ORIGIN,
+    };
     expect(loadConfig({ ...production, TEST_PROVIDER_HANG: 'capture' }).testProviderHang).toBeUndefined();
     expect(problemsOf({ TEST_PROVIDER_HANG: 'forever' })).toEqual([
       expect.stringMatching(/^TEST_PROVIDER_HANG: /),
     ]);
+  });
+
+  test('PUBLIC_ORIGIN: an origin only, https in production; socket limits, the per-address cap with rate limits', () => {
+    expect(loadConfig({ PUBLIC_ORIGIN: 'https://Shop.example.com:443/' }).publicOrigin).toBe(ORIGIN);
+    expect(loadConfig({}).publicOrigin).toBeUndefined();
+    expect(problemsOf({ PUBLIC_ORIGIN: 'https://shop.example.com/path' })).toEqual([
+      expect.stringMatching(/^PUBLIC_ORIGIN: expected an http:\/\/ or https:\/\/ origin/),
+    ]);
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), PAYMENTS: 'test' };
+    expect(problemsOf({ ...production, PUBLIC_ORIGIN: 'http://shop.example.com' })).toEqual([
+      'PUBLIC_ORIGIN: must be https:// when NODE_ENV=production',
+    ]);
+    expect(loadConfig({}).sockets).toEqual({
+      eventsPerSecond: 10,
+      eventBurst: 40,
+      connectionsPerAddress: undefined,
+    });
+    expect(
+      loadConfig({ RATE_LIMITS: 'on', SOCKET_CONNECTIONS_PER_ADDRESS: '5' }).sockets.connectionsPerAddress,
+    ).toBe(5);
+    expect(loadConfig({ ...production, PUBLIC_ORIGIN: ORIGIN }).sockets.connectionsPerAddress).toBe(50);
   });
 
   test('a password inside a URL is not echoed', () => {

@@ -58,6 +58,21 @@ const url = (protocols: string[]) =>
       `expected a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL`,
     );
 
+/** `https://shop.example.com`: a scheme, a host and an optional port, nothing after (browsers send it so in Origin). */
+const origin = z
+  .string()
+  .trim()
+  .refine((v) => {
+    try {
+      const parsed = new URL(v);
+      const bare = parsed.pathname === '/' && !parsed.search && !parsed.hash && !parsed.username;
+      return ['http:', 'https:'].includes(parsed.protocol) && bare && !v.endsWith('#') && !v.endsWith('?');
+    } catch {
+      return false;
+    }
+  }, 'expected an http:// or https:// origin: scheme://host[:port], no path')
+  .transform((v) => new URL(v).origin);
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   HOST: z.string().trim().min(1).default('0.0.0.0'),
@@ -86,7 +101,15 @@ const schema = z.object({
   RATE_LIMITS: onOff.optional(),
   GUEST_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(30),
   JOIN_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(60),
+  HOLD_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(30),
+  HOLDERS_PER_ADDRESS: integer(0, 1_000_000).default(4),
+  GUEST_CHALLENGE_BITS: integer(0, 28).default(0),
+  CHALLENGE_TTL_SECONDS: integer(1, 3600).default(120),
   TRUST_PROXY: integer(0, 10).default(0),
+  PUBLIC_ORIGIN: origin.optional(),
+  SOCKET_EVENTS_PER_SECOND: integer(1, 10_000).default(10),
+  SOCKET_EVENT_BURST: integer(1, 100_000).default(40),
+  SOCKET_CONNECTIONS_PER_ADDRESS: integer(1, 1_000_000).default(50),
   BODY_LIMIT_BYTES: integer(1024, 10 * 1024 * 1024).default(64 * 1024),
   COOKIE_SECURE: onOff.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -114,9 +137,31 @@ export interface Config {
   tokenTtlSeconds: number;
   admissionWindowSeconds: number;
   operator: { email: string; password: string } | null;
-  rateLimits: { enabled: boolean; guestPerMinute: number; joinPerMinute: number };
+  /**
+   * Per-address limits, on only when `enabled`: guest sessions, joins and holds a minute, and how many accounts
+   * may hold units of one drop from one address (`holdersPerAddress`, 0: no cap).
+   */
+  rateLimits: {
+    enabled: boolean;
+    guestPerMinute: number;
+    joinPerMinute: number;
+    holdPerMinute: number;
+    holdersPerAddress: number;
+  };
+  /** Proof of work: the zero bits a new guest session needs (0: none) and how long a challenge stays good. */
+  challenge: { guestBits: number; ttlSeconds: number };
   /** How many proxies in front of the edge append to X-Forwarded-For (0: use the connection's address). */
   trustProxy: number;
+  /**
+   * The origin the pages are served from: browsers' cookie-authenticated writes and socket handshakes must come
+   * from it. Undefined (development and test only) means the address the edge was reached at.
+   */
+  publicOrigin: string | undefined;
+  /**
+   * Socket abuse limits: each socket's events (a token bucket: a burst, refilled at a rate per second; past it the
+   * socket is disconnected) and, when rate limits are on, the connections one address may hold on one edge.
+   */
+  sockets: { eventsPerSecond: number; eventBurst: number; connectionsPerAddress: number | undefined };
   bodyLimitBytes: number;
   cookieSecure: boolean;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -166,6 +211,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (production && !input.PAYMENTS) {
     problems.push('PAYMENTS: required when NODE_ENV=production (set PAYMENTS=test to use the test provider)');
   }
+  // Production names the origin its pages are served from: cross-site checks compare against it.
+  if (production && !input.PUBLIC_ORIGIN) {
+    problems.push('PUBLIC_ORIGIN: required when NODE_ENV=production (the https:// origin of the pages)');
+  } else if (production && parsed.success && !parsed.data.PUBLIC_ORIGIN?.startsWith('https:')) {
+    problems.push('PUBLIC_ORIGIN: must be https:// when NODE_ENV=production');
+  }
   if (Boolean(input.OPERATOR_EMAIL) !== Boolean(input.OPERATOR_PASSWORD)) {
     problems.push(
       `${input.OPERATOR_EMAIL ? 'OPERATOR_PASSWORD' : 'OPERATOR_EMAIL'}: set both OPERATOR_EMAIL and OPERATOR_PASSWORD, or neither`,
@@ -200,8 +251,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       enabled: v.RATE_LIMITS ?? production,
       guestPerMinute: v.GUEST_RATE_LIMIT_PER_MINUTE,
       joinPerMinute: v.JOIN_RATE_LIMIT_PER_MINUTE,
+      holdPerMinute: v.HOLD_RATE_LIMIT_PER_MINUTE,
+      holdersPerAddress: v.HOLDERS_PER_ADDRESS,
     },
+    challenge: { guestBits: v.GUEST_CHALLENGE_BITS, ttlSeconds: v.CHALLENGE_TTL_SECONDS },
     trustProxy: v.TRUST_PROXY,
+    publicOrigin: v.PUBLIC_ORIGIN,
+    sockets: {
+      eventsPerSecond: v.SOCKET_EVENTS_PER_SECOND,
+      eventBurst: v.SOCKET_EVENT_BURST,
+      connectionsPerAddress: (v.RATE_LIMITS ?? production) ? v.SOCKET_CONNECTIONS_PER_ADDRESS : undefined,
+    },
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
     cookieSecure: v.COOKIE_SECURE ?? production,
     logLevel: v.LOG_LEVEL,

@@ -18,7 +18,11 @@ const UUID_TEXT = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
 const UUID = new RegExp(`^${UUID_TEXT}$`, 'i');
 /** `/api/drops/<uuid>/stock`, the id captured. */
 const PATH = new RegExp(`^/api/drops/(${UUID_TEXT})/stock$`, 'i');
-const HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'public, max-age=1' };
+const HEADERS = {
+  'Content-Type': 'application/json',
+  'Cache-Control': 'public, max-age=1',
+  'X-Content-Type-Options': 'nosniff',
+};
 
 /** Answers a request in place and returns true, or returns false to leave it to the app. */
 export type FastPath = (req: IncomingMessage, res: ServerResponse) => boolean;

@@ -171,11 +171,13 @@ export async function http<T = unknown>(
   url: string,
   init: { method?: string; token?: string; body?: unknown } = {},
 ): Promise<T> {
+  const method = init.method ?? (init.body === undefined ? 'GET' : 'POST');
   const res = await fetch(url, {
-    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    method,
     headers: {
       ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
-      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      // Sign-ins without a body say JSON too: the edge refuses them otherwise.
+      ...(method === 'GET' ? {} : { 'content-type': 'application/json' }),
     },
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
   });

@@ -40,8 +40,9 @@ async function request(
   let body: string | undefined;
   if (options.body !== undefined) {
     body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-    headers['content-type'] ??= 'application/json';
   }
+  // As the pages do: every write says JSON, bodiless ones too (cookie-signed writes must).
+  if (method !== 'GET' && method !== 'HEAD') headers['content-type'] ??= 'application/json';
   const res = await app.request(path, { method, headers, ...(body === undefined ? {} : { body }) });
   const text = await res.text();
   let parsed: unknown = text;

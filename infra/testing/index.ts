@@ -119,3 +119,19 @@ export {
   type PrivateService,
   type PrivateServiceSpec,
 } from './private-services.js';
+export {
+  expectRefusedAcrossSites,
+  FOREIGN_ORIGIN,
+  sendFromOwnPage,
+  sendWithToken,
+  type Write,
+} from './cross-site.js';
+export {
+  hostileRoutes,
+  type Caller,
+  type HostileRequest,
+  type HostileRoute,
+  type KnownIds,
+} from './hostile-requests.js';
+export * as hostile from './hostile-values.js';
+export { stateSnapshots, type StateSnapshot } from './state-snapshot.js';
