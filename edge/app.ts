@@ -31,6 +31,9 @@ import { registerReservations } from './routes/reservations.js';
 import { registerStock, stockFastPath, type FastPath } from './routes/stock.js';
 import { registerWeb } from './routes/web.js';
 import type { StockCache } from './stock-cache.js';
+import type { GuestChallenges } from './guest-challenge.js';
+import type { LoginGuard } from './auth/login-guard.js';
+import type { Passwords } from './auth/password.js';
 import type { Holders } from './holders.js';
 
 export interface EdgeDeps {
@@ -53,10 +56,18 @@ export interface EdgeDeps {
   cookieSecure: boolean;
   /** The pages' origin, which cookie-authenticated writes must come from; undefined: the address reached. */
   publicOrigin: string | undefined;
-  /** Per-address limits on guest sessions, queue joins and holds (`unlimited` when rate limits are off). */
-  limiters: { guest: RateLimiter; join: RateLimiter; hold: RateLimiter };
+  /**
+   * Per-address limits on guest sessions, queue joins, holds and password checks (sign-in, sign-up) (`unlimited`
+   * when rate limits are off).
+   */
+  limiters: { guest: RateLimiter; join: RateLimiter; hold: RateLimiter; password: RateLimiter };
+  /** Password hashing with a bounded concurrency, apart from token work. */
+  passwords: Passwords;
+  /** Per-account sign-in backoff. */
+  loginGuard: LoginGuard;
   /** Accounts holding units per address and device: the per-drop cap and the hoarding report. */
   holders: Holders;
+  guestChallenges: GuestChallenges;
   trustProxy: number;
   /** The built pages (web/dist); none are served without it. */
   webRoot?: string;
@@ -86,7 +97,7 @@ export function createApp(deps: EdgeDeps): Edge {
   app.use(observe({ log: deps.log, metrics }));
   app.use('/api/*', bodyLimit(deps.bodyLimitBytes));
   app.use('/api/*', crossSite({ publicOrigin: deps.publicOrigin }));
-  app.use('/api/*', session({ tokens: deps.tokens }));
+  app.use('/api/*', session({ tokens: deps.tokens, lenientPaths: ['/api/auth/logout'] }));
 
   const limit = (limiter: RateLimiter) =>
     limiter === unlimited ? passThrough : rateLimit(limiter, deps.trustProxy);
@@ -97,6 +108,11 @@ export function createApp(deps: EdgeDeps): Edge {
     tokens: deps.tokens,
     cookieSecure: deps.cookieSecure,
     guestLimit: limit(deps.limiters.guest),
+    guestChallenges: deps.guestChallenges,
+    passwordLimit: limit(deps.limiters.password),
+    passwords: deps.passwords,
+    loginGuard: deps.loginGuard,
+    trustProxy: deps.trustProxy,
   });
   registerDrops(app, { drops: deps.drops });
   registerQueue(app, {
@@ -126,7 +142,8 @@ export function createApp(deps: EdgeDeps): Edge {
   app.onError((error, c) => {
     const { problem: p, expected } = toProblem(error);
     if (!expected) (c.get('log') ?? deps.log).error({ err: error }, 'unexpected error');
-    return problemResponse(c, p);
+    const retryAfter = typeof p.retryAfter === 'number' ? { 'Retry-After': String(p.retryAfter) } : {};
+    return problemResponse(c, p, retryAfter);
   });
   return { app, fastPath };
 }

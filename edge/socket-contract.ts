@@ -18,6 +18,8 @@ export interface SocketErrorJson {
 /** What `watch` and `join` take. */
 export interface DropRequest {
   dropId: string;
+  /** `join` only, when the drop asks for a proof of work: `<challenge>.<nonce>` (see POST …/queue/challenge). */
+  proof?: string;
 }
 
 /** The ack of a failed `watch` or `join`. */

@@ -1,5 +1,6 @@
 /** Redis helpers of the composition roots. */
 import { Redis } from 'ioredis';
+import { edgeScripts } from '../edge/index.js';
 import { inventoryScripts } from '../inventory/index.js';
 import { ACTIVE_SCORE, queueScripts } from '../queue/index.js';
 import { defineScripts } from './kit/index.js';
@@ -27,5 +28,6 @@ export async function clearPrefix(redisUrl: string, prefix: string): Promise<voi
 export function loadScripts<T extends Redis>(redis: T): T {
   defineScripts(redis, queueScripts);
   defineScripts(redis, inventoryScripts(ACTIVE_SCORE));
+  defineScripts(redis, edgeScripts);
   return redis;
 }

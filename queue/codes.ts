@@ -3,7 +3,7 @@
  * element is the code. The scripts see each code as a Lua constant of the same name (see scripts.ts), so a number
  * is written nowhere else and a code means one thing in every script.
  */
-import { DropNotFoundError, DropNotOpenError, NotInQueueError } from './errors.js';
+import { ChallengeFailedError, DropNotFoundError, DropNotOpenError, NotInQueueError } from './errors.js';
 
 export enum QueueCode {
   /** configure: the waiting room holds this version of the drop or a newer one; nothing written. */
@@ -17,12 +17,15 @@ export enum QueueCode {
   NOT_LEADER = -3,
   /** leave: the shopper never joined, or left already. */
   NOT_IN_QUEUE = -4,
+  /** join: a proof of work is asked for and none valid was presented (see join-8.lua). */
+  CHALLENGE_FAILED = -5,
 }
 
 const ERRORS: Partial<Record<QueueCode, () => Error>> = {
   [QueueCode.DROP_NOT_FOUND]: () => new DropNotFoundError(),
   [QueueCode.DROP_SHUT]: () => new DropNotOpenError(),
   [QueueCode.NOT_IN_QUEUE]: () => new NotInQueueError(),
+  [QueueCode.CHALLENGE_FAILED]: () => new ChallengeFailedError(),
 };
 
 /**

@@ -23,3 +23,12 @@ export class NotInQueueError extends Error {
     super('you are not in this drop’s waiting room', options);
   }
 }
+
+/** Joining needs a proof of work, and the one presented is missing, used, expired, someone else's or too weak. */
+export class ChallengeFailedError extends Error {
+  override name = 'ChallengeFailedError';
+  readonly code = 'challenge_failed';
+  constructor(options?: ErrorOptions) {
+    super('this drop asks for a solved challenge to join: request a new one and solve it', options);
+  }
+}

@@ -9,6 +9,8 @@ export {
   createWaitingRoom,
   etaSeconds,
   type DropQueueSettings,
+  type IssuedChallenge,
+  type JoinProof,
   type QueueFigures,
   type QueueStatus,
   type QueueView,
@@ -20,4 +22,4 @@ export {
   type AdmissionController,
   type TickResult,
 } from './admission.js';
-export { DropNotFoundError, DropNotOpenError, NotInQueueError } from './errors.js';
+export { ChallengeFailedError, DropNotFoundError, DropNotOpenError, NotInQueueError } from './errors.js';

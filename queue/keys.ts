@@ -2,7 +2,8 @@
  * Every Redis key that queue/ uses. All keys of one drop share the hash tag `{drop:<id>}`, so every script touches one
  * slot and runs on Redis Cluster too. `prefix` isolates deployments and tests (default `dl:`).
  *
- *   <prefix>{drop:<id>}:q:config   hash    status, perMinute, maxActive, paused, version (mirrored from the drop);
+ *   <prefix>{drop:<id>}:q:config   hash    status, perMinute, maxActive, paused, challengeBits, version (mirrored
+ *                                          from the drop);
  *                                          credit, lastTick (the admission controller's rate state)
  *   <prefix>{drop:<id>}:q:pre      zset    pre-queue: shopper → random score drawn at join; its order at opening
  *   <prefix>{drop:<id>}:q:wait     zset    waiting shoppers: shopper → place (1-based, never reused)
@@ -15,6 +16,8 @@
  *   <prefix>{drop:<id>}:q:serving  string  nowServing: the highest place admitted so far
  *   <prefix>{drop:<id>}:q:stats    hash    "j:<10 s bucket>" joins, "a:<bucket>" admissions, "admitted" total
  *   <prefix>{drop:<id>}:q:lease    string  the admission controller that ticks this drop (owner id, expires)
+ *   <prefix>{drop:<id>}:q:pow:<c>  string  an unused proof-of-work challenge `c` → the shopper it was issued to;
+ *                                          expires (PX) after the challenge's lifetime, deleted by the join that uses it
  *   <prefix>queue:live             set     drops the admission controllers tick (open, sold out, or just ended)
  */
 /**
@@ -34,6 +37,7 @@ export interface QueueKeys {
   serving(dropId: string): string;
   stats(dropId: string): string;
   lease(dropId: string): string;
+  challenge(dropId: string, challenge: string): string;
   live(): string;
 }
 
@@ -51,6 +55,7 @@ export function createQueueKeys(prefix: string): QueueKeys {
     serving: (id) => drop(id, 'serving'),
     stats: (id) => drop(id, 'stats'),
     lease: (id) => drop(id, 'lease'),
+    challenge: (id, challenge) => drop(id, `pow:${challenge}`),
     live: () => `${prefix}queue:live`,
   };
 }

@@ -5,6 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { issueChallenge, type JoinProof } from './challenge.js';
 import { QueueCode, settle } from './codes.js';
 import type { QueueKeys } from './keys.js';
 import { assertQueueScripts } from './scripts.js';
@@ -34,7 +35,11 @@ export interface DropQueueSettings {
   admissionPerMinute: number;
   maxActive: number;
   admissionPaused: boolean;
+  /** Leading zero bits of the proof of work a new joiner must present; 0 (the default): none. */
+  challengeBits?: number;
 }
+
+export type { IssuedChallenge, JoinProof } from './challenge.js';
 
 export interface QueueFigures {
   queueLength: number;
@@ -51,6 +56,8 @@ export interface WaitingRoomDeps {
   /** The hash that holds a drop's `available` units; kept by whoever keeps stock (wired in by infra/). */
   stockKey: (dropId: string) => string;
   clock: Pick<DateConstructor, 'now'>;
+  /** How long an issued proof-of-work challenge stays good (default 2 minutes). */
+  challengeTtlMs?: number;
 }
 
 const STATUSES: readonly string[] = [
@@ -101,8 +108,15 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
   const bucket = () => Math.floor(clock.now() / BUCKET_MS);
 
   return {
-    /** Joins (201 semantics when `created`), or returns the shopper's existing entry. */
-    async join(dropId: string, shopperId: string): Promise<{ created: boolean; view: QueueView }> {
+    /**
+     * Joins (201 semantics when `created`), or returns the shopper's existing entry. While the drop asks for a proof
+     * of work, a new entry needs `proof`; a missing or bad one throws ChallengeFailedError and changes nothing else.
+     */
+    async join(
+      dropId: string,
+      shopperId: string,
+      proof?: JoinProof,
+    ): Promise<{ created: boolean; view: QueueView }> {
       const reply = await redis.queueJoin(
         keys.config(dropId),
         keys.pre(dropId),
@@ -111,9 +125,11 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
         keys.state(dropId),
         keys.stats(dropId),
         stockKey(dropId),
+        keys.challenge(dropId, proof?.challenge ?? ''),
         shopperId,
         randomInt(0, 2 ** 48 - 1),
         bucket(),
+        proof?.bits ?? 0,
       );
       const [created, ...view] = settle('join', reply).rest;
       return { created: created === 1, view: toView(view) };
@@ -155,12 +171,17 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
         drop.admissionPerMinute,
         drop.maxActive,
         drop.admissionPaused ? 1 : 0,
+        drop.challengeBits ?? 0,
       );
       const { code, rest } = settle('configure', reply, [QueueCode.OK, QueueCode.UNCHANGED]);
       // The admission controllers tick live drops, and a drop that just ended once more, to tell its shoppers.
       if (LIVE_STATUSES.has(drop.status)) await redis.sadd(keys.live(), drop.id);
       return { applied: code === QueueCode.OK, placed: Number(rest[0]) };
     },
+
+    /** A proof-of-work challenge for the shopper's next join of this drop. */
+    challenge: (dropId: string, shopperId: string) =>
+      issueChallenge(deps, dropId, shopperId, deps.challengeTtlMs ?? 120_000),
 
     /** Status and place of several shoppers in one round trip (for an edge refreshing its own sockets). */
     places: (dropId: string, shopperIds: string[]) => places(deps, dropId, shopperIds),

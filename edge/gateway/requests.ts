@@ -10,10 +10,13 @@ import type { QueueView, WaitingRoom } from '../../queue/index.js';
 import type { AdmissionTokens } from '../auth/admission.js';
 import { addressFrom, type RateLimiter } from '../middleware/rate-limit.js';
 import { HttpProblem } from '../problems.js';
+import { readProof } from '../proof-of-work.js';
 import { queueStateJson } from '../queue-state.js';
 import type { ClientToServerEvents, SocketFailure } from '../socket-contract.js';
+import { limitEvents, type EventRate } from './event-rate.js';
 import { socketError } from './socket-error.js';
 import type { DropsNamespace, DropsSocket } from './types.js';
+import { createWatchSlots, type WatchSlots } from './watch-slots.js';
 import type { Watchers } from './watchers.js';
 
 export interface RequestDeps {
@@ -27,9 +30,12 @@ export interface RequestDeps {
   /** The per-address limit on joins, shared with POST …/queue. */
   joinLimiter: RateLimiter;
   trustProxy: number;
+  /** Each socket's event rate; past it the socket is disconnected. */
+  eventRate: EventRate;
 }
 
-const dropPayload = z.object({ dropId: z.uuid() });
+const dropPayload = z.object({ dropId: z.uuid(), proof: z.string().max(64).optional() });
+type DropPayload = z.infer<typeof dropPayload>;
 
 /** Serves `watch` and `join` on every socket of the namespace. */
 export function serveRequests(drops: DropsNamespace, deps: RequestDeps): void {
@@ -40,10 +46,11 @@ function serveSocket(socket: DropsSocket, deps: RequestDeps): void {
   const { waitingRoom, watchers, joinLimiter } = deps;
   // Set by the handshake, which lets no socket in without a session.
   const { session } = socket.data;
+  limitEvents(socket, deps.eventRate, deps);
   void socket.join(`u:${session.userId}`);
   const watching = new Set<string>();
   const address = clientAddress(socket, deps.trustProxy);
-  const request = requestRunner(socket, watching, deps);
+  const request = requestRunner(socket, createWatchSlots(watching, deps.maxWatches), deps);
 
   /** Subscribes the socket to the drop's events and, while the shopper waits, to `queue` pushes. */
   const follow = (dropId: string, view: QueueView) => {
@@ -61,10 +68,11 @@ function serveSocket(socket: DropsSocket, deps: RequestDeps): void {
   // Joining and watching in one message: the quickest way in at the opening second.
   socket.on(
     'join',
-    request('join', async (dropId) => {
+    request('join', async (dropId, payload) => {
       if (session.role !== 'shopper') throw new HttpProblem('forbidden', 'only shoppers join a waiting room');
       await joinLimiter(address);
-      const { created, view } = await waitingRoom.join(dropId, session.userId);
+      const proof = readProof(payload.proof, 'proof');
+      const { created, view } = await waitingRoom.join(dropId, session.userId, proof);
       return { created, ...(await follow(dropId, view)) };
     }),
   );
@@ -76,8 +84,8 @@ function serveSocket(socket: DropsSocket, deps: RequestDeps): void {
  * Makes the listener of one client request: a valid `{dropId}`, within the watch limit, then `act`; its answer or
  * error goes to this socket only.
  */
-function requestRunner(socket: DropsSocket, watching: ReadonlySet<string>, { log, maxWatches }: RequestDeps) {
-  return <T>(event: keyof ClientToServerEvents, act: (dropId: string) => Promise<T>) =>
+function requestRunner(socket: DropsSocket, slots: WatchSlots, { log, maxWatches }: RequestDeps) {
+  return <T>(event: keyof ClientToServerEvents, act: (dropId: string, payload: DropPayload) => Promise<T>) =>
     (payload: unknown, ack?: (answer: T | SocketFailure) => void): void => {
       // The client decides what follows its payload: only a function is Socket.IO's ack, anything else is data.
       const reply = typeof ack === 'function' ? ack : undefined;
@@ -86,10 +94,15 @@ function requestRunner(socket: DropsSocket, watching: ReadonlySet<string>, { log
         if (!parsed.success)
           throw new HttpProblem('validation_failed', `${event} takes {dropId} with a drop id`);
         const { dropId } = parsed.data;
-        if (!watching.has(dropId) && watching.size >= maxWatches) {
+        // Claimed before the first await: requests in flight count toward the limit as much as drops watched.
+        if (!slots.claim(dropId)) {
           throw new HttpProblem('rate_limited', `a connection may watch at most ${maxWatches} drops`);
         }
-        reply?.(await act(dropId));
+        try {
+          reply?.(await act(dropId, parsed.data));
+        } finally {
+          slots.release(dropId);
+        }
       };
       run().catch((error: unknown) => {
         const data = socketError(error);

@@ -90,11 +90,15 @@ function connectionAddress(c: Context): string | undefined {
   }
 }
 
+/** The address a request came from, read as the limiters read it (honouring `trustProxy`). */
+export const clientAddress = (c: Context, trustProxy: number): string =>
+  addressFrom(c.req.header('x-forwarded-for'), connectionAddress(c), trustProxy);
+
 /** The limiter as Hono middleware; `Retry-After` goes with the 429. */
 export function rateLimit(limiter: RateLimiter, trustProxy: number): MiddlewareHandler<EdgeEnv> {
   return async (c, next) => {
     try {
-      await limiter(addressFrom(c.req.header('x-forwarded-for'), connectionAddress(c), trustProxy));
+      await limiter(clientAddress(c, trustProxy));
     } catch (error) {
       if (error instanceof HttpProblem) c.header('Retry-After', String(error.extensions.retryAfter));
       throw error;

@@ -59,15 +59,16 @@ describe('admission settings', () => {
     api,
   }) => {
     const d = await dropOf(api, { admissionPerMinute: 120, maxActive: 50 });
-    expect(await d.admission()).toEqual({ perMinute: 120, maxActive: 50, paused: false });
+    expect(await d.admission()).toEqual({ perMinute: 120, maxActive: 50, paused: false, challengeBits: 0 });
 
-    const steps: [Record<string, unknown>, { perMinute: number; maxActive: number; paused: boolean }][] = [
-      [{ perMinute: 300 }, { perMinute: 300, maxActive: 50, paused: false }],
-      [{ maxActive: 7 }, { perMinute: 300, maxActive: 7, paused: false }],
-      [{ paused: true }, { perMinute: 300, maxActive: 7, paused: true }],
+    type Settings = { perMinute: number; maxActive: number; paused: boolean; challengeBits: number };
+    const steps: [Record<string, unknown>, Settings][] = [
+      [{ perMinute: 300 }, { perMinute: 300, maxActive: 50, paused: false, challengeBits: 0 }],
+      [{ maxActive: 7 }, { perMinute: 300, maxActive: 7, paused: false, challengeBits: 0 }],
+      [{ paused: true }, { perMinute: 300, maxActive: 7, paused: true, challengeBits: 0 }],
       [
-        { perMinute: 10, maxActive: 20, paused: false },
-        { perMinute: 10, maxActive: 20, paused: false },
+        { perMinute: 10, maxActive: 20, paused: false, challengeBits: 12 },
+        { perMinute: 10, maxActive: 20, paused: false, challengeBits: 12 },
       ],
     ];
     for (const [i, [body, expected]] of steps.entries()) {
@@ -107,7 +108,7 @@ describe('admission settings', () => {
         expect(r.headers.get('content-type')).toBe('application/problem+json');
       }
     }
-    expect(await d.admission()).toEqual({ perMinute: 120, maxActive: 500, paused: false });
+    expect(await d.admission()).toEqual({ perMinute: 120, maxActive: 500, paused: false, challengeBits: 0 });
     expect(await d.audit()).toEqual(auditBefore);
   });
 
@@ -178,7 +179,12 @@ describe('admission settings', () => {
       for (const body of [{ perMinute: 5 }, { paused: true }, { perMinute: 120 }]) {
         expectProblem(await d.put(body), 409, 'conflict');
       }
-      expect(await d.admission()).toEqual({ perMinute: 120, maxActive: 500, paused: false });
+      expect(await d.admission()).toEqual({
+        perMinute: 120,
+        maxActive: 500,
+        paused: false,
+        challengeBits: 0,
+      });
       expect(await d.audit()).toEqual(auditBefore);
     }
   });
@@ -196,7 +202,7 @@ describe('the audit log', () => {
     // Setting values the drop already has changes nothing, and audits nothing.
     const unchanged = await d.put({ perMinute: 120, paused: false });
     expect(unchanged.status).toBe(200);
-    expect(unchanged.body).toEqual({ perMinute: 120, maxActive: 40, paused: false });
+    expect(unchanged.body).toEqual({ perMinute: 120, maxActive: 40, paused: false, challengeBits: 0 });
     expect(await d.audit()).toEqual(afterTwo);
     expect((await d.put({ paused: true })).status).toBe(200);
     await d.act('close', d.operator.token);
@@ -292,7 +298,12 @@ describe('admission changes take effect within a second', () => {
       interval: 50,
     });
 
-    expect((await d.put({ paused: true })).body).toEqual({ perMinute: 60, maxActive: 500, paused: true });
+    expect((await d.put({ paused: true })).body).toEqual({
+      perMinute: 60,
+      maxActive: 500,
+      paused: true,
+      challengeBits: 0,
+    });
     const pausedAt = Date.now();
     const atPause = (await d.metrics()).admittedTotal;
     // Wait for ticks that began well after the pause: 2.5 s at one a second would have admitted two or three.
@@ -315,6 +326,7 @@ describe('admission changes take effect within a second', () => {
       perMinute: 6000,
       maxActive: 500,
       paused: false,
+      challengeBits: 0,
     });
     await vi.waitFor(async () => expect((await d.metrics()).admittedTotal).toBe(40), {
       timeout: 3_000,

@@ -28,14 +28,21 @@ export interface DropMetricsJson {
   eventsPending: number;
 }
 
+/** 2^28 hashes: minutes in a phone's browser; beyond that no shopper would wait. */
+const MAX_CHALLENGE_BITS = 28;
+
 const admissionBody = z
   .strictObject({
     perMinute: z.number().int('must be a whole number').min(1).max(1_000_000),
     maxActive: z.number().int('must be a whole number').min(1).max(1_000_000),
     paused: z.boolean(),
+    challengeBits: z.number().int('must be a whole number').min(0).max(MAX_CHALLENGE_BITS),
   })
   .partial()
-  .refine((v) => Object.keys(v).length > 0, 'give at least one of perMinute, maxActive, paused');
+  .refine(
+    (v) => Object.keys(v).length > 0,
+    'give at least one of perMinute, maxActive, paused, challengeBits',
+  );
 
 const auditQuery = z.strictObject(paging);
 const auditCursor = z.number().int().positive();
@@ -44,6 +51,7 @@ const admissionJson = (d: Drop): AdmissionJson => ({
   perMinute: d.admissionPerMinute,
   maxActive: d.maxActive,
   paused: d.admissionPaused,
+  challengeBits: d.challengeBits,
 });
 
 export interface AdminDropsDeps {

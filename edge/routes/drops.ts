@@ -8,8 +8,14 @@ import { requireRole } from '../middleware/session.js';
 import { instant, lineText, proseText } from '../input-rules.js';
 import { decodeCursor, encodeCursor, paging, pathId, readJson, readQuery } from '../validation.js';
 
-/** A drop as the API shows it: without the operator's pause and the version, its times as ISO-8601 strings. */
-export type DropJson = Omit<Drop, 'admissionPaused' | 'version' | 'opensAt' | 'closesAt'> & {
+/**
+ * A drop as the API shows it: without the operator's pause, challenge difficulty (a join refused with
+ * `challenge_failed` tells the page to solve one) and version, its times as ISO-8601 strings.
+ */
+export type DropJson = Omit<
+  Drop,
+  'admissionPaused' | 'challengeBits' | 'version' | 'opensAt' | 'closesAt'
+> & {
   opensAt: string;
   closesAt: string | null;
 };

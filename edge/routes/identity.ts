@@ -3,10 +3,14 @@ import type { Context, Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { UsersStore } from '../../workers/identity/index.js';
-import { decoyHash, hashPassword, verifyPassword } from '../auth/password.js';
+import type { LoginGuard } from '../auth/login-guard.js';
+import type { Passwords } from '../auth/password.js';
 import type { Role, Session, TokenService } from '../auth/tokens.js';
 import type { EdgeEnv } from '../context.js';
+import type { GuestChallenges } from '../guest-challenge.js';
 import { HttpProblem } from '../problems.js';
+import { PROOF_HEADER, readProof } from '../proof-of-work.js';
+import { clientAddress } from '../middleware/rate-limit.js';
 import { requireRole, requireSession, SESSION_COOKIE } from '../middleware/session.js';
 import { readJson, text } from '../validation.js';
 import type { MiddlewareHandler } from 'hono';
@@ -69,12 +73,20 @@ export interface IdentityDeps {
   cookieSecure: boolean;
   /** Applied to guest creation; a pass-through when rate limits are off. */
   guestLimit: MiddlewareHandler<EdgeEnv>;
+  /** The proof of work a new guest session needs (none at 0 bits). */
+  guestChallenges: GuestChallenges;
+  /** Per-address limit on whatever checks or sets a password (sign-in, sign-up); a pass-through when off. */
+  passwordLimit: MiddlewareHandler<EdgeEnv>;
+  /** Hashing on threads of its own, with a bounded concurrency. */
+  passwords: Passwords;
+  /** Per-account backoff on sign-in. */
+  loginGuard: LoginGuard;
+  trustProxy: number;
 }
 
-export function registerIdentity(
-  app: Hono<EdgeEnv>,
-  { users, tokens, cookieSecure, guestLimit }: IdentityDeps,
-) {
+export function registerIdentity(app: Hono<EdgeEnv>, deps: IdentityDeps) {
+  const { users, tokens, cookieSecure, guestLimit, guestChallenges } = deps;
+  const { passwordLimit, passwords, loginGuard } = deps;
   async function startSession(
     c: Context<EdgeEnv>,
     identity: Omit<Session, 'expiresAt'>,
@@ -90,33 +102,48 @@ export function registerIdentity(
     return { token, expiresAt: expiresAt.toISOString(), user: userJson(identity) };
   }
 
-  app.post('/api/auth/signup', async (c) => {
+  app.post('/api/auth/signup', passwordLimit, async (c) => {
     const body = await readJson(c, credentials);
     const user = await users.create({
       email: body.email,
-      passwordHash: await hashPassword(body.password),
+      passwordHash: await passwords.hash(body.password),
       role: 'shopper',
     });
     return c.json(await startSession(c, { ...user, userId: user.id }), 201);
   });
 
-  app.post('/api/auth/login', async (c) => {
+  app.post('/api/auth/login', passwordLimit, async (c) => {
     const body = await readJson(c, credentials);
+    const address = clientAddress(c, deps.trustProxy);
+    await loginGuard.attempt(body.email, address);
     const found = await users.findByEmail(body.email);
-    const ok = await verifyPassword(body.password, found?.passwordHash ?? (await decoyHash()));
+    const { ok, rehash } = await passwords.verify(body.password, found?.passwordHash);
     if (!found || !ok) throw new HttpProblem('unauthorized', 'wrong email or password');
+    await loginGuard.succeeded(body.email, address);
+    // An older, cheaper hash is stored again at today's cost; should that fail, the next sign-in tries again.
+    if (rehash)
+      await passwords
+        .hash(body.password)
+        .then((hash) => users.setPasswordHash(found.user.id, hash))
+        .catch((error: unknown) => c.get('log').warn({ err: error }, 'could not rehash a password'));
     return c.json(await startSession(c, { ...found.user, userId: found.user.id }));
   });
 
-  // Always 204: signing out must work even with an expired or broken cookie, which it clears.
+  // Always 204: signing out must work even with an expired or broken cookie or Bearer token, which it clears.
   app.post('/api/auth/logout', (c) => {
     deleteCookie(c, SESSION_COOKIE, { path: '/', secure: cookieSecure });
     return c.body(null, 204);
   });
 
   // A guest is a signed identity only: no hashing and no database write (it is recorded by its first event).
-  app.post('/api/auth/guest', guestLimit, async (c) =>
-    c.json(
+  app.post('/api/auth/guest/challenge', guestLimit, async (c) => {
+    const issued = await guestChallenges.issue();
+    return c.json({ ...issued, expiresAt: issued.expiresAt.toISOString() }, 201);
+  });
+
+  app.post('/api/auth/guest', guestLimit, async (c) => {
+    await guestChallenges.check(readProof(c.req.header(PROOF_HEADER)));
+    return c.json(
       await startSession(c, {
         userId: crypto.randomUUID(),
         role: 'shopper',
@@ -125,17 +152,17 @@ export function registerIdentity(
         guest: true,
       }),
       201,
-    ),
-  );
+    );
+  });
 
   app.get('/api/auth/me', (c) => c.json({ user: userJson(requireSession(c)) }));
 
-  app.post('/api/admin/users', async (c) => {
+  app.post('/api/admin/users', passwordLimit, async (c) => {
     requireRole(c, 'operator');
     const body = await readJson(c, newUser);
     const user = await users.create({
       email: body.email,
-      passwordHash: await hashPassword(body.password),
+      passwordHash: await passwords.hash(body.password),
       role: body.role,
       ...(body.brandName ? { brandName: body.brandName } : {}),
     });

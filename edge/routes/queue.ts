@@ -1,9 +1,13 @@
-/** The waiting room over HTTP: join, read one's place, leave. */
+/**
+ * The waiting room over HTTP: join, read one's place, leave; and a proof-of-work challenge to join with, for a drop
+ * whose operator asks for one (a join without a solution is refused with `challenge_failed`).
+ */
 import type { Hono, MiddlewareHandler } from 'hono';
 import type { WaitingRoom } from '../../queue/index.js';
 import type { AdmissionTokens } from '../auth/admission.js';
 import type { EdgeEnv } from '../context.js';
 import { requireRole } from '../middleware/session.js';
+import { PROOF_HEADER, readProof } from '../proof-of-work.js';
 import { queueStateJson } from '../queue-state.js';
 import { pathId } from '../validation.js';
 
@@ -14,6 +18,13 @@ export interface QueueRouteDeps {
   joinLimit: MiddlewareHandler<EdgeEnv>;
 }
 
+/** A challenge to solve before joining: find a nonce such that SHA-256(`<challenge>:<nonce>`) has `bits` zeros. */
+export interface ChallengeJson {
+  challenge: string;
+  bits: number;
+  expiresAt: string;
+}
+
 export function registerQueue(
   app: Hono<EdgeEnv>,
   { waitingRoom, admissionTokens, joinLimit }: QueueRouteDeps,
@@ -21,11 +32,19 @@ export function registerQueue(
   app.post('/api/drops/:id/queue', joinLimit, async (c) => {
     const shopper = requireRole(c, 'shopper');
     const dropId = pathId(c, 'id', 'drop');
-    const { created, view } = await waitingRoom.join(dropId, shopper.userId);
+    const proof = readProof(c.req.header(PROOF_HEADER));
+    const { created, view } = await waitingRoom.join(dropId, shopper.userId, proof);
     return c.json(
       await queueStateJson(view, { dropId, shopperId: shopper.userId }, admissionTokens),
       created ? 201 : 200,
     );
+  });
+
+  app.post('/api/drops/:id/queue/challenge', joinLimit, async (c) => {
+    const shopper = requireRole(c, 'shopper');
+    const issued = await waitingRoom.challenge(pathId(c, 'id', 'drop'), shopper.userId);
+    const body: ChallengeJson = { ...issued, expiresAt: issued.expiresAt.toISOString() };
+    return c.json(body, 201);
   });
 
   app.get('/api/drops/:id/queue/me', async (c) => {

@@ -1,10 +1,12 @@
 /** Reservations: reserve with an admission, read live from Redis, release, pay. */
-import type { Context, Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { RESERVATION_ID, type Hold, type Holds } from '../../inventory/index.js';
 import type { Checkout } from '../../workers/checkout/index.js';
 import type { AdmissionTokens } from '../auth/admission.js';
 import type { EdgeEnv } from '../context.js';
+import { DEVICE_HEADER, deviceOf, type Holders } from '../holders.js';
+import { clientAddress } from '../middleware/rate-limit.js';
 import { requireRole } from '../middleware/session.js';
 import { ValidationError } from '../problems.js';
 import { pathId, readJson } from '../validation.js';
@@ -77,26 +79,35 @@ export interface ReservationRouteDeps {
   holds: Holds;
   checkout: Checkout;
   admissionTokens: AdmissionTokens;
+  /** Accounts holding units per address and device: the per-drop cap and the hoarding report. */
+  holders: Holders;
+  /** Applied to holding; a pass-through when rate limits are off. */
+  holdLimit: MiddlewareHandler<EdgeEnv>;
+  trustProxy: number;
 }
 
 export function registerReservations(
   app: Hono<EdgeEnv>,
-  { holds, checkout, admissionTokens }: ReservationRouteDeps,
+  { holds, checkout, admissionTokens, holders, holdLimit, trustProxy }: ReservationRouteDeps,
 ) {
-  app.post('/api/drops/:id/reservations', async (c) => {
+  app.post('/api/drops/:id/reservations', holdLimit, async (c) => {
     const shopper = requireRole(c, 'shopper');
     const dropId = pathId(c, 'id', 'drop');
     const key = idempotencyKey(c);
     const body = await readJson(c, reserveBody);
     const admission = await admissionTokens.verify(c.req.header('x-admission-token'), shopper.userId, dropId);
-    const { hold } = await holds.reserve({
-      dropId,
-      shopperId: shopper.userId,
-      guest: shopper.guest,
-      quantity: body.quantity,
-      admissionEndsAt: admission.expiresAt,
-      ...(key ? { idempotencyKey: key } : {}),
-    });
+    const device = deviceOf(c.req.header(DEVICE_HEADER));
+    const claim = holders.claim(dropId, shopper.userId, clientAddress(c, trustProxy), device);
+    const { hold } = await holders.holding(claim, () =>
+      holds.reserve({
+        dropId,
+        shopperId: shopper.userId,
+        guest: shopper.guest,
+        quantity: body.quantity,
+        admissionEndsAt: admission.expiresAt,
+        ...(key ? { idempotencyKey: key } : {}),
+      }),
+    );
     return c.json(reservationJson(hold), 201);
   });
 

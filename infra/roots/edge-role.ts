@@ -12,6 +12,8 @@ import {
   createAdmissionTokens,
   createApp,
   createEdgeKeys,
+  createGuestChallenges,
+  createHolders,
   createRateLimiter,
   createStockCache,
   createTokenService,
@@ -46,6 +48,7 @@ function rateLimiters(conn: Connections, { config, log, clock }: EdgeOptions) {
   return {
     guest: limiter('guest', config.rateLimits.guestPerMinute),
     join: limiter('join', config.rateLimits.joinPerMinute),
+    hold: limiter('hold', config.rateLimits.holdPerMinute),
   };
 }
 
@@ -67,6 +70,19 @@ function createEdgeApp(conn: Connections, core: Core, { config, log, clock }: Ed
     admissionTokens: auth.admissionTokens,
     limiters: auth.limiters,
     trustProxy: config.trustProxy,
+    guestChallenges: createGuestChallenges({
+      redis,
+      keys: createEdgeKeys(config.redisPrefix),
+      bits: config.challenge.guestBits,
+      ttlMs: config.challenge.ttlSeconds * 1000,
+      clock,
+    }),
+    holders: createHolders({
+      redis,
+      keys: createEdgeKeys(config.redisPrefix),
+      // The cap is a limit like the others: on with them.
+      capPerAddress: config.rateLimits.enabled ? config.rateLimits.holdersPerAddress : 0,
+    }),
     users: core.users,
     drops: core.drops,
     waitingRoom: core.waitingRoom,
@@ -89,6 +105,7 @@ function createEdgeApp(conn: Connections, core: Core, { config, log, clock }: Ed
     readiness: conn.readiness,
     bodyLimitBytes: config.bodyLimitBytes,
     cookieSecure: config.cookieSecure,
+    publicOrigin: config.publicOrigin,
     webRoot: fileURLToPath(new URL('../../web/dist', import.meta.url)),
   });
 }
@@ -134,6 +151,11 @@ export function composeEdge(conn: Connections, core: Core, options: EdgeOptions)
         clock,
         joinLimiter: limiters.join,
         trustProxy: config.trustProxy,
+        ...(config.publicOrigin ? { publicOrigin: config.publicOrigin } : {}),
+        eventRate: { perSecond: config.sockets.eventsPerSecond, burst: config.sockets.eventBurst },
+        ...(config.sockets.connectionsPerAddress
+          ? { connectionsPerAddress: config.sockets.connectionsPerAddress }
+          : {}),
         adapter: createAdapter(pub, sub, { key: `${config.redisPrefix}socket.io` }),
       });
       return server;

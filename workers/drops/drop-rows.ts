@@ -19,6 +19,7 @@ export interface DropRow {
   closes_at: Date | null;
   status: DropStatus;
   admission_paused: boolean;
+  challenge_bits: number;
   version: number;
 }
 
@@ -39,6 +40,7 @@ export const toDrop = (r: DropRow): Drop => ({
   closesAt: r.closes_at,
   status: r.status,
   admissionPaused: r.admission_paused,
+  challengeBits: r.challenge_bits,
   version: r.version,
 });
 

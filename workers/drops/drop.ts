@@ -14,14 +14,20 @@ export interface Drop extends MirroredDrop {
   sku: string;
   /** Admission paused by an operator. */
   admissionPaused: boolean;
+  /** Leading zero bits of the proof of work a new joiner must present (set by an operator); 0: none. */
+  challengeBits: number;
 }
 
 /** The fields a brand sets; everything but the id, brand, status, pause and version. */
-export type DropFields = Omit<Drop, 'id' | 'brandId' | 'status' | 'admissionPaused' | 'version'>;
+export type DropFields = Omit<
+  Drop,
+  'id' | 'brandId' | 'status' | 'admissionPaused' | 'challengeBits' | 'version'
+>;
 
 /** What an operator tunes while a drop runs. */
 export interface AdmissionSettings {
   perMinute: number;
   maxActive: number;
   paused: boolean;
+  challengeBits: number;
 }
