@@ -1,7 +1,8 @@
 /**
- * The Socket.IO gateway: path `/socket.io`, namespace `/drops`, typed by the socket contract. It composes three
- * parts: the handshake (`handshake.ts`: who may connect), the client requests (`requests.ts`: `watch` and `join`,
- * answered to one socket) and the per-edge fan-out (`fan-out.ts`: the admission leader's ticks, turned into
+ * The Socket.IO gateway: path `/socket.io`, namespace `/drops`, typed by the socket contract. It composes four
+ * parts: the connections (`connections.ts`: a cap per address, no default namespace), the handshake (`handshake.ts`:
+ * who may connect), the client requests (`requests.ts`: `watch` and `join`, answered to one socket, at a bounded
+ * rate per socket) and the per-edge fan-out (`fan-out.ts`: the admission leader's ticks, turned into
  * `queue`, `status`, `stock` and `admitted` pushes on every edge). The requests record which sockets watch which
  * drop (`watchers.ts`); the fan-out reads that to push places without a Redis call per shopper.
  */
@@ -14,6 +15,8 @@ import type { AdmissionTokens } from '../auth/admission.js';
 import type { TokenService } from '../auth/tokens.js';
 import { unlimited, type RateLimiter } from '../middleware/rate-limit.js';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents } from '../socket-contract.js';
+import { connectionCap, CONNECT_TIMEOUT_MS, refuseDefaultNamespace } from './connections.js';
+import type { EventRate } from './event-rate.js';
 import { createFanOut } from './fan-out.js';
 import { authenticate } from './handshake.js';
 import { serveRequests } from './requests.js';
@@ -46,21 +49,33 @@ export interface GatewayDeps {
   /** The per-address limit on joins, shared with POST …/queue. */
   joinLimiter?: RateLimiter;
   trustProxy?: number;
+  /** The pages' origin, which a handshake signed by the cookie must come from; undefined: the address reached. */
+  publicOrigin?: string;
+  /** Each socket's event rate (default 10 a second, 40 at once); past it the socket is disconnected. */
+  eventRate?: EventRate;
+  /** Connections one address may hold on this edge; undefined: no cap. */
+  connectionsPerAddress?: number;
 }
 
 /** Attaches the gateway to the edge's HTTP server. */
 export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
   const { waitingRoom, admissionTokens, log } = deps;
   const clock = deps.clock ?? Date;
+  const trustProxy = deps.trustProxy ?? 0;
+  const cap = connectionCap({ perAddress: deps.connectionsPerAddress, trustProxy });
   const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(server, {
     path: '/socket.io',
     serveClient: false,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    allowRequest: cap.allowRequest,
   });
+  cap.count(io);
+  refuseDefaultNamespace(io);
   if (deps.adapter) io.adapter(deps.adapter);
   const drops = io.of('/drops');
   const watchers = createWatchers();
 
-  drops.use(authenticate(deps.tokens));
+  drops.use(authenticate(deps.tokens, deps.publicOrigin));
   serveRequests(drops, {
     waitingRoom,
     admissionTokens,
@@ -69,7 +84,8 @@ export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
     clock,
     maxWatches: deps.maxWatchesPerSocket ?? 20,
     joinLimiter: deps.joinLimiter ?? unlimited,
-    trustProxy: deps.trustProxy ?? 0,
+    trustProxy,
+    eventRate: deps.eventRate ?? { perSecond: 10, burst: 40 },
   });
   const fanOut = createFanOut(drops, { waitingRoom, admissionTokens, watchers, log, clock });
 

@@ -13,6 +13,9 @@ import {
   createApp,
   createEdgeKeys,
   createGuestChallenges,
+  createHashPool,
+  createLoginGuard,
+  createPasswords,
   createHolders,
   createRateLimiter,
   createStockCache,
@@ -21,6 +24,7 @@ import {
   unlimited,
   type AdmissionTokens,
   type Gateway,
+  type HashPool,
   type RunningServer,
   type TokenService,
 } from '../../edge/index.js';
@@ -49,6 +53,7 @@ function rateLimiters(conn: Connections, { config, log, clock }: EdgeOptions) {
     guest: limiter('guest', config.rateLimits.guestPerMinute),
     join: limiter('join', config.rateLimits.joinPerMinute),
     hold: limiter('hold', config.rateLimits.holdPerMinute),
+    password: limiter('password', config.rateLimits.passwordPerMinute),
   };
 }
 
@@ -56,6 +61,7 @@ interface EdgeAuth {
   tokens: TokenService;
   admissionTokens: AdmissionTokens;
   limiters: ReturnType<typeof rateLimiters>;
+  hashPool: HashPool;
 }
 
 /** The Hono app, given what each route needs. */
@@ -69,6 +75,8 @@ function createEdgeApp(conn: Connections, core: Core, { config, log, clock }: Ed
     tokens: auth.tokens,
     admissionTokens: auth.admissionTokens,
     limiters: auth.limiters,
+    passwords: createPasswords(auth.hashPool),
+    loginGuard: createLoginGuard({ redis, keys: createEdgeKeys(config.redisPrefix), log, clock }),
     trustProxy: config.trustProxy,
     guestChallenges: createGuestChallenges({
       redis,
@@ -114,8 +122,10 @@ export function composeEdge(conn: Connections, core: Core, options: EdgeOptions)
   const { config, log, clock } = options;
   const { redis } = conn;
   const tokens = createTokenService({ secret: config.jwtSecret, ttlSeconds: config.tokenTtlSeconds, clock });
-  const admissionTokens = createAdmissionTokens({ key: tokens.key, clock });
+  // Leaving the queue ends an admission: verification reads the shopper's queue status.
+  const admissionTokens = createAdmissionTokens({ key: tokens.key, clock, waitingRoom: core.waitingRoom });
   const limiters = rateLimiters(conn, options);
+  const hashPool = createHashPool(config.passwordHashing);
   let server: RunningServer | undefined;
   let gateway: Gateway | undefined;
 
@@ -131,7 +141,12 @@ export function composeEdge(conn: Connections, core: Core, options: EdgeOptions)
   });
   const admission = { ...controller, ...createTicker({ everyMs: 250, run: controller.tickAll, onError }) };
 
-  const { app, fastPath } = createEdgeApp(conn, core, options, { tokens, admissionTokens, limiters });
+  const { app, fastPath } = createEdgeApp(conn, core, options, {
+    tokens,
+    admissionTokens,
+    limiters,
+    hashPool,
+  });
 
   return {
     app,
@@ -139,7 +154,13 @@ export function composeEdge(conn: Connections, core: Core, options: EdgeOptions)
     gateway: () => gateway,
     /** Starts the HTTP server and the Socket.IO gateway on it. */
     async listen(port: number, host: string): Promise<RunningServer> {
-      server = await startServer(app, { port, host, backlog: config.listenBacklog, fastPath });
+      server = await startServer(app, {
+        port,
+        host,
+        backlog: config.listenBacklog,
+        fastPath,
+        requestTimeoutMs: config.requestTimeoutSeconds * 1000,
+      });
       // Socket.IO's Redis adapter carries events between edges; its channels share the deployment's prefix.
       // Duplicates of the main client: they reconnect forever too, and ioredis subscribes again after a reconnect.
       const [pub, sub] = [conn.duplicateRedis('socket.io pub'), conn.duplicateRedis('socket.io sub')];
@@ -166,6 +187,7 @@ export function composeEdge(conn: Connections, core: Core, options: EdgeOptions)
       // Sockets first: their long-polling requests would otherwise hold the HTTP server open until the deadline.
       await gateway?.close();
       await server?.stop(timeoutMs);
+      await hashPool.close();
     },
   };
 }
