@@ -142,8 +142,9 @@ export function createApp(deps: EdgeDeps): Edge {
   app.onError((error, c) => {
     const { problem: p, expected } = toProblem(error);
     if (!expected) (c.get('log') ?? deps.log).error({ err: error }, 'unexpected error');
-    const retryAfter = typeof p.retryAfter === 'number' ? { 'Retry-After': String(p.retryAfter) } : {};
-    return problemResponse(c, p, retryAfter);
+    const headers: Record<string, string> = {};
+    if (typeof p.retryAfter === 'number') headers['Retry-After'] = String(p.retryAfter);
+    return problemResponse(c, p, headers);
   });
   return { app, fastPath };
 }

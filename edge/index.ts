@@ -7,7 +7,15 @@ export { startServer, type RunningServer } from './server.js';
 export { attachGateway, type Gateway } from './gateway/index.js';
 export { createAdmissionTokens, type Admission, type AdmissionTokens } from './auth/admission.js';
 export { createTokenService, type Role, type Session, type TokenService } from './auth/tokens.js';
-export { hashPassword, verifyPassword } from './auth/password.js';
+export {
+  createPasswords,
+  hashPassword,
+  SCRYPT_COST,
+  verifyPassword,
+  type Passwords,
+} from './auth/password.js';
+export { createHashPool, type HashPool, type ScryptCost } from './auth/hash-pool.js';
+export { createLoginGuard, type LoginGuard } from './auth/login-guard.js';
 export { createEdgeKeys, type EdgeKeys } from './keys.js';
 export { createRateLimiter, unlimited, type RateLimiter } from './middleware/rate-limit.js';
 export { isOutage, PROBLEMS, type Problem, type ProblemCode, type FieldError } from './problems.js';
@@ -23,6 +31,7 @@ export { createGuestChallenges, type GuestChallenges } from './guest-challenge.j
 export { createHolders, DEVICE_HEADER, type HoardingReport, type Holders } from './holders.js';
 export { PROOF_HEADER, solveChallenge, solvedBits } from './proof-of-work.js';
 export type { ChallengeJson } from './routes/queue.js';
+export type { HoardingJson } from './routes/hoarding.js';
 export { createStockCache, type StockCache, type StockSnapshot } from './stock-cache.js';
 export type { ReservationJson, PayResponse } from './routes/reservations.js';
 export type { OrderJson, OrderListResponse, DropOrdersResponse } from './routes/orders.js';

@@ -18,12 +18,33 @@ export interface RunningServer {
   stop(timeoutMs: number): Promise<void>;
 }
 
+export interface ServerOptions {
+  port: number;
+  host: string;
+  backlog?: number;
+  fastPath?: FastPath;
+  /**
+   * How long a client may take to send a whole request (default 20 s; Node's own is 300 s), its headers at most
+   * 10 s of it: a client that stalls mid-body then gets 408 and loses the connection instead of holding it. Only the
+   * request counts: a long-polling answer may take as long as it needs.
+   */
+  requestTimeoutMs?: number;
+}
+
+/** How often Node looks for requests past their timeout (its default, 30 s, would add up to that much). */
+const TIMEOUT_CHECK_MS = 1000;
+
 export function startServer(
   app: Hono<EdgeEnv>,
-  { port, host, backlog, fastPath }: { port: number; host: string; backlog?: number; fastPath?: FastPath },
+  { port, host, backlog, fastPath, requestTimeoutMs = 20_000 }: ServerOptions,
 ): Promise<RunningServer> {
   const listener = getRequestListener(app.fetch, { hostname: host });
   const server = createServer(
+    {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: Math.min(10_000, requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(TIMEOUT_CHECK_MS, requestTimeoutMs),
+    },
     fastPath
       ? (req, res) => {
           if (!fastPath(req, res)) void listener(req, res);

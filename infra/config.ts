@@ -102,6 +102,10 @@ const schema = z.object({
   GUEST_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(30),
   JOIN_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(60),
   HOLD_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(30),
+  LOGIN_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(20),
+  PASSWORD_HASH_CONCURRENCY: integer(1, 64).default(1),
+  PASSWORD_HASH_QUEUE: integer(0, 100_000).default(64),
+  REQUEST_TIMEOUT: durationSeconds.default(20),
   HOLDERS_PER_ADDRESS: integer(0, 1_000_000).default(4),
   GUEST_CHALLENGE_BITS: integer(0, 28).default(0),
   CHALLENGE_TTL_SECONDS: integer(1, 3600).default(120),
@@ -147,7 +151,13 @@ export interface Config {
     joinPerMinute: number;
     holdPerMinute: number;
     holdersPerAddress: number;
+    /** Sign-ins, sign-ups and users created, which all run scrypt. */
+    passwordPerMinute: number;
   };
+  /** Password hashes at once (each on a thread of its own, 128 MiB) and how many may wait; past that, 503. */
+  passwordHashing: { concurrency: number; queue: number };
+  /** How long a client may take to send a whole request (headers: at most 10 s of it). */
+  requestTimeoutSeconds: number;
   /** Proof of work: the zero bits a new guest session needs (0: none) and how long a challenge stays good. */
   challenge: { guestBits: number; ttlSeconds: number };
   /** How many proxies in front of the edge append to X-Forwarded-For (0: use the connection's address). */
@@ -207,6 +217,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   // Rules across variables, checked on the raw input so they are reported along with the others.
   const production = input.NODE_ENV === 'production';
   if (production && !input.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production');
+  if (production && input.JWT_SECRET?.trim() === DEVELOPMENT_JWT_SECRET)
+    problems.push('JWT_SECRET: the public development secret; production needs a secret of its own');
   // Production never takes payments with the test provider by default: it must be asked for.
   if (production && !input.PAYMENTS) {
     problems.push('PAYMENTS: required when NODE_ENV=production (set PAYMENTS=test to use the test provider)');
@@ -253,7 +265,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       joinPerMinute: v.JOIN_RATE_LIMIT_PER_MINUTE,
       holdPerMinute: v.HOLD_RATE_LIMIT_PER_MINUTE,
       holdersPerAddress: v.HOLDERS_PER_ADDRESS,
+      passwordPerMinute: v.LOGIN_RATE_LIMIT_PER_MINUTE,
     },
+    passwordHashing: { concurrency: v.PASSWORD_HASH_CONCURRENCY, queue: v.PASSWORD_HASH_QUEUE },
+    requestTimeoutSeconds: v.REQUEST_TIMEOUT,
     challenge: { guestBits: v.GUEST_CHALLENGE_BITS, ttlSeconds: v.CHALLENGE_TTL_SECONDS },
     trustProxy: v.TRUST_PROXY,
     publicOrigin: v.PUBLIC_ORIGIN,

@@ -1,41 +1,83 @@
 /**
- * Password hashing with scrypt (memory-hard), in the libuv thread pool so the event loop keeps serving.
- * Stored as `scrypt$N$r$p$salt$hash` (base64url), so the cost can be raised later without breaking old hashes.
+ * Password hashing with scrypt (memory-hard) at OWASP's minimum cost, N = 2^17, r = 8, p = 1 (128 MiB per hash).
+ * Stored as `scrypt$N$r$p$salt$hash` (base64url): every hash carries its parameters, so a sign-in checks an older,
+ * cheaper hash with its own and then stores it again at today's cost (`rehash`).
+ *
+ * Requests hash through a HashPool (bounded, on threads of their own); `hashPassword` alone, for start-up and tests,
+ * uses Node's own scrypt.
  */
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { SCRYPT_MAXMEM, type HashPool, type ScryptCost } from './hash-pool.js';
 
-const COST = { N: 16384, r: 8, p: 1 } as const;
+export const SCRYPT_COST: ScryptCost = { N: 2 ** 17, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 
-const derive = (password: string, salt: Buffer, options: ScryptOptions) =>
+const nodeScrypt = (password: string, salt: Buffer, keyLength: number, cost: ScryptCost) =>
   new Promise<Buffer>((resolve, reject) =>
-    scrypt(
-      password.normalize('NFKC'),
-      salt,
-      KEY_LENGTH,
-      { ...options, maxmem: 64 * 1024 * 1024 },
-      (error, key) => (error ? reject(error) : resolve(key)),
+    scrypt(password.normalize('NFKC'), salt, keyLength, { ...cost, maxmem: SCRYPT_MAXMEM }, (error, key) =>
+      error ? reject(error) : resolve(key),
     ),
   );
 
-export async function hashPassword(password: string): Promise<string> {
+type Derive = HashPool['derive'];
+
+async function hashWith(derive: Derive, password: string, cost: ScryptCost): Promise<string> {
   const salt = randomBytes(16);
-  const key = await derive(password, salt, COST);
-  return ['scrypt', COST.N, COST.r, COST.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+  const key = await derive(password, salt, KEY_LENGTH, cost);
+  return ['scrypt', cost.N, cost.r, cost.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64url');
-  const key = await derive(password, Buffer.from(salt, 'base64url'), {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-  });
-  return key.length === expected.length && timingSafeEqual(key, expected);
+/** A stored hash's parts, or null for anything malformed or dearer than the hashing threads allow. */
+function parse(stored: string): { cost: ScryptCost; salt: Buffer; hash: Buffer } | null {
+  const match = /^scrypt\$(\d{1,8})\$(\d{1,2})\$(\d{1,2})\$([\w-]+)\$([\w-]+)$/.exec(stored);
+  if (!match) return null;
+  const [N, r, p] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const powerOfTwo = N >= 2 && (N & (N - 1)) === 0;
+  if (!powerOfTwo || r < 1 || p < 1 || 128 * N * r * p > SCRYPT_MAXMEM) return null;
+  return {
+    cost: { N, r, p },
+    salt: Buffer.from(match[4]!, 'base64url'),
+    hash: Buffer.from(match[5]!, 'base64url'),
+  };
 }
 
-/** A hash to check against when the email is unknown, so that a login takes as long either way. */
-let decoy: Promise<string> | undefined;
-export const decoyHash = () => (decoy ??= hashPassword('decoy-password-for-unknown-emails'));
+async function verifyWith(derive: Derive, password: string, stored: string): Promise<boolean> {
+  const parts = parse(stored);
+  if (!parts) return false;
+  const key = await derive(password, parts.salt, parts.hash.length || KEY_LENGTH, parts.cost);
+  return key.length === parts.hash.length && timingSafeEqual(key, parts.hash);
+}
+
+/** Hashes at today's cost with Node's scrypt (libuv's pool): for start-up and tests, not for requests. */
+export const hashPassword = (password: string, cost: ScryptCost = SCRYPT_COST) =>
+  hashWith(nodeScrypt, password, cost);
+
+export const verifyPassword = (password: string, stored: string) => verifyWith(nodeScrypt, password, stored);
+
+export interface Passwords {
+  hash(password: string): Promise<string>;
+  /**
+   * Whether `password` matches `stored`; with no stored hash (an unknown email) a decoy is checked, so that the
+   * answer takes as long either way. `rehash` is set when the stored hash is of another cost than today's.
+   */
+  verify(password: string, stored: string | undefined): Promise<{ ok: boolean; rehash: boolean }>;
+}
+
+export function createPasswords(pool: HashPool): Passwords {
+  const derive: Derive = (...args) => pool.derive(...args);
+  let decoy: Promise<string> | undefined;
+  return {
+    hash: (password) => hashWith(derive, password, SCRYPT_COST),
+    async verify(password, stored) {
+      if (stored === undefined) {
+        decoy ??= hashPassword('decoy-password-for-unknown-emails');
+        await verifyWith(derive, password, await decoy);
+        return { ok: false, rehash: false };
+      }
+      const ok = await verifyWith(derive, password, stored);
+      const cost = parse(stored)?.cost;
+      const current = cost?.N === SCRYPT_COST.N && cost.r === SCRYPT_COST.r && cost.p === SCRYPT_COST.p;
+      return { ok, rehash: ok && !current };
+    },
+  };
+}

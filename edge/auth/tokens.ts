@@ -1,16 +1,16 @@
 /**
- * Session tokens: HS256 JWTs signed and verified with jose, with issuer, audience, expiry and a `typ` claim, so an
- * admission token can never pass for a session. Verification accepts HS256 only (no `alg: none`, no key confusion).
+ * Session tokens: HS256 JWTs (hs256.ts: a synchronous HMAC, never queued behind password hashing) with issuer,
+ * audience, expiry and a `typ` claim, so an admission token can never pass for a session. Verification accepts HS256
+ * only (no `alg: none`, no key confusion).
  */
-import { randomUUID, webcrypto } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { HttpProblem } from '../problems.js';
+import { hmacKey, signHs256, TokenRefusedError, verifyHs256 } from './hs256.js';
 import { createKnownTokens } from './known-tokens.js';
 
 export const TOKEN_ISSUER = 'dropline';
 export const TOKEN_AUDIENCE = 'dropline';
-const ALGORITHM = 'HS256';
 /** Sessions remembered after signing or verification (oldest dropped first). */
 const VERIFIED_CACHE_SIZE = 50_000;
 
@@ -35,15 +35,6 @@ const sessionClaims = z.object({
   exp: z.number(),
 });
 
-/** Imports an HS256 secret as a WebCrypto key, once, instead of on every sign and verify. */
-export function hmacKey(secret: string | Uint8Array): Promise<webcrypto.CryptoKey> {
-  const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret;
-  return webcrypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, [
-    'sign',
-    'verify',
-  ]);
-}
-
 export interface TokenServiceOptions {
   secret: string;
   ttlSeconds: number;
@@ -52,12 +43,15 @@ export interface TokenServiceOptions {
 
 export interface TokenService {
   ttlSeconds: number;
-  /** The HMAC key, imported once: jose with a CryptoKey verifies several times faster than with raw bytes. */
-  key: Promise<webcrypto.CryptoKey>;
+  /** The HMAC key, made once (the admission tokens share it). */
+  key: KeyObject;
   sign(user: Omit<Session, 'expiresAt'>): Promise<{ token: string; expiresAt: Date }>;
   /** Throws HttpProblem `unauthorized` for anything but a valid, unexpired session token. */
   verify(token: string): Promise<Session>;
 }
+
+/** The work's result as a promise, a throw as a rejection: the HMAC is synchronous, the API stays a promise. */
+export const settle = <T>(work: () => T): Promise<T> => new Promise<T>((resolve) => resolve(work()));
 
 export function createTokenService({ secret, ttlSeconds, clock = Date }: TokenServiceOptions): TokenService {
   const key = hmacKey(secret);
@@ -65,48 +59,47 @@ export function createTokenService({ secret, ttlSeconds, clock = Date }: TokenSe
   return {
     ttlSeconds,
     key,
-    async sign(user) {
-      const now = Math.floor(clock.now() / 1000);
-      const exp = now + ttlSeconds;
-      const token = await new SignJWT({
-        typ: 'session',
-        role: user.role,
-        email: user.email,
-        brandId: user.brandId,
-        guest: user.guest,
-      })
-        .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
-        .setSubject(user.userId)
-        .setIssuer(TOKEN_ISSUER)
-        .setAudience(TOKEN_AUDIENCE)
-        .setIssuedAt(now)
-        .setExpirationTime(exp)
-        .setJti(randomUUID())
-        .sign(await key);
-      const expiresAt = new Date(exp * 1000);
-      known.remember(token, { ...user, expiresAt });
-      return { token, expiresAt };
-    },
-    async verify(token) {
-      // A token this process signed or verified before is not verified again until it expires.
-      const session = known.get(token) ?? (await verifyAnew(token));
-      known.remember(token, session);
-      return session;
-    },
+    sign: (user) =>
+      settle(() => {
+        const now = Math.floor(clock.now() / 1000);
+        const exp = now + ttlSeconds;
+        const token = signHs256(key, {
+          typ: 'session',
+          role: user.role,
+          email: user.email,
+          brandId: user.brandId,
+          guest: user.guest,
+          sub: user.userId,
+          iss: TOKEN_ISSUER,
+          aud: TOKEN_AUDIENCE,
+          iat: now,
+          exp,
+          jti: randomUUID(),
+        });
+        const expiresAt = new Date(exp * 1000);
+        known.remember(token, { ...user, expiresAt });
+        return { token, expiresAt };
+      }),
+    verify: (token) =>
+      settle(() => {
+        // A token this process signed or verified before is not verified again until it expires.
+        const session = known.get(token) ?? verifyAnew(token);
+        known.remember(token, session);
+        return session;
+      }),
   };
 
-  async function verifyAnew(token: string): Promise<Session> {
+  function verifyAnew(token: string): Session {
     let payload: unknown;
     try {
-      ({ payload } = await jwtVerify(token, await key, {
-        algorithms: [ALGORITHM],
+      payload = verifyHs256(key, token, {
         issuer: TOKEN_ISSUER,
         audience: TOKEN_AUDIENCE,
-        currentDate: new Date(clock.now()),
-        requiredClaims: ['exp', 'sub'],
-      }));
+        nowSeconds: Math.floor(clock.now() / 1000),
+        required: ['sub'],
+      });
     } catch (error) {
-      const expired = error instanceof joseErrors.JWTExpired;
+      const expired = error instanceof TokenRefusedError && error.reason === 'expired';
       throw new HttpProblem(
         'unauthorized',
         expired ? 'the session has expired; sign in again' : 'the token is not valid',

@@ -12,13 +12,23 @@ export const SESSION_COOKIE = 'dropline_session';
 
 /**
  * A bad Bearer token is refused (the client sent it on purpose); a bad or expired cookie counts as no session, so a
- * browser holding a stale cookie can still sign in again or continue as a guest.
+ * browser holding a stale cookie can still sign in again or continue as a guest. On `lenientPaths` (signing out,
+ * which always answers 204) a bad Bearer token counts as no session too.
  */
-export function session({ tokens }: { tokens: TokenService }): MiddlewareHandler<EdgeEnv> {
+export function session({
+  tokens,
+  lenientPaths = [],
+}: {
+  tokens: TokenService;
+  lenientPaths?: string[];
+}): MiddlewareHandler<EdgeEnv> {
   return async (c, next) => {
     const authorization = c.req.header('authorization');
     let current: Session | undefined;
-    if (authorization) {
+    if (authorization && lenientPaths.includes(c.req.path)) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+      current = match ? await tokens.verify(match[1]!).catch(() => undefined) : undefined;
+    } else if (authorization) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
       if (!match) throw new HttpProblem('unauthorized', 'use the header "Authorization: Bearer <token>"');
       current = await tokens.verify(match[1]!);

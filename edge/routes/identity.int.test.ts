@@ -15,7 +15,7 @@ describe('identity', () => {
     expect(first.body.user).toMatchObject({ email: email.toLowerCase(), role: 'shopper', guest: false });
     expect(typeof first.body.token).toBe('string');
     const [row] = await dropline.sql`SELECT password_hash FROM users WHERE email = ${email.toLowerCase()}`;
-    expect(row?.password_hash).toMatch(/^scrypt\$16384\$8\$1\$/);
+    expect(row?.password_hash).toMatch(/^scrypt\$131072\$8\$1\$/);
 
     const again = await api.post('/api/auth/signup', { body: { email: email.toLowerCase(), password } });
     expect(again.status).toBe(409);

@@ -171,6 +171,8 @@ export async function composeCore(conn: Connections, options: CoreOptions) {
 /** Creates the first operator from the configuration, once. */
 export async function ensureOperator({ config, log }: CoreOptions, core: Core): Promise<void> {
   if (!config.operator) return;
+  // A hash costs 128 MiB and a third of a second: none when the operator exists already.
+  if (await core.users.findByEmail(config.operator.email)) return;
   const created = await core.users.ensure({
     email: config.operator.email,
     passwordHash: await hashPassword(config.operator.password),

@@ -50,6 +50,8 @@ export interface UsersStore {
   create(input: NewUser): Promise<User>;
   /** Creates the user unless one with this email exists; returns whether it created one. */
   ensure(input: NewUser): Promise<boolean>;
+  /** Replaces a user's password hash (stored again at today's cost after a sign-in). */
+  setPasswordHash(id: string, passwordHash: string): Promise<void>;
   /** Records a guest shopper the first time one of its events arrives; idempotent. */
   recordGuest(id: string): Promise<void>;
   brandExists(id: string): Promise<boolean>;
@@ -97,6 +99,9 @@ export function createUsersStore(sql: Sql): UsersStore {
         if (error instanceof EmailTakenError) return false;
         throw error;
       }
+    },
+    async setPasswordHash(id, passwordHash) {
+      await sql`UPDATE users SET password_hash = ${passwordHash} WHERE id = ${id}`;
     },
     async recordGuest(id) {
       await sql`INSERT INTO users (id, role, guest) VALUES (${id}, 'shopper', true) ON CONFLICT (id) DO NOTHING`;
