@@ -12,6 +12,7 @@ export type {
   DropMetricsJson,
   DropOrdersResponse,
   FieldError,
+  HoardingJson,
   OrderJson,
   OrderListResponse,
   PayResponse,

@@ -69,5 +69,16 @@ export const signIn = (email: string, password: string) =>
   api<{ user: Me }>('/api/auth/login', { body: { email, password } });
 export const signUp = (email: string, password: string) =>
   api<{ user: Me }>('/api/auth/signup', { body: { email, password } });
-export const continueAsGuest = () => api<{ user: Me }>('/api/auth/guest', { method: 'POST' });
+/** A guest session; when guests need a proof of work, `solveFor` solves the challenge and gives its header. */
+export async function continueAsGuest(
+  solveFor?: (challengePath: string) => Promise<Record<string, string>>,
+): Promise<{ user: Me }> {
+  try {
+    return await api<{ user: Me }>('/api/auth/guest', { method: 'POST' });
+  } catch (error) {
+    if (!(solveFor && error instanceof ApiError && error.code === 'challenge_failed')) throw error;
+  }
+  const headers = await solveFor('/api/auth/guest/challenge');
+  return api<{ user: Me }>('/api/auth/guest', { method: 'POST', headers });
+}
 export const signOut = () => api<void>('/api/auth/logout', { method: 'POST' });

@@ -1,7 +1,11 @@
-/** The operator's console: pick a drop, watch its live figures, tune admission, read the audit log. */
+/**
+ * The operator's console: pick a drop, watch its live figures, tune admission (and its proof of work), read the
+ * audit log and the report of suspected hoarding.
+ */
 import type { AdmissionJson, AuditJson, DropJson, DropListResponse, DropMetricsJson } from '../index.js';
 import { api, type Me } from './api.js';
 import { lineChart } from './chart.js';
+import { hoardingReport } from './hoarding.js';
 import { startStaffPage } from './staff.js';
 import {
   alert,
@@ -38,6 +42,11 @@ function admissionForm(): HTMLFormElement {
       { class: 'fields' },
       field('Admissions per minute', 'perMinute', { type: 'number', min: 1, max: 1000000, required: true }),
       field('Active shoppers at most', 'maxActive', { type: 'number', min: 1, max: 1000000, required: true }),
+      field('Proof of work to join (zero bits, 0 = off)', 'challengeBits', {
+        type: 'number',
+        min: 0,
+        max: 28,
+      }),
     ),
     h(
       'div',
@@ -58,6 +67,7 @@ function admissionControls(dropId: string, initial: AdmissionJson, onChanged: ()
   const show = () => {
     input('perMinute').value = String(admission.perMinute);
     input('maxActive').value = String(admission.maxActive);
+    input('challengeBits').value = String(admission.challengeBits);
     pause.textContent = admission.paused ? 'Resume admission' : 'Pause admission';
   };
   const put = (body: Partial<AdmissionJson>) =>
@@ -67,7 +77,8 @@ function admissionControls(dropId: string, initial: AdmissionJson, onChanged: ()
         show();
         showFieldErrors(form, []);
         const rate = a.paused ? 'paused' : `at ${a.perMinute} per minute`;
-        mount(status, alert('ok', `Admission is ${rate}, at most ${a.maxActive} active.`));
+        const work = a.challengeBits > 0 ? `; joiners solve ${a.challengeBits} bits of work` : '';
+        mount(status, alert('ok', `Admission is ${rate}, at most ${a.maxActive} active${work}.`));
         onChanged();
       },
       (error: unknown) => showProblem(form, status, error),
@@ -78,9 +89,15 @@ function admissionControls(dropId: string, initial: AdmissionJson, onChanged: ()
     const maxActive = Number(input('maxActive').value);
     const wholeAtLeastOne = (field: string, n: number) =>
       Number.isInteger(n) && n >= 1 ? [] : [{ field, message: 'A whole number, at least 1.' }];
-    const errors = [...wholeAtLeastOne('perMinute', perMinute), ...wholeAtLeastOne('maxActive', maxActive)];
+    const challengeBits = Number(input('challengeBits').value);
+    const bitsOk = Number.isInteger(challengeBits) && challengeBits >= 0 && challengeBits <= 28;
+    const errors = [
+      ...wholeAtLeastOne('perMinute', perMinute),
+      ...wholeAtLeastOne('maxActive', maxActive),
+      ...(bitsOk ? [] : [{ field: 'challengeBits', message: 'A whole number from 0 to 28.' }]),
+    ];
     if (errors.length > 0) return void showFieldErrors(form, errors);
-    void put({ perMinute, maxActive });
+    void put({ perMinute, maxActive, challengeBits });
   });
   pause.addEventListener('click', () => void put({ paused: !admission.paused }));
   return { status, form, show };
@@ -144,6 +161,7 @@ function liveFigures(dropId: string) {
 async function consoleFor(drop: DropJson, panel: HTMLElement) {
   const figures = liveFigures(drop.id);
   const audit = auditLog(drop.id);
+  const hoarding = hoardingReport(drop.id);
   const initial = await api<AdmissionJson>(`/api/admin/drops/${drop.id}/admission`);
   const controls = admissionControls(drop.id, initial, () => void audit.load());
   mount(
@@ -156,9 +174,11 @@ async function consoleFor(drop: DropJson, panel: HTMLElement) {
     figures.charts,
     h('h2', {}, 'Audit log'),
     audit.element,
+    h('h2', {}, 'Suspected hoarding'),
+    hoarding.element,
   );
   controls.show();
-  await Promise.all([figures.load(), audit.load()]);
+  await Promise.all([figures.load(), audit.load(), hoarding.load()]);
   clearInterval(poll);
   poll = setInterval(() => void figures.load().catch(() => {}), 1000);
 }

@@ -1,6 +1,7 @@
 /** The drop page's requests: join and leave the line, reserve, give back, pay. */
 import type { DropJson, PayResponse, QueueStateJson, ReservationJson } from '../../index.js';
 import { api, ApiError } from '../api.js';
+import { deviceId, proofHeader } from '../proof-of-work.js';
 import { errorText, showFieldErrors } from '../ui.js';
 import { setQueue, type DropActions, type DropPage } from './drop-state.js';
 
@@ -19,11 +20,12 @@ export function createDropActions(page: DropPage, watch: () => void): DropAction
     async join() {
       s.notice = null;
       try {
-        setQueue(s, await api<QueueStateJson>(`/api/drops/${dropId}/queue`, { method: 'POST' }));
+        setQueue(s, await joinQueue(page));
         watch();
       } catch (error) {
         fail(error);
       }
+      s.solving = null;
       render();
     },
     async leaveLine(rejoin = false) {
@@ -43,7 +45,11 @@ export function createDropActions(page: DropPage, watch: () => void): DropAction
       try {
         s.reservation = await api<ReservationJson>(`/api/drops/${dropId}/reservations`, {
           body: { quantity },
-          headers: { 'x-admission-token': s.admission!.token, 'idempotency-key': crypto.randomUUID() },
+          headers: {
+            'x-admission-token': s.admission!.token,
+            'idempotency-key': crypto.randomUUID(),
+            'x-device-id': deviceId(),
+          },
         });
       } catch (error) {
         fail(error);
@@ -66,6 +72,26 @@ export function createDropActions(page: DropPage, watch: () => void): DropAction
     },
   };
   return actions;
+}
+
+/**
+ * Joins; when the drop asks for a proof of work (the join is refused with `challenge_failed`), solves a challenge
+ * in a worker, the join button showing how far it got, and joins with it.
+ */
+async function joinQueue({ dropId, s, render }: DropPage): Promise<QueueStateJson> {
+  const path = `/api/drops/${dropId}/queue`;
+  try {
+    return await api<QueueStateJson>(path, { method: 'POST' });
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === 'challenge_failed')) throw error;
+  }
+  const headers = await proofHeader(`${path}/challenge`, ({ share }) => {
+    // Redrawn when the shown percentage moves, not after every batch of hashes.
+    const moved = s.solving === null || Math.floor(s.solving * 100) !== Math.floor(share * 100);
+    s.solving = share;
+    if (moved) render('queue');
+  });
+  return api<QueueStateJson>(path, { method: 'POST', headers });
 }
 
 async function pay(

@@ -66,7 +66,8 @@ function queueCard(app: ShopperApp, s: DropState, actions: DropActions): Child[]
   const { drop: d, queue: q } = s;
   if (!app.me) return [signInCard(app, () => void app.route())];
   if (d.status === 'closed' || d.status === 'cancelled') return closedCard(d);
-  if (!q || q.status === 'none' || q.status === 'left') return joiningCard(d, () => void actions.join());
+  if (!q || q.status === 'none' || q.status === 'left')
+    return joiningCard(d, () => void actions.join(), s.solving);
   const leaveLine = () => void actions.leaveLine();
   if (q.status === 'prequeue') return prequeueCard(d);
   if (q.status === 'waiting') return waitingCard(s, q, leaveLine);

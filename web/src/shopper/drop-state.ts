@@ -17,6 +17,8 @@ export interface DropState {
   orderId: string | null;
   notice: { kind: 'error' | 'info' | 'ok'; text: string } | null;
   connected: boolean;
+  /** While the drop's challenge is being solved before joining: how far it got (0..1). */
+  solving: number | null;
 }
 
 export const initialState = (drop: DropJson): DropState => ({
@@ -29,6 +31,7 @@ export const initialState = (drop: DropJson): DropState => ({
   orderId: null,
   notice: null,
   connected: true,
+  solving: null,
 });
 
 /** An admitted place carries its admission, which outlives the place's later states until it is used. */

@@ -1,5 +1,6 @@
 /** Signing in, signing up or continuing as a guest, before joining a line or seeing one's orders. */
 import { ApiError, continueAsGuest, signIn, signUp } from '../api.js';
+import { proofHeader } from '../proof-of-work.js';
 import { alert, errorText, field, h, mount, showFieldErrors } from '../ui.js';
 import type { ShopperApp } from './app.js';
 
@@ -54,12 +55,28 @@ export function signInCard(app: ShopperApp, onDone: () => void): HTMLElement {
       },
     );
   });
-  const asGuest = () => void continueAsGuest().then((r) => ((app.me = r.user), onDone()));
+  const guestButton = h('button', { type: 'button' }, 'Continue as guest');
+  // When guests need a proof of work, the button shows how far the browser got with it.
+  const solveFor = (path: string) =>
+    proofHeader(path, ({ share }) => {
+      guestButton.disabled = true;
+      guestButton.textContent = `Checking… ${Math.min(99, Math.floor(share * 100))}%`;
+    });
+  const asGuest = () =>
+    void continueAsGuest(solveFor).then(
+      (r) => ((app.me = r.user), onDone()),
+      (error: unknown) => {
+        guestButton.disabled = false;
+        guestButton.textContent = 'Continue as guest';
+        mount(status, alert('error', errorText(error)));
+      },
+    );
+  guestButton.onclick = asGuest;
   return h(
     'section',
     { class: 'card', 'aria-labelledby': 'signin-title' },
     h('h2', { id: 'signin-title' }, 'Sign in to join'),
-    h('p', {}, h('button', { type: 'button', onclick: asGuest }, 'Continue as guest')),
+    h('p', {}, guestButton),
     h('p', { class: 'muted' }, 'or with your account:'),
     status,
     form,
