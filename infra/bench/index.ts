@@ -28,6 +28,7 @@ import {
   type Machine,
   type Row,
 } from './report.js';
+import { powCost, powRows } from './pow-cost.js';
 import { stockReads } from './stock-reads.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -154,12 +155,19 @@ async function eventsScenario({ ctx, opts }: Run): Promise<Outcome> {
   return { figures: { eventPipeline: pipeline }, rows: eventRows(pipeline) };
 }
 
+/** What the proof-of-work challenge costs a shopper's browser, a bot farm and the server (needs no Dropline). */
+async function powScenario({ ctx, opts }: Run): Promise<Outcome> {
+  const r = await powCost(REDIS_URL, ctx.redisPrefix, opts.quick);
+  return { figures: { proofOfWork: r }, rows: powRows(r) };
+}
+
 /** In the order of the table. */
 const SCENARIO_RUNS = [
   ['stock', stockScenario],
   ['rush', rushScenario],
   ['storm', stormScenario],
   ['events', eventsScenario],
+  ['pow', powScenario],
 ] as const;
 
 async function main() {
