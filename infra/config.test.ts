@@ -141,6 +141,27 @@ describe('configuration', () => {
     expect(loadConfig({ ...production, PUBLIC_ORIGIN: ORIGIN }).sockets.connectionsPerAddress).toBe(50);
   });
 
+  test('production refuses the public development JWT secret given as JWT_SECRET', () => {
+    const production = { NODE_ENV: 'production', PAYMENTS: 'test', PUBLIC_ORIGIN: ORIGIN };
+    for (const secret of [DEVELOPMENT_JWT_SECRET, ` ${DEVELOPMENT_JWT_SECRET} `])
+      expect(problemsOf({ ...production, JWT_SECRET: secret })).toEqual([
+        'JWT_SECRET: the public development secret; production needs a secret of its own',
+      ]);
+    // Development may name it.
+    expect(loadConfig({ JWT_SECRET: DEVELOPMENT_JWT_SECRET }).jwtSecret).toBe(DEVELOPMENT_JWT_SECRET);
+  });
+
+  test('sign-in limits, password hashing and the request timeout have defaults and bounds', () => {
+    const config = loadConfig({});
+    expect(config.rateLimits.passwordPerMinute).toBe(20);
+    expect(config.passwordHashing).toEqual({ concurrency: 1, queue: 64 });
+    expect(config.requestTimeoutSeconds).toBe(20);
+    expect(loadConfig({ REQUEST_TIMEOUT: '1m' }).requestTimeoutSeconds).toBe(60);
+    expect(problemsOf({ PASSWORD_HASH_CONCURRENCY: '0', LOGIN_RATE_LIMIT_PER_MINUTE: 'many' })).toHaveLength(
+      2,
+    );
+  });
+
   test('a password inside a URL is not echoed', () => {
     const [line] = problemsOf({ DATABASE_URL: 'mysql://user:hunter2@db/x' });
     expect(line).toContain('user:***@');
