@@ -29,6 +29,7 @@ import {
   type Row,
 } from './report.js';
 import { powCost, powRows } from './pow-cost.js';
+import { loginFlood, loginFloodRows } from './login-flood.js';
 import { stockReads } from './stock-reads.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -161,6 +162,12 @@ async function powScenario({ ctx, opts }: Run): Promise<Outcome> {
   return { figures: { proofOfWork: r }, rows: powRows(r) };
 }
 
+/** Last: the hashes a flood leaves queued would otherwise run into the next scenario. */
+async function loginScenario({ ctx, dropline, opts }: Run): Promise<Outcome> {
+  const r = await loginFlood(ctx, dropline, opts.quick ? 3 : 20);
+  return { figures: { loginFlood: r }, rows: loginFloodRows(r) };
+}
+
 /** In the order of the table. */
 const SCENARIO_RUNS = [
   ['stock', stockScenario],
@@ -168,6 +175,7 @@ const SCENARIO_RUNS = [
   ['storm', stormScenario],
   ['events', eventsScenario],
   ['pow', powScenario],
+  ['login', loginScenario],
 ] as const;
 
 async function main() {
