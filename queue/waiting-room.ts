@@ -112,28 +112,12 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
      * Joins (201 semantics when `created`), or returns the shopper's existing entry. While the drop asks for a proof
      * of work, a new entry needs `proof`; a missing or bad one throws ChallengeFailedError and changes nothing else.
      */
-    async join(
-      dropId: string,
-      shopperId: string,
-      proof?: JoinProof,
-    ): Promise<{ created: boolean; view: QueueView }> {
-      const reply = await redis.queueJoin(
-        keys.config(dropId),
-        keys.pre(dropId),
-        keys.wait(dropId),
-        keys.seq(dropId),
-        keys.state(dropId),
-        keys.stats(dropId),
-        stockKey(dropId),
-        keys.challenge(dropId, proof?.challenge ?? ''),
-        shopperId,
-        randomInt(0, 2 ** 48 - 1),
-        bucket(),
-        proof?.bits ?? 0,
-      );
-      const [created, ...view] = settle('join', reply).rest;
-      return { created: created === 1, view: toView(view) };
-    },
+    /**
+     * Joins (201 semantics when `created`), or returns the shopper's existing entry. While the drop asks for a proof
+     * of work, a new entry needs `proof`; a missing or bad one throws ChallengeFailedError and changes nothing else.
+     */
+    join: (dropId: string, shopperId: string, proof?: JoinProof) =>
+      join(deps, bucket(), dropId, shopperId, proof),
 
     async state(dropId: string, shopperId: string): Promise<QueueView> {
       const reply = await redis.queueState(
@@ -188,6 +172,31 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
 
     figures: (dropId: string) => figures(deps, dropId, bucket()),
   };
+}
+
+async function join(
+  { redis, keys, stockKey }: WaitingRoomDeps,
+  bucket: number,
+  dropId: string,
+  shopperId: string,
+  proof?: JoinProof,
+): Promise<{ created: boolean; view: QueueView }> {
+  const reply = await redis.queueJoin(
+    keys.config(dropId),
+    keys.pre(dropId),
+    keys.wait(dropId),
+    keys.seq(dropId),
+    keys.state(dropId),
+    keys.stats(dropId),
+    stockKey(dropId),
+    keys.challenge(dropId, proof?.challenge ?? ''),
+    shopperId,
+    randomInt(0, 2 ** 48 - 1),
+    bucket,
+    proof?.bits ?? 0,
+  );
+  const [created, ...view] = settle('join', reply).rest;
+  return { created: created === 1, view: toView(view) };
 }
 
 async function places(

@@ -85,7 +85,7 @@ export interface IdentityDeps {
 }
 
 export function registerIdentity(app: Hono<EdgeEnv>, deps: IdentityDeps) {
-  const { users, tokens, cookieSecure, guestLimit, guestChallenges } = deps;
+  const { users, tokens, cookieSecure } = deps;
   const { passwordLimit, passwords, loginGuard } = deps;
   async function startSession(
     c: Context<EdgeEnv>,
@@ -135,25 +135,7 @@ export function registerIdentity(app: Hono<EdgeEnv>, deps: IdentityDeps) {
     return c.body(null, 204);
   });
 
-  // A guest is a signed identity only: no hashing and no database write (it is recorded by its first event).
-  app.post('/api/auth/guest/challenge', guestLimit, async (c) => {
-    const issued = await guestChallenges.issue();
-    return c.json({ ...issued, expiresAt: issued.expiresAt.toISOString() }, 201);
-  });
-
-  app.post('/api/auth/guest', guestLimit, async (c) => {
-    await guestChallenges.check(readProof(c.req.header(PROOF_HEADER)));
-    return c.json(
-      await startSession(c, {
-        userId: crypto.randomUUID(),
-        role: 'shopper',
-        email: null,
-        brandId: null,
-        guest: true,
-      }),
-      201,
-    );
-  });
+  registerGuest(app, deps, startSession);
 
   app.get('/api/auth/me', (c) => c.json({ user: userJson(requireSession(c)) }));
 
@@ -167,5 +149,32 @@ export function registerIdentity(app: Hono<EdgeEnv>, deps: IdentityDeps) {
       ...(body.brandName ? { brandName: body.brandName } : {}),
     });
     return c.json({ user: userJson(user) }, 201);
+  });
+}
+
+/**
+ * Guest sessions, and the proof-of-work challenge they may need first. A guest is a signed identity only: no hashing
+ * and no database write (it is recorded by its first event).
+ */
+function registerGuest(
+  app: Hono<EdgeEnv>,
+  { guestLimit, guestChallenges }: Pick<IdentityDeps, 'guestLimit' | 'guestChallenges'>,
+  startSession: (c: Context<EdgeEnv>, identity: Omit<Session, 'expiresAt'>) => Promise<SessionResponse>,
+) {
+  app.post('/api/auth/guest/challenge', guestLimit, async (c) => {
+    const issued = await guestChallenges.issue();
+    return c.json({ ...issued, expiresAt: issued.expiresAt.toISOString() }, 201);
+  });
+
+  app.post('/api/auth/guest', guestLimit, async (c) => {
+    await guestChallenges.check(readProof(c.req.header(PROOF_HEADER)));
+    const guest = {
+      userId: crypto.randomUUID(),
+      role: 'shopper',
+      email: null,
+      brandId: null,
+      guest: true,
+    } as const;
+    return c.json(await startSession(c, guest), 201);
   });
 }

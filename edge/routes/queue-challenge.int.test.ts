@@ -2,6 +2,7 @@ import { describe, expect, vi } from 'vitest';
 import {
   type Api,
   apiClient,
+  connectSocket,
   createDropline,
   expectProblem,
   silentLog,
@@ -114,6 +115,27 @@ describe('proof of work for joining', () => {
       'validation_failed',
     );
     expect((await api.get(path, { token: operator.token })).body.challengeBits).toBe(0);
+  });
+});
+
+describe('proof of work for joining over the socket', () => {
+  test('`join` takes the solution as `proof`; without one it is refused', async ({ api, dropline }) => {
+    const server = await dropline.listen(0, '127.0.0.1');
+    const d = await challengedDrop(api, 8);
+    const shopper = await api.shopper();
+    const socket = await connectSocket(`http://127.0.0.1:${server.port}`, shopper.token);
+    try {
+      const dropId = d.drop.id;
+      expect(await socket.call('join', { dropId })).toMatchObject({ error: { code: 'challenge_failed' } });
+      expect(await socket.call('join', { dropId, proof: 'nope' })).toMatchObject({
+        error: { code: 'validation_failed' },
+      });
+      expect(await d.queueLength()).toBe(0);
+      const joined = await socket.call('join', { dropId, proof: await solved(d, shopper.token) });
+      expect(joined).toMatchObject({ created: true, status: 'waiting' });
+    } finally {
+      socket.close();
+    }
   });
 });
 
