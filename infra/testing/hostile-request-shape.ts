@@ -78,7 +78,7 @@ export interface Shape {
   runs?: number;
 }
 
-export function route({ method, route, caller, ids, query, body, headers, runs = 150 }: Shape): HostileRoute {
+export function route({ method, route, caller, ids, query, body, headers, runs = 100 }: Shape): HostileRoute {
   const request = fc
     .record({
       caller: callerFor(caller),

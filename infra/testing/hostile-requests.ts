@@ -73,8 +73,12 @@ const card = fc.oneof(
 
 /** Every route of the edge with its hostile requests. */
 export function hostileRoutes(known: KnownIds): HostileRoute[] {
+  // Reads may name any drop. Writes never name the open drop: closing it, or resuming its admission, would leave the
+  // routes after them nothing to act on, or set its keys moving by themselves.
   const drop = (usual: string) =>
     hostileId(usual, [known.openDrop, known.scheduledDrop, known.spareDrop, known.reservation]);
+  const changed = (usual: string) =>
+    hostileId(usual, [known.scheduledDrop, known.spareDrop, known.reservation]);
   const reservation = hostileId(known.reservation, [known.openDrop]);
   const idempotencyKey = fc.option(fc.oneof(fc.uuid(), headerText(220)), { nil: undefined });
   const keyed = fc
@@ -132,7 +136,7 @@ export function hostileRoutes(known: KnownIds): HostileRoute[] {
       route: '/api/drops',
       caller: 'brand',
       body: hostileBody({ ...dropFields, brandId: hostileId(known.openDrop) }),
-      runs: 250,
+      runs: 150,
     }),
     route({
       method: 'GET',
@@ -146,26 +150,59 @@ export function hostileRoutes(known: KnownIds): HostileRoute[] {
         limit: fc.oneof(fc.integer({ min: 1, max: 200 }).map(String), hostileString(6)),
         cursor: hostileCursor(cursorIds),
       }),
-      runs: 250,
+      runs: 150,
     }),
     route({ method: 'GET', route: '/api/drops/:id', caller: 'anonymous', ids: open }),
     route({
       method: 'PATCH',
       route: '/api/drops/:id',
       caller: 'brand',
-      ids: drop(known.scheduledDrop),
+      ids: changed(known.scheduledDrop),
       body: hostileBody(dropFields),
-      runs: 250,
+      runs: 150,
     }),
     ...(['open', 'close', 'cancel'] as const).map((action) =>
       route({
         method: 'POST',
         route: `/api/drops/:id/${action}`,
         caller: 'brand',
-        ids: drop(known.spareDrop),
+        ids: changed(known.spareDrop),
       }),
     ),
     route({ method: 'GET', route: '/api/drops/:id/stock', caller: 'anonymous', ids: open }),
+    ...adminRoutes({ read: drop, write: changed }, known, paging(cursorIds)),
+    route({
+      method: 'POST',
+      route: '/api/drops/:id/reservations',
+      caller: 'guest',
+      ids: open,
+      body: hostileBody({ quantity: fc.integer({ min: 1, max: 3 }) }),
+      headers: admission,
+      runs: 180,
+    }),
+    route({ method: 'GET', route: '/api/reservations/:id', caller: 'guest', ids: reservation }),
+    route({
+      method: 'POST',
+      route: '/api/reservations/:id/pay',
+      caller: 'guest',
+      ids: reservation,
+      body: hostileBody({ card }),
+      headers: keyed,
+      runs: 180,
+    }),
+    // After paying: a valid pay then finds the hold still held, and a release afterwards finds it paid.
+    route({ method: 'DELETE', route: '/api/reservations/:id', caller: 'guest', ids: reservation }),
+    route({ method: 'GET', route: '/api/orders', caller: 'guest', query: paging(cursorIds), runs: 180 }),
+    route({ method: 'GET', route: '/api/orders/:id', caller: 'guest', ids: reservation }),
+    route({
+      method: 'GET',
+      route: '/api/drops/:id/orders',
+      caller: 'brand',
+      ids: open,
+      query: paging(cursorIds),
+      runs: 180,
+    }),
+    // Last of the drop's routes: leaving the queue ends the `guest` caller's admission, which reserving needs.
     route({
       method: 'POST',
       route: '/api/drops/:id/queue',
@@ -175,47 +212,16 @@ export function hostileRoutes(known: KnownIds): HostileRoute[] {
     }),
     route({ method: 'GET', route: '/api/drops/:id/queue/me', caller: 'guest', ids: open }),
     route({ method: 'DELETE', route: '/api/drops/:id/queue/me', caller: 'guest', ids: open }),
-    ...adminRoutes(drop, known, paging(cursorIds)),
-    route({
-      method: 'POST',
-      route: '/api/drops/:id/reservations',
-      caller: 'guest',
-      ids: open,
-      body: hostileBody({ quantity: fc.integer({ min: 1, max: 3 }) }),
-      headers: admission,
-      runs: 300,
-    }),
-    route({ method: 'GET', route: '/api/reservations/:id', caller: 'guest', ids: reservation }),
-    route({ method: 'DELETE', route: '/api/reservations/:id', caller: 'guest', ids: reservation }),
-    route({
-      method: 'POST',
-      route: '/api/reservations/:id/pay',
-      caller: 'guest',
-      ids: reservation,
-      body: hostileBody({ card }),
-      headers: keyed,
-      runs: 300,
-    }),
-    route({ method: 'GET', route: '/api/orders', caller: 'guest', query: paging(cursorIds), runs: 300 }),
-    route({ method: 'GET', route: '/api/orders/:id', caller: 'guest', ids: reservation }),
-    route({
-      method: 'GET',
-      route: '/api/drops/:id/orders',
-      caller: 'brand',
-      ids: open,
-      query: paging(cursorIds),
-      runs: 300,
-    }),
     ...pageRoutes(),
   ];
 }
 
 function adminRoutes(
-  drop: (usual: string) => fc.Arbitrary<string>,
+  ids: Record<'read' | 'write', (usual: string) => fc.Arbitrary<string>>,
   known: KnownIds,
   query: fc.Arbitrary<string>,
 ): HostileRoute[] {
-  const open = drop(known.openDrop);
+  const open = ids.read(known.openDrop);
   const admission = { perMinute: hostileNumber, maxActive: hostileNumber, paused: fc.boolean() };
   return [
     route({ method: 'GET', route: '/api/admin/drops/:id/admission', caller: 'operator', ids: open }),
@@ -223,9 +229,9 @@ function adminRoutes(
       method: 'PUT',
       route: '/api/admin/drops/:id/admission',
       caller: 'operator',
-      ids: drop(known.scheduledDrop),
+      ids: ids.write(known.scheduledDrop),
       body: hostileBody(admission),
-      runs: 300,
+      runs: 180,
     }),
     route({
       method: 'GET',
@@ -233,7 +239,7 @@ function adminRoutes(
       caller: 'operator',
       ids: open,
       query,
-      runs: 300,
+      runs: 180,
     }),
     route({ method: 'GET', route: '/api/admin/drops/:id/metrics', caller: 'operator', ids: open }),
   ];
