@@ -32,12 +32,24 @@ describe('hash pool', () => {
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(5);
     expect(refused).toHaveLength(4);
     for (const o of refused) {
-      const reason = (o).reason as HttpProblem;
+      const reason = o.reason as HttpProblem;
       expect(reason).toBeInstanceOf(HttpProblem);
       expect(reason.code).toBe('unavailable');
       expect(reason.extensions.retryAfter).toBe(1);
     }
     expect(p.figures()).toEqual({ running: 0, waiting: 0, peakRunning: 2 });
+  });
+
+  test('a waiting hash whose client left (its signal aborted) is dropped, not run', async () => {
+    pool = createHashPool({ concurrency: 1, queue: 4 });
+    const left = new AbortController();
+    const first = pool.derive('pw', randomBytes(16), 32, CHEAP);
+    const abandoned = pool.derive('pw', randomBytes(16), 32, CHEAP, left.signal);
+    const last = pool.derive('pw', randomBytes(16), 32, CHEAP);
+    left.abort();
+    await expect(abandoned).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(first).resolves.toHaveLength(32);
+    await expect(last).resolves.toHaveLength(32);
   });
 
   test('passwords: right and wrong, a decoy for no hash, and a rehash for a hash of an older cost', async () => {

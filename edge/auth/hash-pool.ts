@@ -1,6 +1,6 @@
 /**
  * Password hashing with a bounded concurrency, apart from everything else: `concurrency` threads of their own
- * (scrypt-thread.ts, at the lowest CPU priority), never libuv's thread pool, which WebCrypto and file reads share.
+ * (scrypt-thread.ts, at a low CPU priority), never libuv's thread pool, which WebCrypto and file reads share.
  * At most `queue` hashes wait for a thread; past that a request is refused at once (503 `unavailable`, Retry-After
  * 1 s) rather than queued for ever: a flood of sign-ins then costs the event loop one cheap answer each. Threads
  * start on first use and do not keep the process alive.
@@ -21,7 +21,14 @@ export interface HashPoolOptions {
 }
 
 export interface HashPool {
-  derive(password: string, salt: Buffer, keyLength: number, cost: ScryptCost): Promise<Buffer>;
+  /** A hash whose `signal` has aborted (its client left) by the time a thread is free is dropped, not run. */
+  derive(
+    password: string,
+    salt: Buffer,
+    keyLength: number,
+    cost: ScryptCost,
+    signal?: AbortSignal,
+  ): Promise<Buffer>;
   /** Hashes running now, waiting now, and the most that ever ran at once. */
   figures(): { running: number; waiting: number; peakRunning: number };
   close(): Promise<void>;
@@ -35,6 +42,7 @@ interface Job {
   salt: Buffer;
   keyLength: number;
   cost: ScryptCost;
+  signal: AbortSignal | undefined;
   resolve: (key: Buffer) => void;
   reject: (error: Error) => void;
 }
@@ -84,9 +92,15 @@ export function createHashPool({ concurrency, queue }: HashPoolOptions): HashPoo
 
   function pump() {
     while (waiting.length > 0 && running < concurrency) {
-      const worker = idle.pop() ?? (all.length < concurrency ? spawn() : undefined);
-      if (!worker) return;
       const job = waiting.shift()!;
+      if (job.signal?.aborted) {
+        job.reject(
+          new HttpProblem('unavailable', 'the request was abandoned before its password was checked'),
+        );
+        continue;
+      }
+      // Fewer than `concurrency` run, so a thread is idle or one more may start.
+      const worker = idle.pop() ?? spawn();
       const id = nextId++;
       inFlight.set(id, job);
       running++;
@@ -97,7 +111,7 @@ export function createHashPool({ concurrency, queue }: HashPoolOptions): HashPoo
   }
 
   return {
-    derive(password, salt, keyLength, cost) {
+    derive(password, salt, keyLength, cost, signal) {
       if (running >= concurrency && waiting.length >= queue)
         return Promise.reject(
           new HttpProblem('unavailable', 'too many sign-ins at once: try again in a second', {
@@ -105,7 +119,7 @@ export function createHashPool({ concurrency, queue }: HashPoolOptions): HashPoo
           }),
         );
       return new Promise<Buffer>((resolve, reject) => {
-        waiting.push({ password, salt, keyLength, cost, resolve, reject });
+        waiting.push({ password, salt, keyLength, cost, signal, resolve, reject });
         pump();
       });
     },

@@ -21,9 +21,14 @@ const nodeScrypt = (password: string, salt: Buffer, keyLength: number, cost: Scr
 
 type Derive = HashPool['derive'];
 
-async function hashWith(derive: Derive, password: string, cost: ScryptCost): Promise<string> {
+async function hashWith(
+  derive: Derive,
+  password: string,
+  cost: ScryptCost,
+  signal?: AbortSignal,
+): Promise<string> {
   const salt = randomBytes(16);
-  const key = await derive(password, salt, KEY_LENGTH, cost);
+  const key = await derive(password, salt, KEY_LENGTH, cost, signal);
   return ['scrypt', cost.N, cost.r, cost.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
@@ -41,10 +46,15 @@ function parse(stored: string): { cost: ScryptCost; salt: Buffer; hash: Buffer }
   };
 }
 
-async function verifyWith(derive: Derive, password: string, stored: string): Promise<boolean> {
+async function verifyWith(
+  derive: Derive,
+  password: string,
+  stored: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const parts = parse(stored);
   if (!parts) return false;
-  const key = await derive(password, parts.salt, parts.hash.length || KEY_LENGTH, parts.cost);
+  const key = await derive(password, parts.salt, parts.hash.length || KEY_LENGTH, parts.cost, signal);
   return key.length === parts.hash.length && timingSafeEqual(key, parts.hash);
 }
 
@@ -54,27 +64,32 @@ export const hashPassword = (password: string, cost: ScryptCost = SCRYPT_COST) =
 
 export const verifyPassword = (password: string, stored: string) => verifyWith(nodeScrypt, password, stored);
 
+/** `signal`: the request's, so that a hash its client no longer waits for is not run. */
 export interface Passwords {
-  hash(password: string): Promise<string>;
+  hash(password: string, signal?: AbortSignal): Promise<string>;
   /**
    * Whether `password` matches `stored`; with no stored hash (an unknown email) a decoy is checked, so that the
    * answer takes as long either way. `rehash` is set when the stored hash is of another cost than today's.
    */
-  verify(password: string, stored: string | undefined): Promise<{ ok: boolean; rehash: boolean }>;
+  verify(
+    password: string,
+    stored: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<{ ok: boolean; rehash: boolean }>;
 }
 
 export function createPasswords(pool: HashPool): Passwords {
   const derive: Derive = (...args) => pool.derive(...args);
   let decoy: Promise<string> | undefined;
   return {
-    hash: (password) => hashWith(derive, password, SCRYPT_COST),
-    async verify(password, stored) {
+    hash: (password, signal) => hashWith(derive, password, SCRYPT_COST, signal),
+    async verify(password, stored, signal) {
       if (stored === undefined) {
         decoy ??= hashPassword('decoy-password-for-unknown-emails');
-        await verifyWith(derive, password, await decoy);
+        await verifyWith(derive, password, await decoy, signal);
         return { ok: false, rehash: false };
       }
-      const ok = await verifyWith(derive, password, stored);
+      const ok = await verifyWith(derive, password, stored, signal);
       const cost = parse(stored)?.cost;
       const current = cost?.N === SCRYPT_COST.N && cost.r === SCRYPT_COST.r && cost.p === SCRYPT_COST.p;
       return { ok, rehash: ok && !current };

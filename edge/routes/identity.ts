@@ -106,7 +106,7 @@ export function registerIdentity(app: Hono<EdgeEnv>, deps: IdentityDeps) {
     const body = await readJson(c, credentials);
     const user = await users.create({
       email: body.email,
-      passwordHash: await passwords.hash(body.password),
+      passwordHash: await passwords.hash(body.password, c.req.raw.signal),
       role: 'shopper',
     });
     return c.json(await startSession(c, { ...user, userId: user.id }), 201);
@@ -117,7 +117,7 @@ export function registerIdentity(app: Hono<EdgeEnv>, deps: IdentityDeps) {
     const address = clientAddress(c, deps.trustProxy);
     await loginGuard.attempt(body.email, address);
     const found = await users.findByEmail(body.email);
-    const { ok, rehash } = await passwords.verify(body.password, found?.passwordHash);
+    const { ok, rehash } = await passwords.verify(body.password, found?.passwordHash, c.req.raw.signal);
     if (!found || !ok) throw new HttpProblem('unauthorized', 'wrong email or password');
     await loginGuard.succeeded(body.email, address);
     // An older, cheaper hash is stored again at today's cost; should that fail, the next sign-in tries again.
