@@ -56,11 +56,12 @@ describe('socket abuse', () => {
     const url = `http://127.0.0.1:${(await dropline.listen(0, '127.0.0.1')).port}`;
     const { token } = await api.guest();
     const cookie = `dropline_session=${token}`;
-    for (const foreign of [
+    const foreigns: Record<string, string>[] = [
       { origin: FOREIGN_ORIGIN },
       { origin: FOREIGN_ORIGIN, 'sec-fetch-site': 'cross-site' },
       { 'sec-fetch-site': 'cross-site' },
-    ]) {
+    ];
+    for (const foreign of foreigns) {
       const refused = attempt(url, '/drops', { extraHeaders: { cookie, ...foreign } });
       expect(await refused.outcome).toEqual({ code: 'cross_site', message: expect.any(String) });
     }

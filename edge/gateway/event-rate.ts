@@ -1,7 +1,7 @@
 /**
  * A per-socket event rate: a token bucket of `burst` events refilled at `perSecond`. An event past it is not
- * handled: the socket gets an `error` push (`rate_limited`) and is disconnected, its connection closed, so a
- * flooding client costs the edge only the parsing of what it had already sent.
+ * handled: the socket gets an `error` push (`rate_limited`) and is disconnected, and its connection is no longer
+ * read, so a flooding client costs the edge only the parsing of what it had already read.
  */
 import type { Logger } from 'pino';
 import { HttpProblem } from '../problems.js';
@@ -36,5 +36,22 @@ export function limitEvents(
     );
     socket.emit('error', socketError(new HttpProblem('rate_limited', limit)));
     socket.disconnect(true);
+    hangUp(socket);
   });
+}
+
+/** How long a flooder's connection may linger, unread, for its refusal to reach it before it is dropped. */
+const LINGER_MS = 1000;
+
+/**
+ * Stops reading the flooder's TCP connection at once: what it has sent but the edge has not read is never parsed.
+ * The refusal and the close still go out (Engine.IO flushes them before it closes, then `end` sends FIN); the
+ * connection is destroyed after LINGER_MS whatever the client does.
+ */
+function hangUp(socket: DropsSocket): void {
+  const tcp = socket.request.socket;
+  tcp.pause();
+  // Once Engine.IO has flushed the refusal and closed its side: FIN after what is written.
+  socket.conn.once('close', () => tcp.end());
+  setTimeout(() => tcp.destroy(), LINGER_MS).unref();
 }
