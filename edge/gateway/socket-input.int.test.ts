@@ -62,6 +62,14 @@ const payloadOf = (ids: string[]) =>
     { weight: 6, arbitrary: fc.record({ dropId: dropIdOf(ids) }) },
     {
       weight: 2,
+      // `join`'s proof of work: `<challenge>.<nonce>`, or anything.
+      arbitrary: fc.record({
+        dropId: dropIdOf(ids),
+        proof: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{22}\.\d{1,30}$/), hostile.hostileValue),
+      }),
+    },
+    {
+      weight: 2,
       arbitrary: fc
         .tuple(dropIdOf(ids), hostile.hostileString(10), hostile.hostileValue)
         .map(([dropId, key, value]) => ({ dropId, [key]: value })),

@@ -5,71 +5,27 @@
  */
 import fc from 'fast-check';
 import {
-  futureDate,
+  card,
+  credentials,
+  dropFields,
+  idempotencyKey,
+  optionalHeaders,
+  paging,
+  proofHeader,
+  reservingHeaders,
+} from './hostile-fields.js';
+import { route, type HostileRoute, type KnownIds } from './hostile-request-shape.js';
+import {
   hostileBody,
   hostileCursor,
-  hostileDate,
   hostileId,
   hostileNumber,
   hostileQuery,
   hostileString,
   percentEncoded,
 } from './hostile-values.js';
-import { headerText, route, type HostileRoute, type KnownIds } from './hostile-request-shape.js';
 
 export type { Caller, HostileRequest, HostileRoute, KnownIds } from './hostile-request-shape.js';
-
-const paging = (realIds: readonly string[]) =>
-  hostileQuery({
-    limit: fc.oneof(fc.integer({ min: 1, max: 200 }).map(String), hostileString(6)),
-    cursor: hostileCursor(realIds),
-  });
-
-const credentials = {
-  email: fc.oneof(
-    { weight: 3, arbitrary: fc.stringMatching(/^[a-z0-9]{1,12}@[a-z]{1,8}\.example$/) },
-    { weight: 1, arbitrary: fc.emailAddress() },
-    { weight: 1, arbitrary: hostileString(30).map((s) => `${s}@example.com`) },
-  ),
-  password: fc.oneof(
-    { weight: 3, arbitrary: fc.string({ minLength: 8, maxLength: 30 }) },
-    { weight: 1, arbitrary: hostileString(210) },
-  ),
-};
-
-const dropFields = {
-  title: fc.string({ minLength: 1, maxLength: 40 }),
-  description: fc.string({ maxLength: 80 }),
-  sku: fc.string({ minLength: 1, maxLength: 20 }),
-  priceCents: fc.integer({ min: 0, max: 100_000_000 }),
-  currency: fc.constantFrom('USD', 'EUR', 'usd', 'EURO'),
-  stock: fc.integer({ min: 1, max: 1_000_000 }),
-  perUserLimit: fc.integer({ min: 1, max: 1000 }),
-  holdSeconds: fc.integer({ min: 1, max: 86_400 }),
-  admissionPerMinute: fc.integer({ min: 1, max: 1_000_000 }),
-  maxActive: fc.integer({ min: 1, max: 1_000_000 }),
-  opensAt: fc.oneof({ weight: 3, arbitrary: futureDate() }, { weight: 1, arbitrary: hostileDate }),
-  closesAt: fc.oneof(
-    { weight: 2, arbitrary: fc.constantFrom(null, '9999-12-31T23:59:59.999Z') },
-    { weight: 1, arbitrary: hostileDate },
-  ),
-};
-
-const card = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom('4242424242424242', '4000000000000002', '4242 4242 4242 4242') },
-  {
-    weight: 1,
-    arbitrary: fc.constant({ number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record(
-      { number: hostileString(), expMonth: hostileNumber, expYear: hostileNumber, cvc: hostileString(6) },
-      { requiredKeys: ['number'] },
-    ),
-  },
-  { weight: 1, arbitrary: hostileString() },
-);
 
 /** Every route of the edge with its hostile requests. */
 export function hostileRoutes(known: KnownIds): HostileRoute[] {
@@ -80,23 +36,7 @@ export function hostileRoutes(known: KnownIds): HostileRoute[] {
   const changed = (usual: string) =>
     hostileId(usual, [known.scheduledDrop, known.spareDrop, known.reservation]);
   const reservation = hostileId(known.reservation, [known.openDrop]);
-  const idempotencyKey = fc.option(fc.oneof(fc.uuid(), headerText(220)), { nil: undefined });
-  const keyed = fc
-    .record({ key: idempotencyKey })
-    .map(({ key }): Record<string, string> => (key === undefined ? {} : { 'idempotency-key': key }));
-  const admission = fc
-    .record({
-      token: fc.oneof(
-        { weight: 4, arbitrary: fc.constant(known.admissionToken) },
-        { weight: 1, arbitrary: fc.constant(undefined) },
-        { weight: 1, arbitrary: headerText(300) },
-      ),
-      key: idempotencyKey,
-    })
-    .map(({ token, key }): Record<string, string> => ({
-      ...(token === undefined ? {} : { 'x-admission-token': token }),
-      ...(key === undefined ? {} : { 'idempotency-key': key }),
-    }));
+  const keyed = optionalHeaders({ 'idempotency-key': idempotencyKey });
   const cursorIds = [known.openDrop, known.reservation];
   const open = drop(known.openDrop);
   return [
@@ -118,7 +58,14 @@ export function hostileRoutes(known: KnownIds): HostileRoute[] {
       runs: 25,
     }),
     route({ method: 'POST', route: '/api/auth/logout', caller: 'guest', body: hostileBody({}) }),
-    route({ method: 'POST', route: '/api/auth/guest', caller: 'anonymous', body: hostileBody({}) }),
+    route({ method: 'POST', route: '/api/auth/guest/challenge', caller: 'anonymous', body: hostileBody({}) }),
+    route({
+      method: 'POST',
+      route: '/api/auth/guest',
+      caller: 'anonymous',
+      body: hostileBody({}),
+      headers: proofHeader,
+    }),
     route({ method: 'GET', route: '/api/auth/me', caller: 'shopper' }),
     route({
       method: 'POST',
@@ -177,7 +124,7 @@ export function hostileRoutes(known: KnownIds): HostileRoute[] {
       caller: 'guest',
       ids: open,
       body: hostileBody({ quantity: fc.integer({ min: 1, max: 3 }) }),
-      headers: admission,
+      headers: reservingHeaders(known.admissionToken),
       runs: 180,
     }),
     route({ method: 'GET', route: '/api/reservations/:id', caller: 'guest', ids: reservation }),
@@ -205,10 +152,18 @@ export function hostileRoutes(known: KnownIds): HostileRoute[] {
     // Last of the drop's routes: leaving the queue ends the `guest` caller's admission, which reserving needs.
     route({
       method: 'POST',
+      route: '/api/drops/:id/queue/challenge',
+      caller: 'guest',
+      ids: open,
+      body: hostileBody({}),
+    }),
+    route({
+      method: 'POST',
       route: '/api/drops/:id/queue',
       caller: 'guest',
       ids: open,
       body: hostileBody({}),
+      headers: proofHeader,
     }),
     route({ method: 'GET', route: '/api/drops/:id/queue/me', caller: 'guest', ids: open }),
     route({ method: 'DELETE', route: '/api/drops/:id/queue/me', caller: 'guest', ids: open }),
@@ -242,6 +197,15 @@ function adminRoutes(
       runs: 180,
     }),
     route({ method: 'GET', route: '/api/admin/drops/:id/metrics', caller: 'operator', ids: open }),
+    route({
+      method: 'GET',
+      route: '/api/admin/drops/:id/hoarding',
+      caller: 'operator',
+      ids: open,
+      query: hostileQuery({
+        minAccounts: fc.oneof(fc.integer({ min: 1, max: 1000 }).map(String), hostileString(6)),
+      }),
+    }),
   ];
 }
 
