@@ -22,7 +22,7 @@ describe('a PostgreSQL connection that dies', () => {
     const sql = connectPostgres(databaseUrl, { max: 2 });
     try {
       const session = await sql.reserve();
-      const [{ pid }] = await session<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+      const [{ pid }] = await session<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
       await sql`SELECT pg_terminate_backend(${pid})`;
       await expect
         .poll(async () => (await sql`SELECT 1 FROM pg_stat_activity WHERE pid = ${pid}`).length)
@@ -31,7 +31,7 @@ describe('a PostgreSQL connection that dies', () => {
       await expect(within(5000, session`SELECT 1`)).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
       await expect(within(5000, session`SELECT 1`)).rejects.toMatchObject({ code: 'CONNECTION_CLOSED' });
       session.release();
-      const [{ n }] = await within(5000, sql<{ n: number }[]>`SELECT 2 AS n`);
+      const [{ n }] = await within(5000, sql<[{ n: number }]>`SELECT 2 AS n`);
       expect(n).toBe(2);
     } finally {
       await within(5000, sql.end());
@@ -51,14 +51,14 @@ describe('a PostgreSQL connection that dies', () => {
           sql.begin(async (tx) => {
             await tx`INSERT INTO driver_probe VALUES (${i})`;
             if (i % 4 === 0) {
-              const [{ pid }] = await tx<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+              const [{ pid }] = await tx<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
               await admin`SELECT pg_terminate_backend(${pid})`;
             }
             await tx`INSERT INTO driver_probe VALUES (${i})`;
           }),
         ).then(
           () => 'committed',
-          (error: { code?: string }) => error.code ?? String(error),
+          (error: Error & { code?: string }) => error.code ?? error.message,
         ),
       );
       const outcomes = await Promise.all(attempts);
@@ -68,7 +68,7 @@ describe('a PostgreSQL connection that dies', () => {
       expect(outcomes.filter((o) => o === 'committed')).toHaveLength(15);
       const [{ rows }] = await within(
         5000,
-        sql<{ rows: number }[]>`SELECT count(*)::int AS rows FROM driver_probe`,
+        sql<[{ rows: number }]>`SELECT count(*)::int AS rows FROM driver_probe`,
       );
       expect(rows).toBe(30);
     } finally {
