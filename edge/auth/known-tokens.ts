@@ -1,8 +1,8 @@
 /**
  * Tokens known to be valid, remembered so that a signature is checked once per process, not once per use: those
  * this process signed, and those it has verified. Keyed by the whole token (a changed byte is a miss), each entry
- * good until its token expires, at most `size` of them (the oldest dropped first). An HMAC check through WebCrypto
- * is the dearest part of a request that carries a token.
+ * good until its token expires, at most `size` of them (the oldest dropped first). Checking a token anew (HMAC,
+ * decoding, validating its claims) is the dearest part of a request that carries one.
  */
 export interface KnownTokens<T extends { expiresAt: Date }> {
   /** What `token` was known to carry, while it has not expired. */
