@@ -27,18 +27,42 @@ import {
 
 export type { Caller, HostileRequest, HostileRoute, KnownIds } from './hostile-request-shape.js';
 
-/** Every route of the edge with its hostile requests. */
+/** The ids a route's requests name: mostly the one it is for, now and then another or none. */
+interface Ids {
+  /**
+   * Writes never name the open drop: closing it, or resuming its admission, would leave the routes after them nothing
+   * to act on, or set its keys moving by themselves.
+   */
+  write: (usual: string) => fc.Arbitrary<string>;
+  /** Reads may name any drop; most name the open one. */
+  open: fc.Arbitrary<string>;
+  reservation: fc.Arbitrary<string>;
+  cursorIds: string[];
+}
+
+/**
+ * Every route of the edge with its hostile requests, in the order they run: the `guest` caller's hold is paid (or
+ * released) before it leaves the queue, which ends its admission.
+ */
 export function hostileRoutes(known: KnownIds): HostileRoute[] {
-  // Reads may name any drop. Writes never name the open drop: closing it, or resuming its admission, would leave the
-  // routes after them nothing to act on, or set its keys moving by themselves.
-  const drop = (usual: string) =>
-    hostileId(usual, [known.openDrop, known.scheduledDrop, known.spareDrop, known.reservation]);
-  const changed = (usual: string) =>
-    hostileId(usual, [known.scheduledDrop, known.spareDrop, known.reservation]);
-  const reservation = hostileId(known.reservation, [known.openDrop]);
-  const keyed = optionalHeaders({ 'idempotency-key': idempotencyKey });
-  const cursorIds = [known.openDrop, known.reservation];
-  const open = drop(known.openDrop);
+  const ids: Ids = {
+    write: (usual) => hostileId(usual, [known.scheduledDrop, known.spareDrop, known.reservation]),
+    open: hostileId(known.openDrop, [known.scheduledDrop, known.spareDrop, known.reservation]),
+    reservation: hostileId(known.reservation, [known.openDrop]),
+    cursorIds: [known.openDrop, known.reservation],
+  };
+  return [
+    ...identityRoutes(),
+    ...dropRoutes(ids, known),
+    ...adminRoutes(ids, known),
+    ...holdRoutes(ids, known),
+    ...queueRoutes(ids),
+    ...pageRoutes(),
+  ];
+}
+
+/** The service endpoints, sign-up, sign-in, guests and operator-made users. */
+function identityRoutes(): HostileRoute[] {
   return [
     route({ method: 'GET', route: '/healthz', caller: 'anonymous', runs: 20 }),
     route({ method: 'GET', route: '/readyz', caller: 'anonymous', runs: 20 }),
@@ -78,6 +102,11 @@ export function hostileRoutes(known: KnownIds): HostileRoute[] {
       }),
       runs: 25,
     }),
+  ];
+}
+
+function dropRoutes({ write, open, cursorIds }: Ids, known: KnownIds): HostileRoute[] {
+  return [
     route({
       method: 'POST',
       route: '/api/drops',
@@ -104,7 +133,7 @@ export function hostileRoutes(known: KnownIds): HostileRoute[] {
       method: 'PATCH',
       route: '/api/drops/:id',
       caller: 'brand',
-      ids: changed(known.scheduledDrop),
+      ids: write(known.scheduledDrop),
       body: hostileBody(dropFields),
       runs: 150,
     }),
@@ -113,11 +142,17 @@ export function hostileRoutes(known: KnownIds): HostileRoute[] {
         method: 'POST',
         route: `/api/drops/:id/${action}`,
         caller: 'brand',
-        ids: changed(known.spareDrop),
+        ids: write(known.spareDrop),
       }),
     ),
     route({ method: 'GET', route: '/api/drops/:id/stock', caller: 'anonymous', ids: open }),
-    ...adminRoutes({ read: drop, write: changed }, known, paging(cursorIds)),
+  ];
+}
+
+/** Reserving, paying and releasing the `guest` caller's hold, and the orders. */
+function holdRoutes({ open, reservation, cursorIds }: Ids, known: KnownIds): HostileRoute[] {
+  const keyed = optionalHeaders({ 'idempotency-key': idempotencyKey });
+  return [
     route({
       method: 'POST',
       route: '/api/drops/:id/reservations',
@@ -149,7 +184,12 @@ export function hostileRoutes(known: KnownIds): HostileRoute[] {
       query: paging(cursorIds),
       runs: 180,
     }),
-    // Last of the drop's routes: leaving the queue ends the `guest` caller's admission, which reserving needs.
+  ];
+}
+
+/** Last of the drop's routes: leaving the queue ends the `guest` caller's admission, which reserving needs. */
+function queueRoutes({ open }: Ids): HostileRoute[] {
+  return [
     route({
       method: 'POST',
       route: '/api/drops/:id/queue/challenge',
@@ -167,16 +207,11 @@ export function hostileRoutes(known: KnownIds): HostileRoute[] {
     }),
     route({ method: 'GET', route: '/api/drops/:id/queue/me', caller: 'guest', ids: open }),
     route({ method: 'DELETE', route: '/api/drops/:id/queue/me', caller: 'guest', ids: open }),
-    ...pageRoutes(),
   ];
 }
 
-function adminRoutes(
-  ids: Record<'read' | 'write', (usual: string) => fc.Arbitrary<string>>,
-  known: KnownIds,
-  query: fc.Arbitrary<string>,
-): HostileRoute[] {
-  const open = ids.read(known.openDrop);
+function adminRoutes({ open, write, cursorIds }: Ids, known: KnownIds): HostileRoute[] {
+  const query = paging(cursorIds);
   const admission = { perMinute: hostileNumber, maxActive: hostileNumber, paused: fc.boolean() };
   return [
     route({ method: 'GET', route: '/api/admin/drops/:id/admission', caller: 'operator', ids: open }),
@@ -184,7 +219,7 @@ function adminRoutes(
       method: 'PUT',
       route: '/api/admin/drops/:id/admission',
       caller: 'operator',
-      ids: ids.write(known.scheduledDrop),
+      ids: write(known.scheduledDrop),
       body: hostileBody(admission),
       runs: 180,
     }),
