@@ -36,7 +36,8 @@ function client(base: string) {
   ): Promise<Answer> => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    // Every write says JSON, bodiless ones too: a sign-in without it is refused (415).
+    if (method !== 'GET') headers['content-type'] = 'application/json';
     const res = await fetch(`${base}${path}`, {
       method,
       headers,
