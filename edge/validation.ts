@@ -53,9 +53,6 @@ export function pathId(c: Context, name: string, what: string): string {
   return id.toLowerCase();
 }
 
-/** Text stored in PostgreSQL, which refuses NUL characters: a 400 here rather than a failed insert. */
-export const text = () => z.string().refine((v) => !v.includes('\0'), 'must not contain NUL characters');
-
 /** Paging of listings: `?limit=` (default 50, at most 200) and an opaque `?cursor=`. */
 export const paging = {
   limit: z.coerce.number().int('must be an integer').min(1).max(200).default(50),

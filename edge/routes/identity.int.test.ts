@@ -198,6 +198,15 @@ describe('identity', () => {
     });
     expect(badRole.status).toBe(400);
     expect(badRole.body.errors[0].field).toBe('role');
+    // A brand's name is shown on every drop page: no bidi override or control character is stored.
+    const email = `bidi-${Date.now()}@example.com`;
+    const bidi = await api.post('/api/admin/users', {
+      token: operator.token,
+      body: { email, password, role: 'brand', brandName: 'Studio \u202eNord' },
+    });
+    expect(bidi.status).toBe(400);
+    expect(bidi.body.errors[0].field).toBe('brandName');
+    expect(await dropline.sql`SELECT 1 FROM users WHERE email = ${email}`).toHaveLength(0);
   });
 
   test('only operators create users', async ({ api }) => {

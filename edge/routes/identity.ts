@@ -12,7 +12,8 @@ import { HttpProblem } from '../problems.js';
 import { PROOF_HEADER, readProof } from '../proof-of-work.js';
 import { clientAddress } from '../middleware/rate-limit.js';
 import { requireRole, requireSession, SESSION_COOKIE } from '../middleware/session.js';
-import { readJson, text } from '../validation.js';
+import { lineText } from '../input-rules.js';
+import { readJson } from '../validation.js';
 import type { MiddlewareHandler } from 'hono';
 
 export interface UserJson {
@@ -43,7 +44,7 @@ const newUser = z
     email,
     password,
     role: z.enum(['shopper', 'brand', 'operator']),
-    brandName: text().trim().min(1).max(200).optional(),
+    brandName: lineText(200).optional(),
   })
   .superRefine((v, ctx) => {
     if (v.role === 'brand' && !v.brandName)
