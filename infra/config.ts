@@ -3,6 +3,7 @@
  * the values it needs as arguments. A bad or missing value stops the process with one line per bad variable.
  */
 import { z } from 'zod';
+import { durationSeconds, integer, onOff, origin, url } from './config-values.js';
 
 /**
  * Connections the kernel may queue for the edge before it accepts them. Node's default, 511, overflows when a drop
@@ -14,64 +15,6 @@ export const DEFAULT_LISTEN_BACKLOG = 4096;
 /** Development and test sign tokens with this; production refuses to start without JWT_SECRET. */
 export const DEVELOPMENT_JWT_SECRET = 'dropline-development-secret-do-not-use-in-production';
 const DEVELOPMENT_OPERATOR = { email: 'operator@dropline.local', password: 'dropline-operator' };
-
-const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-
-/** `90`, `90s`, `15m`, `24h` or `7d` → seconds. */
-const durationSeconds = z
-  .string()
-  .trim()
-  .regex(/^\d+(s|m|h|d)?$/, 'expected a duration such as 90, 90s, 15m, 24h or 7d')
-  .transform((text) => {
-    const unit = /[smhd]$/.test(text) ? text.slice(-1) : 's';
-    return Number.parseInt(text, 10) * (DURATION_UNITS[unit] ?? 1);
-  })
-  .pipe(z.number().int().min(1, 'must be at least one second'));
-
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, `expected an integer from ${min} to ${max}`)
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-
-const onOff = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .refine((v) => ['on', 'off', 'true', 'false', '1', '0', 'yes', 'no'].includes(v), 'expected on or off')
-  .transform((v) => ['on', 'true', '1', 'yes'].includes(v));
-
-const url = (protocols: string[]) =>
-  z
-    .string()
-    .trim()
-    .refine(
-      (v) => {
-        try {
-          return protocols.includes(new URL(v).protocol);
-        } catch {
-          return false;
-        }
-      },
-      `expected a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL`,
-    );
-
-/** `https://shop.example.com`: a scheme, a host and an optional port, nothing after (browsers send it so in Origin). */
-const origin = z
-  .string()
-  .trim()
-  .refine((v) => {
-    try {
-      const parsed = new URL(v);
-      const bare = parsed.pathname === '/' && !parsed.search && !parsed.hash && !parsed.username;
-      return ['http:', 'https:'].includes(parsed.protocol) && bare && !v.endsWith('#') && !v.endsWith('?');
-    } catch {
-      return false;
-    }
-  }, 'expected an http:// or https:// origin: scheme://host[:port], no path')
-  .transform((v) => new URL(v).origin);
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -197,6 +140,34 @@ export class ConfigError extends Error {
   }
 }
 
+/** Rules across variables, checked on the raw input so they are reported along with the others. */
+function acrossVariables(
+  input: Record<string, string>,
+  production: boolean,
+  parsed: z.output<typeof schema> | undefined,
+): string[] {
+  const problems: string[] = [];
+  if (production && !input.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production');
+  if (production && input.JWT_SECRET?.trim() === DEVELOPMENT_JWT_SECRET)
+    problems.push('JWT_SECRET: the public development secret; production needs a secret of its own');
+  // Production never takes payments with the test provider by default: it must be asked for.
+  if (production && !input.PAYMENTS) {
+    problems.push('PAYMENTS: required when NODE_ENV=production (set PAYMENTS=test to use the test provider)');
+  }
+  // Production names the origin its pages are served from: cross-site checks compare against it.
+  if (production && !input.PUBLIC_ORIGIN) {
+    problems.push('PUBLIC_ORIGIN: required when NODE_ENV=production (the https:// origin of the pages)');
+  } else if (production && parsed && !parsed.PUBLIC_ORIGIN?.startsWith('https:')) {
+    problems.push('PUBLIC_ORIGIN: must be https:// when NODE_ENV=production');
+  }
+  if (Boolean(input.OPERATOR_EMAIL) !== Boolean(input.OPERATOR_PASSWORD)) {
+    problems.push(
+      `${input.OPERATOR_EMAIL ? 'OPERATOR_PASSWORD' : 'OPERATOR_EMAIL'}: set both OPERATOR_EMAIL and OPERATOR_PASSWORD, or neither`,
+    );
+  }
+  return problems;
+}
+
 /** Reads the configuration from `env` (normally `process.env`); throws ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   // An empty variable counts as unset, as shells and .env files often leave them.
@@ -214,26 +185,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         const given = value === undefined ? '' : ` (got ${JSON.stringify(redact(key, value))})`;
         return `${key}: ${issue.message}${given}`;
       });
-  // Rules across variables, checked on the raw input so they are reported along with the others.
   const production = input.NODE_ENV === 'production';
-  if (production && !input.JWT_SECRET) problems.push('JWT_SECRET: required when NODE_ENV=production');
-  if (production && input.JWT_SECRET?.trim() === DEVELOPMENT_JWT_SECRET)
-    problems.push('JWT_SECRET: the public development secret; production needs a secret of its own');
-  // Production never takes payments with the test provider by default: it must be asked for.
-  if (production && !input.PAYMENTS) {
-    problems.push('PAYMENTS: required when NODE_ENV=production (set PAYMENTS=test to use the test provider)');
-  }
-  // Production names the origin its pages are served from: cross-site checks compare against it.
-  if (production && !input.PUBLIC_ORIGIN) {
-    problems.push('PUBLIC_ORIGIN: required when NODE_ENV=production (the https:// origin of the pages)');
-  } else if (production && parsed.success && !parsed.data.PUBLIC_ORIGIN?.startsWith('https:')) {
-    problems.push('PUBLIC_ORIGIN: must be https:// when NODE_ENV=production');
-  }
-  if (Boolean(input.OPERATOR_EMAIL) !== Boolean(input.OPERATOR_PASSWORD)) {
-    problems.push(
-      `${input.OPERATOR_EMAIL ? 'OPERATOR_PASSWORD' : 'OPERATOR_EMAIL'}: set both OPERATOR_EMAIL and OPERATOR_PASSWORD, or neither`,
-    );
-  }
+  problems.push(...acrossVariables(input, production, parsed.success ? parsed.data : undefined));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const v = parsed.data;
 
