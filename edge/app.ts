@@ -35,6 +35,7 @@ import type { GuestChallenges } from './guest-challenge.js';
 import type { LoginGuard } from './auth/login-guard.js';
 import type { Passwords } from './auth/password.js';
 import type { Holders } from './holders.js';
+import { createShopperHolds } from './shopper-holds.js';
 
 export interface EdgeDeps {
   log: Logger;
@@ -89,6 +90,12 @@ export interface Edge {
 
 export function createApp(deps: EdgeDeps): Edge {
   const app = new Hono<EdgeEnv>();
+  const shopperHolds = createShopperHolds({
+    holds: deps.holds,
+    orders: deps.orders,
+    drops: deps.drops,
+    clock: Date,
+  });
   const metrics = createHttpMetrics(deps.registry);
   const fastPath = stockFastPath({ stock: deps.stockCache, metrics });
   app.use(noSniff);
@@ -117,6 +124,7 @@ export function createApp(deps: EdgeDeps): Edge {
   registerDrops(app, { drops: deps.drops });
   registerQueue(app, {
     waitingRoom: deps.waitingRoom,
+    shopperHolds,
     admissionTokens: deps.admissionTokens,
     joinLimit: limit(deps.limiters.join),
   });
@@ -128,6 +136,7 @@ export function createApp(deps: EdgeDeps): Edge {
   });
   registerReservations(app, {
     holds: deps.holds,
+    shopperHolds,
     checkout: deps.checkout,
     admissionTokens: deps.admissionTokens,
     holders: deps.holders,

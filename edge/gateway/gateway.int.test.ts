@@ -93,10 +93,11 @@ describe('Socket.IO gateway', () => {
         queueLength: 3,
         etaSeconds: null,
       });
-      // The ack is exact and agrees with GET …/queue/me.
+      // The ack is exact and agrees with GET …/queue/me, which adds the shopper's hold (none here).
       const ack = await socks[i]!.call('watch', { dropId });
       const me = await api.get(`/api/drops/${dropId}/queue/me`, { token: guests[i]!.token });
-      expect(ack).toEqual(me.body);
+      expect(ack).toEqual({ ...me.body, hold: undefined });
+      expect(me.body.hold).toBeNull();
       expect(ack).toMatchObject({ status: 'waiting', position: push.position, ahead: push.position - 1 });
     }
 

@@ -8,11 +8,14 @@ import type { AdmissionTokens } from '../auth/admission.js';
 import type { EdgeEnv } from '../context.js';
 import { requireRole } from '../middleware/session.js';
 import { PROOF_HEADER, readProof } from '../proof-of-work.js';
-import { queueStateJson } from '../queue-state.js';
+import { queueStateJson, type QueueStateJson } from '../queue-state.js';
+import type { ShopperHolds } from '../shopper-holds.js';
 import { pathId } from '../validation.js';
 
 export interface QueueRouteDeps {
   waitingRoom: WaitingRoom;
+  /** For `GET …/queue/me`: the shopper's live hold on the drop. */
+  shopperHolds: ShopperHolds;
   admissionTokens: AdmissionTokens;
   /** Applied to joining; a pass-through when rate limits are off. */
   joinLimit: MiddlewareHandler<EdgeEnv>;
@@ -25,9 +28,14 @@ export interface ChallengeJson {
   expiresAt: string;
 }
 
+/** `GET …/queue/me`: one's place, and the hold one has on the drop (live in Redis), so any tab can pay it. */
+export interface QueueMeJson extends QueueStateJson {
+  hold: { reservationId: string; expiresAt: string; quantity: number; amountCents: number } | null;
+}
+
 export function registerQueue(
   app: Hono<EdgeEnv>,
-  { waitingRoom, admissionTokens, joinLimit }: QueueRouteDeps,
+  { waitingRoom, shopperHolds, admissionTokens, joinLimit }: QueueRouteDeps,
 ) {
   app.post('/api/drops/:id/queue', joinLimit, async (c) => {
     const shopper = requireRole(c, 'shopper');
@@ -50,8 +58,21 @@ export function registerQueue(
   app.get('/api/drops/:id/queue/me', async (c) => {
     const shopper = requireRole(c, 'shopper');
     const dropId = pathId(c, 'id', 'drop');
-    const view = await waitingRoom.state(dropId, shopper.userId);
-    return c.json(await queueStateJson(view, { dropId, shopperId: shopper.userId }, admissionTokens));
+    const [view, hold] = await Promise.all([
+      waitingRoom.state(dropId, shopper.userId),
+      shopperHolds.liveOn(shopper.userId, dropId),
+    ]);
+    const state = await queueStateJson(view, { dropId, shopperId: shopper.userId }, admissionTokens);
+    const me: QueueMeJson = {
+      ...state,
+      hold: hold && {
+        reservationId: hold.id,
+        expiresAt: hold.expiresAt.toISOString(),
+        quantity: hold.quantity,
+        amountCents: hold.amountCents,
+      },
+    };
+    return c.json(me);
   });
 
   app.delete('/api/drops/:id/queue/me', async (c) => {

@@ -9,7 +9,9 @@ import { DEVICE_HEADER, deviceOf, type Holders } from '../holders.js';
 import { clientAddress } from '../middleware/rate-limit.js';
 import { requireRole } from '../middleware/session.js';
 import { ValidationError } from '../problems.js';
-import { pathId, readJson } from '../validation.js';
+import { instant } from '../input-rules.js';
+import type { ShopperHolds, ShopperReservation } from '../shopper-holds.js';
+import { decodeCursor, encodeCursor, paging, pathId, readJson, readQuery } from '../validation.js';
 
 export interface ReservationJson {
   id: string;
@@ -20,6 +22,46 @@ export interface ReservationJson {
   /** The order's id (the reservation's) once paid. */
   orderId?: string;
 }
+
+/** One of the shopper's own reservations, as `GET /api/reservations` lists it. */
+export interface MyReservationJson {
+  id: string;
+  dropId: string;
+  quantity: number;
+  amountCents: number;
+  /** The drop's currency, null should the drop be gone. */
+  currency: string | null;
+  status: Hold['status'];
+  createdAt: string;
+  expiresAt: string;
+  paidAt: string | null;
+  /** The order's id (the reservation's) once paid. */
+  orderId?: string;
+  /** While held: where to pay it (a card in the body, as `POST /api/reservations/:id/pay` takes it). */
+  pay?: { method: 'POST'; path: string };
+}
+
+export interface MyReservationsResponse {
+  reservations: MyReservationJson[];
+  nextCursor: string | null;
+}
+
+const listQuery = z.strictObject(paging);
+const listCursor = z.tuple([instant(), z.string().regex(RESERVATION_ID)]);
+
+const myReservationJson = (r: ShopperReservation): MyReservationJson => ({
+  id: r.id,
+  dropId: r.dropId,
+  quantity: r.quantity,
+  amountCents: r.amountCents,
+  currency: r.currency,
+  status: r.status,
+  createdAt: r.createdAt.toISOString(),
+  expiresAt: r.expiresAt.toISOString(),
+  paidAt: r.paidAt?.toISOString() ?? null,
+  ...(r.status === 'paid' ? { orderId: r.id } : {}),
+  ...(r.status === 'held' ? { pay: { method: 'POST', path: `/api/reservations/${r.id}/pay` } } : {}),
+});
 
 export interface PayResponse {
   orderId: string;
@@ -77,6 +119,8 @@ function reservationId(c: Context): string {
 
 export interface ReservationRouteDeps {
   holds: Holds;
+  /** The shopper's own reservations: PostgreSQL's orders, live holds read again from Redis. */
+  shopperHolds: ShopperHolds;
   checkout: Checkout;
   admissionTokens: AdmissionTokens;
   /** Accounts holding units per address and device: the per-drop cap and the hoarding report. */
@@ -86,10 +130,8 @@ export interface ReservationRouteDeps {
   trustProxy: number;
 }
 
-export function registerReservations(
-  app: Hono<EdgeEnv>,
-  { holds, checkout, admissionTokens, holders, holdLimit, trustProxy }: ReservationRouteDeps,
-) {
+export function registerReservations(app: Hono<EdgeEnv>, deps: ReservationRouteDeps) {
+  const { holds, checkout, admissionTokens, holders, holdLimit, trustProxy } = deps;
   app.post('/api/drops/:id/reservations', holdLimit, async (c) => {
     const shopper = requireRole(c, 'shopper');
     const dropId = pathId(c, 'id', 'drop');
@@ -109,6 +151,24 @@ export function registerReservations(
       }),
     );
     return c.json(reservationJson(hold), 201);
+  });
+
+  app.get('/api/reservations', async (c) => {
+    const shopper = requireRole(c, 'shopper');
+    const query = readQuery(c, listQuery);
+    const before = query.cursor ? decodeCursor(query.cursor, listCursor) : undefined;
+    const rows = await deps.shopperHolds.page(shopper.userId, {
+      limit: query.limit + 1,
+      ...(before ? { before: { createdAt: before[0], id: before[1] } } : {}),
+    });
+    const shown = rows.slice(0, query.limit);
+    const last = shown.at(-1);
+    const body: MyReservationsResponse = {
+      reservations: shown.map(myReservationJson),
+      nextCursor:
+        rows.length > query.limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+    };
+    return c.json(body);
   });
 
   app.get('/api/reservations/:id', async (c) => {

@@ -119,6 +119,10 @@ export function createOrdersStore(sql: Sql) {
 
     listForDrop: (dropId: string, page: OrderPage) => pageOf(sql, sql`drop_id = ${dropId}`, page),
 
+    /** The user's orders on a drop that PostgreSQL last saw held, newest first (Redis says whether they still are). */
+    heldOnDrop: (userId: string, dropId: string, limit = 5) =>
+      pageOf(sql, sql`user_id = ${userId} AND drop_id = ${dropId} AND status = 'held'`, { limit }),
+
     totals(dropId: string): Promise<OrderTotals> {
       return totalsOf(sql, dropId);
     },
