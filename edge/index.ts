@@ -30,10 +30,15 @@ export { edgeScripts } from './scripts.js';
 export { createGuestChallenges, type GuestChallenges } from './guest-challenge.js';
 export { createHolders, DEVICE_HEADER, type HoardingReport, type Holders } from './holders.js';
 export { PROOF_HEADER, solveChallenge, solvedBits } from './proof-of-work.js';
-export type { ChallengeJson } from './routes/queue.js';
+export type { ChallengeJson, QueueMeJson } from './routes/queue.js';
 export type { HoardingJson } from './routes/hoarding.js';
 export { createStockCache, type StockCache, type StockSnapshot } from './stock-cache.js';
-export type { ReservationJson, PayResponse } from './routes/reservations.js';
+export type {
+  MyReservationJson,
+  MyReservationsResponse,
+  PayResponse,
+  ReservationJson,
+} from './routes/reservations.js';
 export type { OrderJson, OrderListResponse, DropOrdersResponse } from './routes/orders.js';
 export type {
   AdmissionSummary,

@@ -2,7 +2,7 @@
  * One drop (#/drops/<id>): its figures, the shopper's place in its line and the checkout. The controller loads the
  * drop, owns its state, picks the state module that draws each card, and keeps countdowns and holds current.
  */
-import type { DropJson, QueueStateJson, StockSnapshot } from '../../index.js';
+import type { DropJson, StockSnapshot } from '../../index.js';
 import { api, ApiError } from '../api.js';
 import {
   alert,
@@ -20,14 +20,8 @@ import {
 import type { ShopperApp } from './app.js';
 import { createDropActions } from './drop-actions.js';
 import { createWatch } from './drop-socket.js';
-import {
-  initialState,
-  setQueue,
-  type DropActions,
-  type DropPage,
-  type DropState,
-  type Part,
-} from './drop-state.js';
+import { initialState, type DropActions, type DropPage, type DropState, type Part } from './drop-state.js';
+import { restoreState } from './restore.js';
 import { signInCard } from './sign-in.js';
 import { admittedCard, reserveCard, turnPassedCard } from './states/admitted.js';
 import { closedCard } from './states/closed.js';
@@ -36,14 +30,6 @@ import { joiningCard } from './states/joining.js';
 import { finishedCard, paidCard } from './states/paid.js';
 import { soldOutCard } from './states/sold-out.js';
 import { prequeueCard, waitingCard } from './states/waiting.js';
-
-const notInLine = (): QueueStateJson => ({
-  status: 'none',
-  position: null,
-  ahead: null,
-  queueLength: 0,
-  etaSeconds: null,
-});
 
 function infoCard({ drop: d, stock }: DropState): Child[] {
   return [
@@ -162,7 +148,7 @@ export async function dropPage(app: ShopperApp, dropId: string): Promise<void> {
 
   s.stock = await api<StockSnapshot>(`/api/drops/${dropId}/stock`).catch(() => null);
   if (app.me && app.me.role === 'shopper') {
-    setQueue(s, await api<QueueStateJson>(`/api/drops/${dropId}/queue/me`).catch(notInLine));
+    await restoreState(page);
     watch();
   }
   page.render();

@@ -3,6 +3,7 @@ import type { Socket } from 'socket.io-client';
 import type { AdmittedPush, DropJson, QueuePush, StatusPush, StockPush, WatchAck } from '../../index.js';
 import type { DropSocket } from './app.js';
 import { setQueue, type DropPage } from './drop-state.js';
+import { restoreState } from './restore.js';
 
 /** Every status a drop can have; a record so that a status added to `DropJson` fails to compile here. */
 const DROP_STATUSES: Record<DropJson['status'], true> = {
@@ -38,9 +39,16 @@ function onWatchAck({ s, render }: DropPage, answer: WatchAck): void {
 }
 
 /** What the page does with each event; each handler ignores other drops' pushes (one socket serves every page). */
-function handlers({ s, render, dropId }: DropPage, socket: DropSocket, ask: () => void) {
+function handlers(page: DropPage, socket: DropSocket, ask: () => void) {
+  const { s, render, dropId } = page;
   return {
-    connect: () => ((s.connected = true), render('notice'), ask()),
+    // Back after a break: what happened meanwhile (a hold paid or given back in another tab) comes from the server.
+    connect: () => {
+      s.connected = true;
+      render('notice');
+      void restoreState(page).then(() => render());
+      ask();
+    },
     disconnect: (reason: Socket.DisconnectReason) => {
       s.connected = false;
       render('notice');
