@@ -35,7 +35,7 @@ import type { GuestChallenges } from './guest-challenge.js';
 import type { LoginGuard } from './auth/login-guard.js';
 import type { Passwords } from './auth/password.js';
 import type { Holders } from './holders.js';
-import { createShopperHolds } from './shopper-holds.js';
+import { createShopperHolds, type HoldPushes } from './shopper-holds.js';
 
 export interface EdgeDeps {
   log: Logger;
@@ -72,6 +72,8 @@ export interface EdgeDeps {
   trustProxy: number;
   /** The built pages (web/dist); none are served without it. */
   webRoot?: string;
+  /** Tells the shopper's sockets (room `u:<shopper>`, on every edge) of a hold made, paid or given back. */
+  holdPushes?: HoldPushes;
 }
 
 const passThrough: MiddlewareHandler<EdgeEnv> = (_c, next) => next();
@@ -137,6 +139,7 @@ export function createApp(deps: EdgeDeps): Edge {
   registerReservations(app, {
     holds: deps.holds,
     shopperHolds,
+    holdPushes: deps.holdPushes ?? { push: () => {} },
     checkout: deps.checkout,
     admissionTokens: deps.admissionTokens,
     holders: deps.holders,

@@ -3,6 +3,7 @@
  * APIs and map the result; errors become problem+json.
  */
 export { createApp, type Edge, type EdgeDeps } from './app.js';
+export type { HoldPushes } from './shopper-holds.js';
 export { startServer, type RunningServer } from './server.js';
 export { attachGateway, type Gateway } from './gateway/index.js';
 export { createAdmissionTokens, type Admission, type AdmissionTokens } from './auth/admission.js';
@@ -46,6 +47,7 @@ export type {
   AdmittedPush,
   ClientToServerEvents,
   DropRequest,
+  HoldPush,
   InterServerEvents,
   JoinAck,
   QueuePush,

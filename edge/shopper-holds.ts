@@ -6,6 +6,7 @@
 import { ReservationNotFoundError, type Hold, type HoldStatus, type Holds } from '../inventory/index.js';
 import type { DropsService } from '../workers/drops/index.js';
 import type { Order, OrderPage, OrdersStore } from '../workers/orders/index.js';
+import type { HoldPush } from './socket-contract.js';
 
 /** A reservation of the shopper as `GET /api/reservations` lists it. */
 export interface ShopperReservation {
@@ -18,6 +19,11 @@ export interface ShopperReservation {
   createdAt: Date;
   expiresAt: Date;
   paidAt: Date | null;
+}
+
+/** Tells the shopper's sockets (room `u:<shopper>`, on every edge) of a hold made, paid or given back. */
+export interface HoldPushes {
+  push(shopperId: string, push: HoldPush): void;
 }
 
 export interface ShopperHoldsDeps {

@@ -61,8 +61,23 @@ export interface StockPush {
   sold: number;
 }
 
+/**
+ * `hold`: to the shopper only, on every one of its connections, when one of its holds is made, paid or given back
+ * (through any tab or device), so every tab shows the same state.
+ */
+export interface HoldPush {
+  dropId: string;
+  reservationId: string;
+  status: 'held' | 'paid' | 'released' | 'expired';
+  quantity: number;
+  expiresAt: string;
+  /** Once paid: the order's id. */
+  orderId?: string;
+}
+
 export interface ServerToClientEvents {
   queue: (push: QueuePush) => void;
+  hold: (push: HoldPush) => void;
   admitted: (push: AdmittedPush) => void;
   status: (push: StatusPush) => void;
   stock: (push: StockPush) => void;

@@ -13,6 +13,7 @@ export type {
   DropOrdersResponse,
   FieldError,
   HoardingJson,
+  HoldPush,
   MyReservationsResponse,
   OrderJson,
   OrderListResponse,

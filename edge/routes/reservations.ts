@@ -10,7 +10,7 @@ import { clientAddress } from '../middleware/rate-limit.js';
 import { requireRole } from '../middleware/session.js';
 import { ValidationError } from '../problems.js';
 import { instant } from '../input-rules.js';
-import type { ShopperHolds, ShopperReservation } from '../shopper-holds.js';
+import type { HoldPushes, ShopperHolds, ShopperReservation } from '../shopper-holds.js';
 import { decodeCursor, encodeCursor, paging, pathId, readJson, readQuery } from '../validation.js';
 
 export interface ReservationJson {
@@ -121,6 +121,7 @@ export interface ReservationRouteDeps {
   holds: Holds;
   /** The shopper's own reservations: PostgreSQL's orders, live holds read again from Redis. */
   shopperHolds: ShopperHolds;
+  holdPushes: HoldPushes;
   checkout: Checkout;
   admissionTokens: AdmissionTokens;
   /** Accounts holding units per address and device: the per-drop cap and the hoarding report. */
@@ -132,6 +133,15 @@ export interface ReservationRouteDeps {
 
 export function registerReservations(app: Hono<EdgeEnv>, deps: ReservationRouteDeps) {
   const { holds, checkout, admissionTokens, holders, holdLimit, trustProxy } = deps;
+  const tell = (h: Hold) =>
+    deps.holdPushes.push(h.shopperId, {
+      dropId: h.dropId,
+      reservationId: h.id,
+      status: h.status,
+      quantity: h.quantity,
+      expiresAt: h.expiresAt.toISOString(),
+      ...(h.status === 'paid' ? { orderId: h.id } : {}),
+    });
   app.post('/api/drops/:id/reservations', holdLimit, async (c) => {
     const shopper = requireRole(c, 'shopper');
     const dropId = pathId(c, 'id', 'drop');
@@ -150,6 +160,7 @@ export function registerReservations(app: Hono<EdgeEnv>, deps: ReservationRouteD
         ...(key ? { idempotencyKey: key } : {}),
       }),
     );
+    tell(hold);
     return c.json(reservationJson(hold), 201);
   });
 
@@ -178,7 +189,9 @@ export function registerReservations(app: Hono<EdgeEnv>, deps: ReservationRouteD
 
   app.delete('/api/reservations/:id', async (c) => {
     const shopper = requireRole(c, 'shopper');
-    return c.json(reservationJson(await holds.release(reservationId(c), shopper.userId)));
+    const released = await holds.release(reservationId(c), shopper.userId);
+    tell(released);
+    return c.json(reservationJson(released));
   });
 
   app.post('/api/reservations/:id/pay', async (c) => {
@@ -192,6 +205,7 @@ export function registerReservations(app: Hono<EdgeEnv>, deps: ReservationRouteD
       card: { number },
       ...(key ? { idempotencyKey: key } : {}),
     });
+    tell(await holds.get(paid.orderId, shopper.userId));
     return c.json({ orderId: paid.orderId, status: paid.status } satisfies PayResponse);
   });
 }

@@ -25,6 +25,7 @@ import {
   type AdmissionTokens,
   type Gateway,
   type HashPool,
+  type HoldPushes,
   type RunningServer,
   type TokenService,
 } from '../../edge/index.js';
@@ -62,6 +63,7 @@ interface EdgeAuth {
   admissionTokens: AdmissionTokens;
   limiters: ReturnType<typeof rateLimiters>;
   hashPool: HashPool;
+  holdPushes: HoldPushes;
 }
 
 /** The Hono app, given what each route needs. */
@@ -96,6 +98,7 @@ function createEdgeApp(conn: Connections, core: Core, { config, log, clock }: Ed
     waitingRoom: core.waitingRoom,
     stock: core.stock,
     holds: core.holds,
+    holdPushes: auth.holdPushes,
     checkout: core.checkout,
     orders: core.orders,
     stockCache: createStockCache({
@@ -146,6 +149,8 @@ export function composeEdge(conn: Connections, core: Core, options: EdgeOptions)
     admissionTokens,
     limiters,
     hashPool,
+    // The gateway starts with the server; through its Redis adapter a push reaches the shopper on every edge.
+    holdPushes: { push: (shopperId, push) => gateway?.drops.to(`u:${shopperId}`).emit('hold', push) },
   });
 
   return {

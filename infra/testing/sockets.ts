@@ -89,6 +89,7 @@ function recordPushes(socket: DropSocket) {
     admitted: [],
     status: [],
     stock: [],
+    hold: [],
     error: [],
   };
   const waiters = new Set<() => void>();
@@ -102,6 +103,7 @@ function recordPushes(socket: DropSocket) {
   socket.on('admitted', record('admitted'));
   socket.on('status', record('status'));
   socket.on('stock', record('stock'));
+  socket.on('hold', record('hold'));
   socket.on('error', record('error'));
   return { events, waiters };
 }

@@ -1,6 +1,14 @@
 /** The drop page's live updates over the socket: the place, admission, stock and the drop's status. */
 import type { Socket } from 'socket.io-client';
-import type { AdmittedPush, DropJson, QueuePush, StatusPush, StockPush, WatchAck } from '../../index.js';
+import type {
+  AdmittedPush,
+  DropJson,
+  HoldPush,
+  QueuePush,
+  StatusPush,
+  StockPush,
+  WatchAck,
+} from '../../index.js';
 import type { DropSocket } from './app.js';
 import { setQueue, type DropPage } from './drop-state.js';
 import { restoreState } from './restore.js';
@@ -73,6 +81,18 @@ function handlers(page: DropPage, socket: DropSocket, ask: () => void) {
       if (s.queue) s.queue = { ...s.queue, status: 'admitted' };
       render('queue', 'checkout');
     },
+    // A hold made, paid or given back in another tab or device of the shopper: this tab shows the same.
+    hold: (p: HoldPush) => {
+      if (p.dropId !== dropId) return;
+      const { reservationId: id, quantity, expiresAt } = p;
+      if (p.status === 'paid') {
+        s.orderId = p.orderId ?? id;
+        s.admission = null;
+      } else if (p.status === 'released') {
+        if (s.reservation?.id === id) s.reservation = null;
+      } else s.reservation = { id, dropId, quantity, status: p.status, expiresAt };
+      render('queue', 'checkout');
+    },
     stock: (p: StockPush) => {
       if (p.dropId !== dropId) return;
       // A push carries no total: it updates the snapshot the page read, it cannot stand in for one.
@@ -95,6 +115,7 @@ function listen(page: DropPage, socket: DropSocket, ask: () => void): void {
     .on('disconnect', on.disconnect)
     .on('queue', on.queue)
     .on('admitted', on.admitted)
+    .on('hold', on.hold)
     .on('stock', on.stock)
     .on('status', on.status);
   page.app.onLeave(() =>
@@ -103,6 +124,7 @@ function listen(page: DropPage, socket: DropSocket, ask: () => void): void {
       .off('disconnect', on.disconnect)
       .off('queue', on.queue)
       .off('admitted', on.admitted)
+      .off('hold', on.hold)
       .off('stock', on.stock)
       .off('status', on.status),
   );
