@@ -205,7 +205,8 @@ export function registerReservations(app: Hono<EdgeEnv>, deps: ReservationRouteD
       card: { number },
       ...(key ? { idempotencyKey: key } : {}),
     });
-    tell(await holds.get(paid.orderId, shopper.userId));
+    // The payment stands whatever happens to the push: the shopper's other tabs then learn it on their next load.
+    await holds.get(paid.orderId, shopper.userId).then(tell, () => undefined);
     return c.json({ orderId: paid.orderId, status: paid.status } satisfies PayResponse);
   });
 }
