@@ -174,6 +174,13 @@ function holdRoutes({ open, reservation, cursorIds }: Ids, known: KnownIds): Hos
     }),
     // After paying: a valid pay then finds the hold still held, and a release afterwards finds it paid.
     route({ method: 'DELETE', route: '/api/reservations/:id', caller: 'guest', ids: reservation }),
+    route({
+      method: 'GET',
+      route: '/api/reservations',
+      caller: 'guest',
+      query: paging(cursorIds),
+      runs: 180,
+    }),
     route({ method: 'GET', route: '/api/orders', caller: 'guest', query: paging(cursorIds), runs: 180 }),
     route({ method: 'GET', route: '/api/orders/:id', caller: 'guest', ids: reservation }),
     route({
