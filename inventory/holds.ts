@@ -148,6 +148,11 @@ export function createHolds(deps: HoldsDeps) {
       return hold;
     },
 
+    /** Units the shopper holds on the drop now (not paid, not ended): 0 when none. */
+    async heldUnits(dropId: string, shopperId: string): Promise<number> {
+      return Number((await redis.hget(keys.heldBy(dropId), shopperId)) ?? 0);
+    },
+
     /** Every hold Redis keeps for the drop (for reconciliation). */
     async list(dropId: string): Promise<Hold[]> {
       const all = await redis.hgetall(keys.holds(dropId));
