@@ -28,12 +28,15 @@ describe('a PostgreSQL connection that dies', () => {
         .poll(async () => (await sql`SELECT 1 FROM pg_stat_activity WHERE pid = ${pid}`).length)
         .toBe(0);
 
-      await expect(within(5000, session`SELECT 1`, 'first')).rejects.toMatchObject({
-        code: 'CONNECTION_CLOSED',
-      });
-      await expect(within(5000, session`SELECT 1`, 'second')).rejects.toMatchObject({
-        code: 'CONNECTION_CLOSED',
-      });
+      // The first write meets either the closed socket or the server's reset, as the kernel's timing has it.
+      const closed = ['CONNECTION_CLOSED', 'ECONNRESET', 'EPIPE'];
+      for (const what of ['first', 'second']) {
+        const error = await within(5000, session`SELECT 1`, what).then(
+          () => undefined,
+          (e: Error & { code?: string }) => e,
+        );
+        expect(closed).toContain(error?.code);
+      }
       session.release();
       const [{ n }] = await within(5000, sql<[{ n: number }]>`SELECT 2 AS n`, 'pool');
       expect(n).toBe(2);
@@ -68,7 +71,9 @@ describe('a PostgreSQL connection that dies', () => {
       );
       const outcomes = await Promise.all(attempts);
       expect(
-        outcomes.filter((o) => o !== 'committed').every((o) => o === 'CONNECTION_CLOSED' || o === '57P01'),
+        outcomes
+          .filter((o) => o !== 'committed')
+          .every((o) => ['CONNECTION_CLOSED', 'ECONNRESET', 'EPIPE', '57P01'].includes(o)),
       ).toBe(true);
       expect(outcomes.filter((o) => o === 'committed')).toHaveLength(15);
       const [{ rows }] = await within(
