@@ -5,7 +5,9 @@
  * shared two-core machine, while a flood the edge did not cut off moved GET /healthz from about 3 ms to 166–860 ms.
  * The edge runs in a process of its own, and the flood is written in one write, so that the measuring process spends
  * nothing on it. Each round has a quiet phase and a flooded one side by side; the medians over the rounds of each
- * kind's p99 are compared.
+ * kind's p99 are compared. In the quiet phase a well-behaved client connects the same way and sends one `watch`:
+ * both phases carry one new connection, and the difference between them is the flood alone. The file runs alone,
+ * after every other test file (vitest.config.ts), so that no other test's load lands in one kind of phase only.
  */
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
@@ -32,14 +34,18 @@ interface FloodResult {
   limited: boolean;
 }
 
+/** `count` `watch` frames of one drop, built once: writing them costs the measuring process nothing more. */
+const watchFrames = (dropId: string, count: number) =>
+  Buffer.concat(Array(count).fill(frame(`42/drops,${JSON.stringify(['watch', { dropId }])}`)));
+
 /**
- * The flooder: Socket.IO's wire protocol over a bare WebSocket, its FLOOD `watch` frames built beforehand and written
- * in one write, so that flooding costs this process (which measures) nothing. `started` resolves once the frames are
- * written; `ended` once the edge has closed the connection.
+ * A client speaking Socket.IO's wire protocol over a bare WebSocket: once connected to `/drops`, it writes `frames`
+ * in one write. `started` resolves once they are written; `ended` once the connection has closed (the edge hung up,
+ * or `close` was called).
  */
-function flood(url: string, token: string, dropId: string) {
+function rawClient(url: string, token: string, frames: Buffer) {
   const { hostname, port } = new URL(url);
-  const frames = Buffer.concat(Array(FLOOD).fill(frame(`42/drops,${JSON.stringify(['watch', { dropId }])}`)));
+  let hangUp: () => void = () => {};
   const req = request({
     host: hostname,
     port,
@@ -59,6 +65,7 @@ function flood(url: string, token: string, dropId: string) {
       let seen = '';
       let [connecting, flooding] = [false, false];
       tcp.on('error', () => {}); // the edge hangs up on the flood: writes may fail, as they should
+      hangUp = () => tcp.destroy();
       const read = (chunk: Buffer) => {
         seen += chunk.toString('latin1');
         if (!connecting && seen.includes('0{')) {
@@ -77,7 +84,7 @@ function flood(url: string, token: string, dropId: string) {
     });
   });
   req.end();
-  return { started, ended };
+  return { started, ended, close: () => hangUp() };
 }
 
 type Kind = 'socket' | 'http';
@@ -130,10 +137,22 @@ describe('a socket flood', () => {
       const clients = await Promise.all(tokens.map((token) => connectSocket(url, token)));
       onTestFinished(() => clients.forEach((c) => c.close()));
 
+      // The newcomers of every phase, signed in beforehand: no phase pays for a sign-up.
+      const newcomers = await Promise.all(
+        Array.from({ length: 2 * ROUNDS }, async () => (await api.guest()).token),
+      );
+      const [one, many] = [watchFrames(drop.id, 1), watchFrames(drop.id, FLOOD)];
       const quiet: Samples[] = [];
       const flooded: Samples[] = [];
+      const quietPhase = async () => {
+        const polite = rawClient(url, newcomers.pop()!, one);
+        await polite.started;
+        quiet.push(await measure(url, clients, drop.id));
+        polite.close();
+        expect(await polite.ended).toEqual({ closed: true, limited: false });
+      };
       const floodPhase = async () => {
-        const attack = flood(url, (await api.guest()).token, drop.id);
+        const attack = rawClient(url, newcomers.pop()!, many);
         await attack.started;
         flooded.push(await measure(url, clients, drop.id));
         expect(await attack.ended).toEqual({ closed: true, limited: true });
@@ -141,9 +160,9 @@ describe('a socket flood', () => {
       // Short phases side by side, their order alternating: the machine's own load drifts slowly, so both kinds of
       // phase see the same share of it.
       for (let round = 0; round < ROUNDS; round++) {
-        if (round % 2 === 0) quiet.push(await measure(url, clients, drop.id));
+        if (round % 2 === 0) await quietPhase();
         await floodPhase();
-        if (round % 2 === 1) quiet.push(await measure(url, clients, drop.id));
+        if (round % 2 === 1) await quietPhase();
       }
       // The median over the rounds of each kind of phase's p99: a burst of the machine's own load moves a round or
       // two, not the median.
