@@ -8,6 +8,10 @@ export interface QueueStateJson {
   ahead: number | null;
   queueLength: number;
   etaSeconds: number | null;
+  /** Admission of the drop is paused by its operator. */
+  paused: boolean;
+  /** The operator's word to waiting shoppers while paused; null when none, and whenever admission runs. */
+  pauseMessage: string | null;
   /** While admitted: the admission token for `X-Admission-Token` and when it expires. */
   admission?: { token: string; expiresAt: string };
 }
@@ -23,6 +27,8 @@ export async function queueStateJson(
     ahead: view.ahead,
     queueLength: view.queueLength,
     etaSeconds: view.etaSeconds,
+    paused: view.paused,
+    pauseMessage: view.pauseMessage,
   };
   if (view.status === 'admitted' && view.admissionEndsAt) {
     const expiresAt = view.admissionEndsAt;

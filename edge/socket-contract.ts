@@ -33,11 +33,19 @@ export type JoinAck = (QueueStateJson & { created: boolean }) | SocketFailure;
 /** `queue`: a waiting shopper's place, derived from the leader's summary (`ahead` is an upper bound). */
 export interface QueuePush {
   dropId: string;
-  status: 'waiting' | 'sold_out';
+  /**
+   * `sold_out`: every unit is held or sold right now, keep your place (admission resumes if held units return);
+   * `all_sold`: every unit is sold and none held: the line is closed, this is the last push for it.
+   */
+  status: 'waiting' | 'sold_out' | 'all_sold';
   position: number;
   ahead: number;
   queueLength: number;
   etaSeconds: number | null;
+  /** Admission is paused by the drop's operator (etaSeconds is then null). */
+  paused: boolean;
+  /** The operator's word to waiting shoppers while paused (at most 200 characters); null when none or not paused. */
+  pauseMessage: string | null;
   /** When the line was measured (ms since the epoch). */
   at: number;
 }
@@ -98,9 +106,13 @@ export interface AdmittedBatch {
 /** `tick` between edges: the per-drop summary the drop's leader shares once a second, from its admission tick. */
 export type AdmissionSummary = Pick<
   TickResult,
-  'dropId' | 'dropStatus' | 'nowServing' | 'queueLength' | 'perMinute' | 'paused'
+  'dropId' | 'dropStatus' | 'nowServing' | 'queueLength' | 'perMinute' | 'paused' | 'pauseMessage'
 > & {
+  /** How fast the line moves (shoppers a minute; see TickResult); absent from an edge that predates it. */
+  pacePerMinute?: number;
   soldOut: boolean;
+  /** Sold out for good: every unit sold, none held; the line is closed. */
+  allSold: boolean;
   /** When the leader made the summary (ms since the epoch): pushes carry it, so clients can tell how fresh they are. */
   at: number;
 };

@@ -29,6 +29,10 @@ export interface TickResult {
   admittedTotal: number;
   /** The drop's stock hash, when it exists. */
   stock: { available: number; held: number; sold: number } | null;
+  /** How fast the line moves (shoppers a minute): perMinute, or slower when maxActive binds (includes/pace.lua). */
+  pacePerMinute: number;
+  /** The operator's word to waiting shoppers while paused; null when none (or not paused). */
+  pauseMessage: string | null;
   admitted: Admitted[];
 }
 
@@ -55,7 +59,7 @@ function parseTick(dropId: string, reply: unknown[]): TickResult {
     return n;
   };
   const admitted: Admitted[] = [];
-  for (let i = 11; i + 2 < reply.length; i += 3) {
+  for (let i = 13; i + 2 < reply.length; i += 3) {
     admitted.push({
       shopperId: String(reply[i]),
       position: num(i + 1),
@@ -74,6 +78,8 @@ function parseTick(dropId: string, reply: unknown[]): TickResult {
     activeCount: num(6),
     admittedTotal: num(7),
     stock: available < 0 ? null : { available, held: Math.max(0, num(9)), sold: Math.max(0, num(10)) },
+    pacePerMinute: num(11),
+    pauseMessage: num(4) === 1 && typeof reply[12] === 'string' && reply[12] !== '' ? reply[12] : null,
     admitted,
   };
 }

@@ -10,9 +10,13 @@ import { QueueCode, settle } from './codes.js';
 import type { QueueKeys } from './keys.js';
 import { assertQueueScripts } from './scripts.js';
 
-/** `sold_out` is `waiting` while no unit is available: the shopper keeps the place; admission resumes if units return. */
+/**
+ * `sold_out` is `waiting` while no unit is available (every unit held or sold right now): the shopper keeps the
+ * place, and admission resumes if held units return. `all_sold` is `waiting` once the drop is sold out for good
+ * (every unit sold, none held): nothing can come back, the line is closed and nobody more is admitted.
+ */
 export type QueueStatus =
-  'none' | 'prequeue' | 'waiting' | 'sold_out' | 'admitted' | 'left' | 'expired' | 'finished';
+  'none' | 'prequeue' | 'waiting' | 'sold_out' | 'all_sold' | 'admitted' | 'left' | 'expired' | 'finished';
 
 export interface QueueView {
   status: QueueStatus;
@@ -22,8 +26,15 @@ export interface QueueView {
   ahead: number | null;
   /** Shoppers waiting in this drop. */
   queueLength: number;
-  /** ceil(ahead / admissionPerMinute × 60); null unless waiting, and while paused or sold out. */
+  /**
+   * ceil(ahead / pace × 60), where the pace is how fast the line moves (shoppers a minute): the configured rate, or
+   * slower when maxActive binds (see includes/pace.lua); null unless waiting, and while paused or sold out.
+   */
   etaSeconds: number | null;
+  /** Admission of the drop is paused by an operator. */
+  paused: boolean;
+  /** The operator's word to waiting shoppers while paused; null when none, and whenever admission runs. */
+  pauseMessage: string | null;
   /** When the shopper's admission window ends; set while admitted (and after, for expired). */
   admissionEndsAt: Date | null;
 }
@@ -35,6 +46,8 @@ export interface DropQueueSettings {
   admissionPerMinute: number;
   maxActive: number;
   admissionPaused: boolean;
+  /** Shown to waiting shoppers while paused; null or absent: none. */
+  pauseMessage?: string | null;
   /** Leading zero bits of the proof of work a new joiner must present; 0 (the default): none. */
   challengeBits?: number;
 }
@@ -72,12 +85,16 @@ const STATUSES: readonly string[] = [
 const BUCKET_MS = 10_000;
 const LIVE_STATUSES = new Set(['open', 'sold_out', 'closed', 'cancelled']);
 
-export const etaSeconds = (ahead: number, perMinute: number) =>
-  perMinute > 0 ? Math.ceil((ahead / perMinute) * 60) : null;
+/** Seconds until `ahead` shoppers have gone in at `pacePerMinute`; null when the line does not move. */
+export const etaSeconds = (ahead: number, pacePerMinute: number) =>
+  pacePerMinute > 0 ? Math.ceil((ahead / pacePerMinute) * 60) : null;
 
-/** Turns view() of includes/shopper-state.lua into a QueueView; anything unexpected is an error, not a guess. */
-function toView(reply: unknown[]): QueueView {
-  const [status, place, ahead, queueLength, perMinute, paused, available, ends, dropStatus] = reply;
+/**
+ * Turns view() of includes/shopper-state.lua into a QueueView; anything unexpected is an error, not a guess.
+ * `allSold`: the drop is sold out for good (includes/all-sold.lua).
+ */
+function toView(reply: unknown[], allSold = false): QueueView {
+  const [status, place, ahead, queueLength, pace, paused, available, ends, dropStatus, message] = reply;
   if (typeof status !== 'string' || !STATUSES.includes(status))
     throw new Error(`queue state: unexpected status ${String(status)}`);
   const num = (v: unknown) => {
@@ -87,16 +104,20 @@ function toView(reply: unknown[]): QueueView {
   };
   const soldOut = dropStatus === 'sold_out' || num(available) === 0;
   const waiting = status === 'waiting';
-  const publicStatus = (waiting && soldOut ? 'sold_out' : status) as QueueStatus;
+  const publicStatus = (
+    waiting && allSold ? 'all_sold' : waiting && soldOut ? 'sold_out' : status
+  ) as QueueStatus;
   const aheadCount = waiting ? num(ahead) : null;
+  const isPaused = num(paused) === 1;
   return {
     status: publicStatus,
     position: num(place) >= 0 ? num(place) : null,
     ahead: aheadCount,
     queueLength: num(queueLength),
-    etaSeconds:
-      aheadCount !== null && num(paused) !== 1 && !soldOut ? etaSeconds(aheadCount, num(perMinute)) : null,
+    etaSeconds: aheadCount !== null && !isPaused && !soldOut ? etaSeconds(aheadCount, num(pace)) : null,
     admissionEndsAt: num(ends) >= 0 ? new Date(num(ends)) : null,
+    paused: isPaused,
+    pauseMessage: isPaused && typeof message === 'string' && message !== '' ? message : null,
   };
 }
 
@@ -112,10 +133,6 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
      * Joins (201 semantics when `created`), or returns the shopper's existing entry. While the drop asks for a proof
      * of work, a new entry needs `proof`; a missing or bad one throws ChallengeFailedError and changes nothing else.
      */
-    /**
-     * Joins (201 semantics when `created`), or returns the shopper's existing entry. While the drop asks for a proof
-     * of work, a new entry needs `proof`; a missing or bad one throws ChallengeFailedError and changes nothing else.
-     */
     join: (dropId: string, shopperId: string, proof?: JoinProof) =>
       join(deps, bucket(), dropId, shopperId, proof),
 
@@ -127,7 +144,8 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
         stockKey(dropId),
         shopperId,
       );
-      return toView(settle('state', reply).rest);
+      const [allSold, ...view] = settle('state', reply).rest;
+      return toView(view, allSold === 1);
     },
 
     async leave(dropId: string, shopperId: string): Promise<void> {
@@ -156,6 +174,7 @@ export function createWaitingRoom(deps: WaitingRoomDeps) {
         drop.maxActive,
         drop.admissionPaused ? 1 : 0,
         drop.challengeBits ?? 0,
+        drop.pauseMessage ?? '',
       );
       const { code, rest } = settle('configure', reply, [QueueCode.OK, QueueCode.UNCHANGED]);
       // The admission controllers tick live drops, and a drop that just ended once more, to tell its shoppers.

@@ -2,8 +2,9 @@
  * The per-edge fan-out of admission ticks.
  *
  * - `queue` pushes cost no Redis call per shopper: the drop's admission leader shares one summary per drop a second
- *   (`tick`: nowServing, queueLength, rate, paused) with every edge, and each edge derives its own sockets' places
- *   from it (`ahead = max(0, position − nowServing − 1)`, an upper bound; the ack and GET …/queue/me are exact).
+ *   (`tick`: nowServing, queueLength, rate, pace, paused and its message) with every edge, and each edge derives its
+ *   own sockets' places from it (`ahead = max(0, position − nowServing − 1)`, an upper bound; the ack and GET
+ *   …/queue/me are exact) and their promised wait (ahead at the pace).
  * - `status` and `stock` go to the drop's room through the Socket.IO Redis adapter, so they reach a shopper on any
  *   edge. `admitted` goes to this edge's sockets directly and to the other edges as one message per tick (the
  *   tick's admissions), not one Redis message per shopper that every edge would decode.
@@ -41,7 +42,11 @@ const summarySchema = z.object({
   queueLength: z.number().int().min(0),
   perMinute: z.number().min(0),
   paused: z.boolean(),
+  pauseMessage: z.string().max(200).nullable().default(null),
+  pacePerMinute: z.number().min(0).optional(),
   soldOut: z.boolean(),
+  // An edge that predates it never says so: its watchers learn it from the next summary of a newer leader.
+  allSold: z.boolean().default(false),
   at: z.number(),
 }) satisfies z.ZodType<AdmissionSummary>;
 
@@ -56,6 +61,8 @@ interface Told {
   stock?: string;
   stockAt: number;
   summaryAt: number;
+  /** Whether the drop was sold out for good at the last summary. */
+  allSold?: boolean;
 }
 
 export function createFanOut(drops: DropsNamespace, deps: FanOutDeps): FanOut {
@@ -94,8 +101,11 @@ export function createFanOut(drops: DropsNamespace, deps: FanOutDeps): FanOut {
         drops.serverSideEmit('admitted', batch);
       }
       tellRoom(drops, result, last, now);
-      if (now - last.summaryAt >= SUMMARY_EVERY_MS) {
+      // Sold out for good is told at once: the waiting shoppers' line has closed.
+      const allSold = allSoldOf(result);
+      if (now - last.summaryAt >= SUMMARY_EVERY_MS || allSold !== (last.allSold ?? false)) {
         last.summaryAt = now;
+        last.allSold = allSold;
         const summary = summaryOf(result, now);
         drops.serverSideEmit('tick', summary);
         await pushPlaces(summary);
@@ -139,6 +149,13 @@ function tellRoom(drops: DropsNamespace, result: TickResult, last: Told, now: nu
   }
 }
 
+/**
+ * Whether the drop is sold out for good: every unit sold and none held (exact in Redis the moment the last unit is
+ * paid); without stock in Redis (being rebuilt), as its status says.
+ */
+const allSoldOf = (result: TickResult): boolean =>
+  result.stock ? result.stock.available === 0 && result.stock.held === 0 : result.dropStatus === 'sold_out';
+
 function summaryOf(result: TickResult, now: number): AdmissionSummary {
   return {
     dropId: result.dropId,
@@ -146,8 +163,11 @@ function summaryOf(result: TickResult, now: number): AdmissionSummary {
     nowServing: result.nowServing,
     queueLength: result.queueLength,
     perMinute: result.perMinute,
+    pacePerMinute: result.pacePerMinute,
     paused: result.paused,
+    pauseMessage: result.pauseMessage,
     soldOut: result.stock?.available === 0 || result.dropStatus === 'sold_out',
+    allSold: allSoldOf(result),
     at: now,
   };
 }
@@ -186,15 +206,23 @@ function pushPlace(w: Watcher, summary: AdmissionSummary, now: number): void {
   const stopped = summary.paused || summary.soldOut;
   const payload: Omit<QueuePush, 'at'> = {
     dropId: summary.dropId,
-    status: summary.soldOut ? 'sold_out' : 'waiting',
+    status: summary.allSold ? 'all_sold' : summary.soldOut ? 'sold_out' : 'waiting',
     position: w.position,
     ahead,
     queueLength: summary.queueLength,
-    etaSeconds: stopped ? null : etaSeconds(ahead, summary.perMinute),
+    etaSeconds: stopped ? null : etaSeconds(ahead, summary.pacePerMinute ?? summary.perMinute),
+    paused: summary.paused,
+    pauseMessage: summary.paused ? summary.pauseMessage : null,
   };
   // The line moved for this shopper: tell at once (summaries come once a second). Only the queue grew behind:
   // tell at most every REFRESH_MS — a join storm would otherwise push to every watcher every second.
-  const move = moveKey(payload.status, payload.ahead, payload.etaSeconds);
+  const move = moveKey(
+    payload.status,
+    payload.ahead,
+    payload.etaSeconds,
+    payload.paused,
+    payload.pauseMessage,
+  );
   const text = JSON.stringify(payload);
   if (move !== w.lastMove || (text !== w.lastPayload && now - w.lastPushAt >= REFRESH_MS)) {
     w.socket.emit('queue', { ...payload, at: summary.at });
@@ -202,4 +230,6 @@ function pushPlace(w: Watcher, summary: AdmissionSummary, now: number): void {
     w.lastPayload = text;
     w.lastPushAt = now;
   }
+  // Sold out for good: the line is closed and this shopper has been told; nothing more will move it.
+  if (summary.allSold) w.waiting = false;
 }

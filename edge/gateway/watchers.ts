@@ -12,7 +12,7 @@ export interface Watcher {
   /** null while in the pre-queue (the place comes at opening) or when not queued. */
   position: number | null;
   waiting: boolean;
-  /** `status|ahead|etaSeconds` last told: a change of any is the line moving for this shopper. */
+  /** `status|ahead|etaSeconds|paused|pauseMessage` last told: a change of any is worth telling at once. */
   lastMove: string;
   /** The whole payload last told (the queue length too), refreshed at most every REFRESH_MS. */
   lastPayload: string;
@@ -28,9 +28,14 @@ export interface Watchers {
   of(dropId: string): ReadonlyMap<string, Watcher> | undefined;
 }
 
-/** The key of what moves a shopper's place: a change of any part is worth telling at once. */
-export const moveKey = (status: string, ahead: number | null, eta: number | null) =>
-  `${status}|${ahead}|${eta}`;
+/** The key of what moves a shopper's place, or stops it: a change of any part is worth telling at once. */
+export const moveKey = (
+  status: string,
+  ahead: number | null,
+  eta: number | null,
+  paused: boolean,
+  pauseMessage: string | null,
+) => `${status}|${ahead}|${eta}|${paused}|${pauseMessage}`;
 
 export function createWatchers(): Watchers {
   /** dropId → socket id → watcher, for this edge's sockets only. */
@@ -45,7 +50,7 @@ export function createWatchers(): Watchers {
         position: view.position,
         waiting: view.status === 'waiting' || view.status === 'sold_out' || view.status === 'prequeue',
         // The ack tells the shopper the exact state: no push is due until the line moves.
-        lastMove: moveKey(view.status, view.ahead, view.etaSeconds),
+        lastMove: moveKey(view.status, view.ahead, view.etaSeconds, view.paused, view.pauseMessage),
         lastPayload: '',
         lastPushAt: now,
       });

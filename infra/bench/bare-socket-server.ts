@@ -52,6 +52,8 @@ function joinAck(position: number): JoinAck {
       ahead: position - 1,
       queueLength: position,
       etaSeconds: null,
+      paused: false,
+      pauseMessage: null,
     };
   return {
     created: true,
@@ -60,6 +62,8 @@ function joinAck(position: number): JoinAck {
     ahead: 0,
     queueLength: position,
     etaSeconds: null,
+    paused: false,
+    pauseMessage: null,
     admission: {
       token: `admission-${position}`,
       expiresAt: new Date(Date.now() + 300_000).toISOString(),

@@ -8,6 +8,7 @@
     KEYS[1] config   KEYS[2] pre   KEYS[3] wait   KEYS[4] seq   KEYS[5] state
     ARGV[1] version   ARGV[2] status   ARGV[3] perMinute   ARGV[4] maxActive   ARGV[5] paused (0/1)
     ARGV[6] challengeBits (leading zero bits a joiner's proof of work needs; 0: none)
+    ARGV[7] pauseMessage (the organiser's word to waiting shoppers while paused; '' for none)
 
   Output (codes: queue/codes.ts):
     { UNCHANGED, 0 }    the waiting room holds this version or a newer one
@@ -18,7 +19,7 @@ if current >= tonumber(ARGV[1]) then
   return { UNCHANGED, 0 }
 end
 redis.call('HSET', KEYS[1], 'version', ARGV[1], 'status', ARGV[2], 'perMinute', ARGV[3], 'maxActive', ARGV[4],
-  'paused', ARGV[5], 'challengeBits', ARGV[6])
+  'paused', ARGV[5], 'challengeBits', ARGV[6], 'pauseMessage', ARGV[7])
 
 local placed = 0
 if ARGV[2] == 'open' or ARGV[2] == 'sold_out' then

@@ -20,11 +20,15 @@
   Output (codes: queue/codes.ts):
     DROP_NOT_FOUND                  no waiting room mirrored
     DROP_SHUT                       drop closed or cancelled
+    SOLD_OUT                        sold out for good (every unit sold, none held): the line is closed, to
+                                    newcomers and to shoppers already in it alike
     CHALLENGE_FAILED                proof of work asked for, and the challenge is missing, unknown, used, expired,
                                     issued to another shopper, or its solution has too few zero bits
     { OK, created 0/1, view... }    see view() in includes/shopper-state.lua
 ]]
+-- @include pace
 -- @include shopper-state
+-- @include all-sold
 
 local dropStatus = redis.call('HGET', KEYS[1], 'status')
 if not dropStatus then
@@ -32,6 +36,10 @@ if not dropStatus then
 end
 if dropStatus == 'closed' or dropStatus == 'cancelled' then
   return DROP_SHUT
+end
+-- Before the proof of work is consumed: a refused join changes nothing.
+if allSold(KEYS[1], KEYS[7]) then
+  return SOLD_OUT
 end
 
 local shopper = ARGV[1]

@@ -7,13 +7,17 @@
 
   Output (codes: queue/codes.ts):
     DROP_NOT_FOUND    no waiting room mirrored
-    { OK, view... }   see view() in includes/shopper-state.lua
+    { OK, allSold 0/1, view... }   see view() in includes/shopper-state.lua; allSold: sold out for good
+                                   (includes/all-sold.lua)
 ]]
+-- @include pace
 -- @include shopper-state
+-- @include all-sold
 
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return DROP_NOT_FOUND
 end
 local reply = view(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1])
+table.insert(reply, 1, allSold(KEYS[1], KEYS[4]) and 1 or 0)
 table.insert(reply, 1, OK)
 return reply

@@ -7,6 +7,8 @@
     3. admits the next shoppers in place order: as many as the whole credit, the free active slots (maxActive) and
        the waiting line allow — none while paused, while the drop is not open, or while no unit is available.
   ZPOPMIN gives each shopper to exactly one tick, in place order.
+  Each admission that ends updates activeMs, the moving average of how long an admitted shopper keeps a slot, from
+  which pace() (includes/pace.lua) tells how fast the line moves when maxActive binds.
 
   Input:
     KEYS[1] config  KEYS[2] wait  KEYS[3] active  KEYS[4] state  KEYS[5] serving  KEYS[6] stats  KEYS[7] lease
@@ -16,22 +18,27 @@
   Output (codes: queue/codes.ts):
     NOT_LEADER  another controller holds the lease
     { OK, dropStatus, nowServing, queueLength, perMinute, paused 0/1, maxActive, activeCount, admittedTotal,
-      available | -1, held | -1, sold | -1, shopper, place, admissionEndsAt, shopper, place, … }
+      available | -1, held | -1, sold | -1, pace (shoppers per minute, a string), pauseMessage ('' when none),
+      shopper, place, admissionEndsAt, shopper, place, … }
 ]]
 -- @include lease
+-- @include pace
 
 if not takeLease(KEYS[7], ARGV[1], ARGV[2]) then
   return NOT_LEADER
 end
 
 local now = tonumber(ARGV[3])
-local cfg = redis.call('HMGET', KEYS[1], 'status', 'perMinute', 'maxActive', 'paused', 'credit', 'lastTick')
+local cfg = redis.call('HMGET', KEYS[1], 'status', 'perMinute', 'maxActive', 'paused', 'credit', 'lastTick', 'activeMs',
+  'pauseMessage')
 local status = cfg[1] or 'none'
 local perMinute = tonumber(cfg[2] or '0')
 local maxActive = tonumber(cfg[3] or '0')
 local paused = cfg[4] == '1'
 local credit = tonumber(cfg[5] or '0')
 local elapsed = math.max(0, now - tonumber(cfg[6] or ARGV[3]))
+local activeMs = tonumber(cfg[7] or '')
+local window = tonumber(ARGV[4])
 
 -- 1. admissions that ended: the window passed without a reservation (expired), or the shopper's holds all ended
 --    (score FINISHED_SCORE, set by the inventory: finished)
@@ -42,6 +49,12 @@ for i = 1, #ended, 2 do
   local raw = redis.call('HGET', KEYS[4], shopper)
   if raw and string.sub(raw, 1, 9) == 'admitted|' then
     redis.call('HSET', KEYS[4], shopper, (score == FINISHED_SCORE and 'finished|' or 'expired|') .. string.sub(raw, 10))
+    -- The slot was held from admission (its end less the window) until now, when it frees.
+    local ends = tonumber(string.match(raw, '|(%d+)$') or '')
+    if ends then
+      local held = math.max(0, now - (ends - window))
+      activeMs = activeMs and activeMs + PACE_WEIGHT * (held - activeMs) or held
+    end
   end
 end
 
@@ -65,7 +78,7 @@ n = math.min(n, math.max(0, maxActive - activeCount), queueLength)
 local reply = {}
 if n > 0 then
   local popped = redis.call('ZPOPMIN', KEYS[2], n)
-  local ends = now + tonumber(ARGV[4])
+  local ends = now + window
   local serving = tonumber(redis.call('GET', KEYS[5]) or '0')
   for i = 1, #popped, 2 do
     local shopper, place = popped[i], tonumber(popped[i + 1])
@@ -91,11 +104,11 @@ if n > 0 then
   redis.call('HINCRBY', KEYS[6], 'admitted', n)
   redis.call('HDEL', KEYS[6], 'a:' .. (bucket - 7))
 end
-redis.call('HSET', KEYS[1], 'credit', tostring(credit), 'lastTick', ARGV[3])
+redis.call('HSET', KEYS[1], 'credit', tostring(credit), 'lastTick', ARGV[3], 'activeMs', tostring(activeMs or ''))
 
 local head = { OK, status, tonumber(redis.call('GET', KEYS[5]) or '0'), queueLength, perMinute, paused and 1 or 0,
   maxActive, activeCount, tonumber(redis.call('HGET', KEYS[6], 'admitted') or '0'), available,
-  tonumber(stock[2] or '-1'), tonumber(stock[3] or '-1') }
+  tonumber(stock[2] or '-1'), tonumber(stock[3] or '-1'), tostring(pace(perMinute, maxActive, activeMs)), cfg[8] or '' }
 for i = #head, 1, -1 do
   table.insert(reply, 1, head[i])
 end
