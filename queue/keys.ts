@@ -2,9 +2,11 @@
  * Every Redis key that queue/ uses. All keys of one drop share the hash tag `{drop:<id>}`, so every script touches one
  * slot and runs on Redis Cluster too. `prefix` isolates deployments and tests (default `dl:`).
  *
- *   <prefix>{drop:<id>}:q:config   hash    status, perMinute, maxActive, paused, challengeBits, version (mirrored
- *                                          from the drop);
- *                                          credit, lastTick (the admission controller's rate state)
+ *   <prefix>{drop:<id>}:q:config   hash    status, perMinute, maxActive, paused, pauseMessage, challengeBits,
+ *                                          version (mirrored from the drop);
+ *                                          credit, lastTick (the admission controller's rate state);
+ *                                          activeMs (how long an admitted shopper keeps a slot, a moving average
+ *                                          kept by the tick: the line's pace when maxActive binds)
  *   <prefix>{drop:<id>}:q:pre      zset    pre-queue: shopper → random score drawn at join; its order at opening
  *   <prefix>{drop:<id>}:q:wait     zset    waiting shoppers: shopper → place (1-based, never reused)
  *   <prefix>{drop:<id>}:q:seq      string  the last place given

@@ -59,16 +59,37 @@ describe('admission settings', () => {
     api,
   }) => {
     const d = await dropOf(api, { admissionPerMinute: 120, maxActive: 50 });
-    expect(await d.admission()).toEqual({ perMinute: 120, maxActive: 50, paused: false, challengeBits: 0 });
+    expect(await d.admission()).toEqual({
+      perMinute: 120,
+      maxActive: 50,
+      paused: false,
+      pauseMessage: null,
+      challengeBits: 0,
+    });
 
-    type Settings = { perMinute: number; maxActive: number; paused: boolean; challengeBits: number };
+    type Settings = {
+      perMinute: number;
+      maxActive: number;
+      paused: boolean;
+      pauseMessage: string | null;
+      challengeBits: number;
+    };
     const steps: [Record<string, unknown>, Settings][] = [
-      [{ perMinute: 300 }, { perMinute: 300, maxActive: 50, paused: false, challengeBits: 0 }],
-      [{ maxActive: 7 }, { perMinute: 300, maxActive: 7, paused: false, challengeBits: 0 }],
-      [{ paused: true }, { perMinute: 300, maxActive: 7, paused: true, challengeBits: 0 }],
+      [
+        { perMinute: 300 },
+        { perMinute: 300, maxActive: 50, paused: false, pauseMessage: null, challengeBits: 0 },
+      ],
+      [
+        { maxActive: 7 },
+        { perMinute: 300, maxActive: 7, paused: false, pauseMessage: null, challengeBits: 0 },
+      ],
+      [
+        { paused: true },
+        { perMinute: 300, maxActive: 7, paused: true, pauseMessage: null, challengeBits: 0 },
+      ],
       [
         { perMinute: 10, maxActive: 20, paused: false, challengeBits: 12 },
-        { perMinute: 10, maxActive: 20, paused: false, challengeBits: 12 },
+        { perMinute: 10, maxActive: 20, paused: false, pauseMessage: null, challengeBits: 12 },
       ],
     ];
     for (const [i, [body, expected]] of steps.entries()) {
@@ -108,7 +129,13 @@ describe('admission settings', () => {
         expect(r.headers.get('content-type')).toBe('application/problem+json');
       }
     }
-    expect(await d.admission()).toEqual({ perMinute: 120, maxActive: 500, paused: false, challengeBits: 0 });
+    expect(await d.admission()).toEqual({
+      perMinute: 120,
+      maxActive: 500,
+      paused: false,
+      pauseMessage: null,
+      challengeBits: 0,
+    });
     expect(await d.audit()).toEqual(auditBefore);
   });
 
@@ -183,6 +210,7 @@ describe('admission settings', () => {
         perMinute: 120,
         maxActive: 500,
         paused: false,
+        pauseMessage: null,
         challengeBits: 0,
       });
       expect(await d.audit()).toEqual(auditBefore);
@@ -202,7 +230,13 @@ describe('the audit log', () => {
     // Setting values the drop already has changes nothing, and audits nothing.
     const unchanged = await d.put({ perMinute: 120, paused: false });
     expect(unchanged.status).toBe(200);
-    expect(unchanged.body).toEqual({ perMinute: 120, maxActive: 40, paused: false, challengeBits: 0 });
+    expect(unchanged.body).toEqual({
+      perMinute: 120,
+      maxActive: 40,
+      paused: false,
+      pauseMessage: null,
+      challengeBits: 0,
+    });
     expect(await d.audit()).toEqual(afterTwo);
     expect((await d.put({ paused: true })).status).toBe(200);
     await d.act('close', d.operator.token);
@@ -302,6 +336,7 @@ describe('admission changes take effect within a second', () => {
       perMinute: 60,
       maxActive: 500,
       paused: true,
+      pauseMessage: null,
       challengeBits: 0,
     });
     const pausedAt = Date.now();
@@ -326,6 +361,7 @@ describe('admission changes take effect within a second', () => {
       perMinute: 6000,
       maxActive: 500,
       paused: false,
+      pauseMessage: null,
       challengeBits: 0,
     });
     await vi.waitFor(async () => expect((await d.metrics()).admittedTotal).toBe(40), {

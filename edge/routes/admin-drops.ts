@@ -5,6 +5,7 @@ import type { StockReader } from '../../inventory/index.js';
 import type { WaitingRoom } from '../../queue/index.js';
 import type { AdmissionSettings, Drop, DropsService } from '../../workers/drops/index.js';
 import type { EdgeEnv } from '../context.js';
+import { lineText } from '../input-rules.js';
 import { requireRole } from '../middleware/session.js';
 import { decodeCursor, encodeCursor, paging, pathId, readJson, readQuery } from '../validation.js';
 
@@ -30,18 +31,22 @@ export interface DropMetricsJson {
 
 /** 2^28 hashes: minutes in a phone's browser; beyond that no shopper would wait. */
 const MAX_CHALLENGE_BITS = 28;
+/** Characters of the pause message (the column's check says the same). */
+const MAX_PAUSE_MESSAGE = 200;
 
 const admissionBody = z
   .strictObject({
     perMinute: z.number().int('must be a whole number').min(1).max(1_000_000),
     maxActive: z.number().int('must be a whole number').min(1).max(1_000_000),
     paused: z.boolean(),
+    // Shown to every waiting shopper: one line, held to the same rules as a drop's title; null takes it away.
+    pauseMessage: lineText(MAX_PAUSE_MESSAGE).nullable(),
     challengeBits: z.number().int('must be a whole number').min(0).max(MAX_CHALLENGE_BITS),
   })
   .partial()
   .refine(
     (v) => Object.keys(v).length > 0,
-    'give at least one of perMinute, maxActive, paused, challengeBits',
+    'give at least one of perMinute, maxActive, paused, pauseMessage, challengeBits',
   );
 
 const auditQuery = z.strictObject(paging);
@@ -51,6 +56,7 @@ const admissionJson = (d: Drop): AdmissionJson => ({
   perMinute: d.admissionPerMinute,
   maxActive: d.maxActive,
   paused: d.admissionPaused,
+  pauseMessage: d.pauseMessage,
   challengeBits: d.challengeBits,
 });
 

@@ -14,7 +14,7 @@ import { decodeCursor, encodeCursor, paging, pathId, readJson, readQuery } from 
  */
 export type DropJson = Omit<
   Drop,
-  'admissionPaused' | 'challengeBits' | 'version' | 'opensAt' | 'closesAt'
+  'admissionPaused' | 'pauseMessage' | 'challengeBits' | 'version' | 'opensAt' | 'closesAt'
 > & {
   opensAt: string;
   closesAt: string | null;

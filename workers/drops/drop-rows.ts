@@ -19,6 +19,7 @@ export interface DropRow {
   closes_at: Date | null;
   status: DropStatus;
   admission_paused: boolean;
+  admission_pause_message: string | null;
   challenge_bits: number;
   version: number;
 }
@@ -40,6 +41,7 @@ export const toDrop = (r: DropRow): Drop => ({
   closesAt: r.closes_at,
   status: r.status,
   admissionPaused: r.admission_paused,
+  pauseMessage: r.admission_pause_message,
   challengeBits: r.challenge_bits,
   version: r.version,
 });

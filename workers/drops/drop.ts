@@ -14,6 +14,8 @@ export interface Drop extends MirroredDrop {
   sku: string;
   /** Admission paused by an operator. */
   admissionPaused: boolean;
+  /** The operator's word to waiting shoppers while paused (one line, at most 200 characters); null: none. */
+  pauseMessage: string | null;
   /** Leading zero bits of the proof of work a new joiner must present (set by an operator); 0: none. */
   challengeBits: number;
 }
@@ -21,7 +23,7 @@ export interface Drop extends MirroredDrop {
 /** The fields a brand sets; everything but the id, brand, status, pause and version. */
 export type DropFields = Omit<
   Drop,
-  'id' | 'brandId' | 'status' | 'admissionPaused' | 'challengeBits' | 'version'
+  'id' | 'brandId' | 'status' | 'admissionPaused' | 'pauseMessage' | 'challengeBits' | 'version'
 >;
 
 /** What an operator tunes while a drop runs. */
@@ -29,5 +31,6 @@ export interface AdmissionSettings {
   perMinute: number;
   maxActive: number;
   paused: boolean;
+  pauseMessage: string | null;
   challengeBits: number;
 }

@@ -123,6 +123,7 @@ function dropEdits(sql: Sql): Pick<DropsStore, 'insert' | 'updateScheduled' | 'u
           perMinute: row.admission_per_minute,
           maxActive: row.max_active,
           paused: row.admission_paused,
+          pauseMessage: row.admission_pause_message,
           challengeBits: row.challenge_bits,
         };
         const changed = (Object.keys(changes) as (keyof AdmissionSettings)[]).filter(
@@ -133,6 +134,7 @@ function dropEdits(sql: Sql): Pick<DropsStore, 'insert' | 'updateScheduled' | 'u
         const [updated] = await tx<DropRow[]>`
           UPDATE drops SET admission_per_minute = ${after.perMinute}, max_active = ${after.maxActive},
                            admission_paused = ${after.paused}, challenge_bits = ${after.challengeBits},
+                           admission_pause_message = ${after.pauseMessage},
                            version = version + 1, updated_at = now()
           WHERE id = ${id} RETURNING *`;
         for (const field of changed) await insertAudit(tx, id, actor, field, before[field], after[field]);
