@@ -10,6 +10,13 @@ export interface StockSnapshot {
   held: number;
   sold: number;
   status: string;
+  /**
+   * While units are held: the earliest deadline of a live hold (a held unit may come back then, or sooner when
+   * released); null when none is held.
+   */
+  nextReturnAt: string | null;
+  /** While units are held: the latest deadline of a live hold (every unit held now is back or sold by then). */
+  heldUntil: string | null;
   /** When the figures were read from Redis. */
   asOf: string;
 }

@@ -259,19 +259,18 @@ describe('reservations under concurrency', () => {
       expect(sample.available + sample.held + sample.sold).toBe(100);
     }
     expect(await s.stock(dropId)).toEqual({ total: 100, available: 0, held: 100, sold: 0 });
-    expect(await s.status(dropId)).toBe('sold_out');
+    // Every unit held, but held units may come back: the drop stays open, and no drop event is written.
+    expect(await s.status(dropId)).toBe('open');
     expect(await s.redis.zcard(s.keys.deadlines(dropId))).toBe(100);
 
     const events = await s.outbox(dropId);
-    expect(events).toHaveLength(101);
+    expect(events).toHaveLength(100);
     expect(sorted(ids(ofType(events, 'reservation.created')))).toEqual(
       sorted(won.map((w) => `${w.hold.id}:reservation.created`)),
     );
-    const soldOut = ofType(events, 'drop.sold_out');
-    expect(soldOut).toHaveLength(1);
-    expect(soldOut[0]).toMatchObject({ id: `${dropId}:sold_out:1`, dropId, seq: 1 });
+    expect(ofType(events, 'drop.sold_out')).toEqual([]);
 
-    // Sold out is still "selling": one more reservation is sold_out, not drop_not_open.
+    // Nothing available is still "selling": one more reservation is sold_out, not drop_not_open.
     await expect(s.reserve(dropId, randomUUID())).rejects.toBeInstanceOf(SoldOutError);
     expect(await s.stock(dropId)).toEqual({ total: 100, available: 0, held: 100, sold: 0 });
   });
@@ -329,6 +328,67 @@ describe('reservations under concurrency', () => {
   });
 });
 
+describe('sold out for good', () => {
+  test('shoppers racing to reserve and pay (or give back) the last units: the drop sells out once, at the last payment', async ({
+    config,
+    prefix,
+  }) => {
+    const s = setup(config.redisUrl, prefix);
+    const dropId = await s.openDrop({ stock: 40, perUserLimit: 1, holdSeconds: 600 });
+    const holdsBy = [s.redis, ...range(3).map(() => connect(config.redisUrl))].map(s.holdsOn);
+    const checkouts = holdsBy.map(s.checkoutOn);
+    const shoppers = range(300).map(() => randomUUID());
+    const statuses: string[] = [];
+
+    // Rounds of everyone without a unit reserving at once on four connections; every third winner gives its hold
+    // back (those units are raced for again next round), the others pay at once, racing the next reservations.
+    const bought = new Set<string>();
+    for (let round = 0; bought.size < 40 && round < 50; round++) {
+      const wanting = shoppers.filter((id) => !bought.has(id));
+      await Promise.all(
+        wanting.map(async (shopperId, i) => {
+          const held = await s.reserveWith(holdsBy[i % 4]!, { dropId, shopperId }).catch((error: unknown) => {
+            expect(error).toBeInstanceOf(SoldOutError);
+            return null;
+          });
+          if (!held) return;
+          if (i % 3 === 0) {
+            await holdsBy[(i + 1) % 4]!.release(held.hold.id, shopperId);
+            return;
+          }
+          await checkouts[(i + 2) % 4]!.pay({ reservationId: held.hold.id, shopperId, card: CARD });
+          bought.add(shopperId);
+          statuses.push((await s.status(dropId)) ?? 'none');
+        }),
+      );
+    }
+    expect(bought.size).toBe(40);
+    expect(await s.stock(dropId)).toEqual({ total: 40, available: 0, held: 0, sold: 40 });
+    expect(await s.status(dropId)).toBe('sold_out');
+    // While a unit was held or available, the drop stayed open.
+    expect(statuses.filter((st) => st === 'sold_out')).toHaveLength(1);
+    expect(statuses.at(-1)).toBe('sold_out');
+
+    // One transition: one drop.sold_out event, the first of its kind, and never a reopened one.
+    const events = await s.outbox(dropId);
+    const soldOut = ofType(events, 'drop.sold_out');
+    expect(soldOut).toHaveLength(1);
+    expect(soldOut[0]).toMatchObject({ id: `${dropId}:sold_out:1`, dropId, seq: 1 });
+    expect(ofType(events, 'drop.reopened')).toEqual([]);
+    // Written by the payment of the last unit, right after it (checkout stored the payments and dropped their
+    // outbox entries: they are in s.paymentEvents).
+    expect(events.at(-1)).toEqual(soldOut[0]);
+    const lastPayment = Math.max(...s.paymentEvents.map((e) => e.dropSeq ?? 0));
+    expect(soldOut[0]!.dropSeq).toBe(lastPayment + 1);
+    expect(await s.redis.hget(s.keys.dropMeta(dropId), 'availabilitySeq')).toBe('1');
+
+    // Sold out for good refuses every reservation, and changes nothing.
+    await expect(s.reserve(dropId, randomUUID())).rejects.toBeInstanceOf(SoldOutError);
+    expect(await s.stock(dropId)).toEqual({ total: 40, available: 0, held: 0, sold: 40 });
+    expect(await s.outbox(dropId)).toHaveLength(events.length);
+  });
+});
+
 describe('paying against expiry', () => {
   test('500 holds paid while the clock crosses their deadlines: each ends paid or expired, charged only if paid', async ({
     config,
@@ -354,7 +414,7 @@ describe('paying against expiry', () => {
       }),
     );
     const holds = reserved.map((r) => r.hold);
-    expect(await s.status(dropId)).toBe('sold_out');
+    expect(await s.status(dropId)).toBe('open');
     const firstDeadline = START + 10_000;
     expect(Math.min(...holds.map((h) => h.expiresAt.getTime()))).toBe(firstDeadline);
     expect(Math.max(...holds.map((h) => h.expiresAt.getTime()))).toBe(firstDeadline + 24);
@@ -443,8 +503,9 @@ describe('paying against expiry', () => {
       expect(e.at).toBeGreaterThanOrEqual(e.expiresAt);
     }
     expect(sorted(ids(s.paymentEvents))).toEqual(sorted(paid.map((id) => `${id}:payment.completed`)));
-    expect(ids(ofType(s.relayed, 'drop.sold_out'))).toEqual([`${dropId}:sold_out:1`]);
-    expect(ids(ofType(s.relayed, 'drop.reopened'))).toEqual([`${dropId}:reopened:2`]);
+    // Some units expired: never every unit sold, so the drop never sold out and never had to reopen.
+    expect(ofType(s.relayed, 'drop.sold_out')).toEqual([]);
+    expect(ofType(s.relayed, 'drop.reopened')).toEqual([]);
 
     // Units add up, nothing is left held, every shopper is finished in the waiting room.
     expect(await s.stock(dropId)).toEqual({
@@ -466,7 +527,7 @@ describe('paying against expiry', () => {
 });
 
 describe('expiry', () => {
-  test('one sweep at the deadline returns the units, finishes the shopper and reopens a sold-out drop', async ({
+  test('one sweep at the deadline returns the units and finishes the shopper; a drop whose every unit is held stays open', async ({
     config,
     prefix,
   }) => {
@@ -479,7 +540,7 @@ describe('expiry', () => {
     const b1 = (await s.reserve(dropId, b)).hold;
     s.advance(1000);
     const a2 = (await s.reserve(dropId, a)).hold;
-    expect(await s.status(dropId)).toBe('sold_out');
+    expect(await s.status(dropId)).toBe('open');
     expect(await s.activeScore(dropId, a)).toBe(HOLDING_SCORE);
     expect(await s.activeScore(dropId, b)).toBe(HOLDING_SCORE);
     await s.drain(dropId);
@@ -504,7 +565,6 @@ describe('expiry', () => {
     const afterFirst = await s.outbox(dropId);
     expect(afterFirst.map((e) => [e.id, e.type])).toEqual([
       [`${a1.id}:reservation.expired`, 'reservation.expired'],
-      [`${dropId}:reopened:2`, 'drop.reopened'],
     ]);
     expect(afterFirst[0]).toMatchObject({ at: a1.expiresAt.getTime(), shopperId: a, quantity: 1 });
 
@@ -519,18 +579,17 @@ describe('expiry', () => {
     expect(await s.stock(dropId)).toEqual({ total: 3, available: 3, held: 0, sold: 0 });
     expect(await s.redis.zcard(s.keys.deadlines(dropId))).toBe(0);
     expect((await s.holds.get(a2.id)).status).toBe('expired');
-    // Reopened once: the drop was already open when the others expired.
+    // No drop event: the drop stayed open throughout.
     const events = await s.outbox(dropId);
     expect(ids(events)).toEqual([
       `${a1.id}:reservation.expired`,
-      `${dropId}:reopened:2`,
       `${b1.id}:reservation.expired`,
       `${a2.id}:reservation.expired`,
     ]);
 
     // The lease released, the next pass relays it all; a later one expires nothing more.
     await s.redis.del(s.keys.outboxLease(dropId));
-    expect(await s.background.runOnce()).toEqual({ expired: 0, relayed: 4 });
+    expect(await s.background.runOnce()).toEqual({ expired: 0, relayed: 3 });
     expect(s.relayed).toEqual(events);
     s.advance(60_000);
     expect(await s.background.runOnce()).toEqual({ expired: 0, relayed: 0 });
@@ -757,22 +816,20 @@ describe('the outbox relay', () => {
       `${r1!.id}:reservation.created`,
       `${r2!.id}:reservation.created`,
       `${r3!.id}:reservation.created`,
-      `${dropId}:sold_out:1`,
       `${r1!.id}:reservation.released`,
-      `${dropId}:reopened:2`,
       `${r2!.id}:payment.completed`,
       `${r3!.id}:reservation.expired`,
     ]);
     expect(events.every((e) => e.dropId === dropId)).toBe(true);
     expect(s.paymentEvents).toEqual([]);
 
-    expect(await s.background.runOnce()).toEqual({ expired: 0, relayed: 8 });
+    expect(await s.background.runOnce()).toEqual({ expired: 0, relayed: 6 });
     expect(sorted(ids(s.relayed))).toEqual(sorted(ids(events)));
-    expect(s.relayed).toHaveLength(8);
+    expect(s.relayed).toHaveLength(6);
     for (const e of s.relayed) expect(parseEvent(JSON.stringify(e))).toEqual(e);
     expect(await s.redis.xlen(s.keys.outbox(dropId))).toBe(0);
     expect(await s.background.runOnce()).toEqual({ expired: 0, relayed: 0 });
-    expect(s.relayed).toHaveLength(8);
+    expect(s.relayed).toHaveLength(6);
 
     // A relay whose publish fails for one event after the others went out: nothing is deleted, and the next
     // pass publishes them all again under the same ids.

@@ -8,7 +8,7 @@ export { createRebuild, type InventoryPosition, type Rebuild, type RestoreReques
 export { InventoryCode } from './codes.js';
 export { inventoryScripts, type ActiveScores } from './scripts.js';
 export { createDropMirror, type DropMirror, type MirroredDrop, type MirroredStatus } from './drop-mirror.js';
-export { createStockReader, type StockFigures, type StockReader } from './stock.js';
+export { createStockReader, type HeldReturns, type StockFigures, type StockReader } from './stock.js';
 export { dropOfReservation, newReservationId, RESERVATION_ID } from './reservation-id.js';
 export type { Hold, HoldStatus } from './hold-record.js';
 export { createHolds, requestHash, type Holds, type PayOutcome, type ReserveRequest } from './holds.js';

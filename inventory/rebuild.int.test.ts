@@ -83,21 +83,25 @@ describe('the change counter, the fence and the rebuild', () => {
     const paid = await s.holds.pay(a.hold.id, a.hold.shopperId, 'key-1', {});
     const again = await s.holds.pay(a.hold.id, a.hold.shopperId, 'key-1', {});
     await s.holds.release(b.hold.id, b.hold.shopperId);
+    const c = await s.reserve(dropId);
+    await s.holds.pay(c.hold.id, c.hold.shopperId, undefined, {});
     const events = await s.outbox(dropId);
+    // Every unit held (after b's reservation) is not sold out; the last unit paid is, for good.
     expect(events.map((e) => [e.type, e.dropSeq])).toEqual([
       ['reservation.created', 1],
       ['reservation.created', 2],
-      ['drop.sold_out', 3],
-      ['payment.completed', 4],
-      ['reservation.released', 5],
-      ['drop.reopened', 6],
+      ['payment.completed', 3],
+      ['reservation.released', 4],
+      ['reservation.created', 5],
+      ['payment.completed', 6],
+      ['drop.sold_out', 7],
     ]);
     expect(again.event).toEqual(paid.event);
     expect(await s.rebuild.position(dropId)).toMatchObject({
-      seq: 6,
-      availabilitySeq: 2,
+      seq: 7,
+      availabilitySeq: 1,
       fenced: false,
-      pending: 6,
+      pending: 7,
     });
   });
 
@@ -115,7 +119,7 @@ describe('the change counter, the fence and the rebuild', () => {
     const second = await s.reserve(dropId);
     const paidSecond = await s.holds.pay(second.hold.id, second.hold.shopperId, undefined, {});
     const third = await s.reserve(dropId);
-    // Redis comes back older: the second sale and the sold-out are forgotten.
+    // Redis comes back older: the second sale and the third hold are forgotten.
     for (const [k, v] of snapshot) if (v) await s.redis.restore(k, 0, v, 'REPLACE');
     const rolledBack = await s.rebuild.position(dropId);
     expect(rolledBack).toMatchObject({ seq: 2, stock: { available: 2, sold: 1 } });
@@ -130,19 +134,16 @@ describe('the change counter, the fence and the rebuild', () => {
     );
     expect(await s.holds.expireDue(dropId)).toBe(0);
 
-    // The record of truth knows both sales and the third hold, change number 6 and one sold-out.
+    // The record of truth knows both sales and the third hold, change number 6 and one earlier sold-out number.
     const known = [paidFirst.hold, paidSecond.hold, third.hold];
     expect(
       await s.rebuild.restore(dropId, { total: 3, known, mode: 'replace', seq: 6, availabilitySeq: 1 }),
     ).toEqual({ held: 1, sold: 2 });
     const rebuilt = await s.rebuild.position(dropId);
-    // Nothing is available, so the drop is sold out again: a new sold-out event, numbered after the record's.
-    expect(rebuilt).toMatchObject({ seq: 7, availabilitySeq: 2, fenced: false, pending: 1 });
+    // Nothing is available but a unit is held, which may come back: the drop stays open, no event.
+    expect(rebuilt).toMatchObject({ seq: 6, availabilitySeq: 1, fenced: false, pending: 0 });
     expect(rebuilt.stock).toEqual({ total: 3, available: 0, held: 1, sold: 2 });
-    expect(await s.outbox(dropId)).toMatchObject([
-      { type: 'drop.sold_out', id: `${dropId}:sold_out:2`, seq: 2, dropSeq: 7 },
-    ]);
-    expect(await s.redis.hget(s.keys.dropMeta(dropId), 'status')).toBe('sold_out');
+    expect(await s.redis.hget(s.keys.dropMeta(dropId), 'status')).toBe('open');
     expect((await s.holds.get(second.hold.id)).status).toBe('paid');
 
     // Replacing a drop that is not fenced writes nothing; so does restoring a drop whose units exist.
@@ -152,8 +153,47 @@ describe('the change counter, the fence and the rebuild', () => {
     expect(
       await s.rebuild.restore(dropId, { total: 3, known: [], mode: 'missing', seq: 0, availabilitySeq: 0 }),
     ).toBeNull();
-    await s.holds.release(third.hold.id, third.hold.shopperId);
-    expect((await s.outbox(dropId)).at(-1)).toMatchObject({ type: 'drop.reopened', seq: 3, dropSeq: 9 });
+    // Paying the held unit sells the drop out for good, numbered after the record's counters.
+    await s.holds.pay(third.hold.id, third.hold.shopperId, undefined, {});
+    expect((await s.outbox(dropId)).map((e) => [e.type, e.id, e.dropSeq])).toEqual([
+      ['payment.completed', `${third.hold.id}:payment.completed`, 7],
+      ['drop.sold_out', `${dropId}:sold_out:2`, 8],
+    ]);
+    expect(await s.redis.hget(s.keys.dropMeta(dropId), 'status')).toBe('sold_out');
+  });
+
+  test('a rebuild that finds every unit sold and none held sells the drop out for good, numbered after the record', async ({
+    config,
+    prefix,
+  }) => {
+    const s = setup(config.redisUrl, prefix);
+    const dropId = await s.openDrop(1);
+    const only = await s.reserve(dropId);
+    const snapshot = await Promise.all(
+      s.dropKeys(dropId).map(async (k) => [k, await s.redis.dumpBuffer(k)] as const),
+    );
+    const paid = await s.holds.pay(only.hold.id, only.hold.shopperId, undefined, {});
+    expect(await s.redis.hget(s.keys.dropMeta(dropId), 'status')).toBe('sold_out');
+    // Redis comes back older: the unit held, the drop open.
+    for (const [k, v] of snapshot) if (v) await s.redis.restore(k, 0, v, 'REPLACE');
+    await s.redis.del(s.keys.outbox(dropId));
+    expect(await s.redis.hget(s.keys.dropMeta(dropId), 'status')).toBe('open');
+
+    await s.rebuild.fence(dropId, 'behind');
+    expect(
+      await s.rebuild.restore(dropId, {
+        total: 1,
+        known: [paid.hold],
+        mode: 'replace',
+        seq: 3,
+        availabilitySeq: 1,
+      }),
+    ).toEqual({ held: 0, sold: 1 });
+    expect(await s.redis.hget(s.keys.dropMeta(dropId), 'status')).toBe('sold_out');
+    expect(await s.outbox(dropId)).toMatchObject([
+      { type: 'drop.sold_out', id: `${dropId}:sold_out:2`, seq: 2, dropSeq: 4 },
+    ]);
+    expect(await s.rebuild.position(dropId)).toMatchObject({ seq: 4, availabilitySeq: 2, fenced: false });
   });
 
   test('a drop not verified on this Redis server (it restarted, or a replica took over) sells nothing until verified', async ({

@@ -14,6 +14,7 @@ describe('settle', () => {
     [QueueCode.DROP_NOT_FOUND, 'DropNotFoundError', 'not_found'],
     [QueueCode.DROP_SHUT, 'DropNotOpenError', 'drop_not_open'],
     [QueueCode.NOT_IN_QUEUE, 'NotInQueueError', 'not_found'],
+    [QueueCode.SOLD_OUT, 'AllSoldError', 'sold_out'],
   ] as const)('code %i becomes %s', ([code, name, contract]) => {
     expect(() => settle('join', code)).toThrow(expect.objectContaining({ name, code: contract }));
   });

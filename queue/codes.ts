@@ -3,7 +3,13 @@
  * element is the code. The scripts see each code as a Lua constant of the same name (see scripts.ts), so a number
  * is written nowhere else and a code means one thing in every script.
  */
-import { ChallengeFailedError, DropNotFoundError, DropNotOpenError, NotInQueueError } from './errors.js';
+import {
+  AllSoldError,
+  ChallengeFailedError,
+  DropNotFoundError,
+  DropNotOpenError,
+  NotInQueueError,
+} from './errors.js';
 
 export enum QueueCode {
   /** configure: the waiting room holds this version of the drop or a newer one; nothing written. */
@@ -19,6 +25,8 @@ export enum QueueCode {
   NOT_IN_QUEUE = -4,
   /** join: a proof of work is asked for and none valid was presented (see join-8.lua). */
   CHALLENGE_FAILED = -5,
+  /** join: the drop is sold out for good (every unit sold, none held): its line is closed. */
+  SOLD_OUT = -6,
 }
 
 const ERRORS: Partial<Record<QueueCode, () => Error>> = {
@@ -26,6 +34,7 @@ const ERRORS: Partial<Record<QueueCode, () => Error>> = {
   [QueueCode.DROP_SHUT]: () => new DropNotOpenError(),
   [QueueCode.NOT_IN_QUEUE]: () => new NotInQueueError(),
   [QueueCode.CHALLENGE_FAILED]: () => new ChallengeFailedError(),
+  [QueueCode.SOLD_OUT]: () => new AllSoldError(),
 };
 
 /**

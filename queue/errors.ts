@@ -24,6 +24,15 @@ export class NotInQueueError extends Error {
   }
 }
 
+/** Joining a drop sold out for good: every unit is sold and none held, so the line is closed. */
+export class AllSoldError extends Error {
+  override name = 'AllSoldError';
+  readonly code = 'sold_out';
+  constructor(options?: ErrorOptions) {
+    super('every unit of this drop is sold: its waiting room is closed', options);
+  }
+}
+
 /** Joining needs a proof of work, and the one presented is missing, used, expired, someone else's or too weak. */
 export class ChallengeFailedError extends Error {
   override name = 'ChallengeFailedError';

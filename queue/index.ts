@@ -22,4 +22,10 @@ export {
   type AdmissionController,
   type TickResult,
 } from './admission.js';
-export { ChallengeFailedError, DropNotFoundError, DropNotOpenError, NotInQueueError } from './errors.js';
+export {
+  AllSoldError,
+  ChallengeFailedError,
+  DropNotFoundError,
+  DropNotOpenError,
+  NotInQueueError,
+} from './errors.js';

@@ -89,6 +89,8 @@ describe('GET /api/drops/:id/stock', () => {
       held: 0,
       sold: 0,
       status: 'open',
+      nextReturnAt: null,
+      heldUntil: null,
       asOf: expect.any(String),
     });
     const asOf = Date.parse(anonymous.body.asOf);
@@ -140,29 +142,66 @@ describe('GET /api/drops/:id/stock', () => {
     expect(fresh.body).toMatchObject({ total: 40, available: 39, held: 1, sold: 0, status: 'open' });
   });
 
-  test('status follows the drop: sold_out once the last unit is held, open again when it is released', async ({
+  test('every unit held: the drop stays open and says when held units return; every unit sold: sold_out for good', async ({
     api,
     config,
     dropline,
     prefix,
   }) => {
-    const d = await openDrop({ api, config, dropline, prefix }, { stock: 1 });
-    const g = await d.guest();
+    const d = await openDrop({ api, config, dropline, prefix }, { stock: 2, holdSeconds: 600 });
+    const [a, b] = [await d.guest(), await d.guest()];
     const first = await d.read();
-    expect(first.body).toMatchObject({ available: 1, status: 'open' });
-    const reserved = await d.reserve(g);
-    expect(reserved.status).toBe(201);
-    const soldOut = await vi.waitFor(async () => {
+    expect(first.body).toMatchObject({ available: 2, status: 'open', nextReturnAt: null, heldUntil: null });
+    const heldA = await d.reserve(a);
+    const heldB = await d.reserve(b);
+    expect([heldA.status, heldB.status]).toEqual([201, 201]);
+    const deadlines = [heldA.body.expiresAt as string, heldB.body.expiresAt as string].sort();
+    const allHeld = await vi.waitFor(async () => {
       const r = await d.read();
-      expect(r.body).toMatchObject({ available: 0, held: 1, status: 'sold_out' });
+      // Every unit held, but they may come back: still open, with the earliest and the latest hold deadline.
+      expect(r.body).toMatchObject({
+        available: 0,
+        held: 2,
+        status: 'open',
+        nextReturnAt: deadlines[0],
+        heldUntil: deadlines[1],
+      });
       return r;
     }, REFRESH);
 
-    expect((await api.delete(`/api/reservations/${reserved.body.id}`, { token: g.token })).status).toBe(200);
+    expect((await api.delete(`/api/reservations/${heldA.body.id}`, { token: a.token })).status).toBe(200);
+    const released = await vi.waitFor(async () => {
+      const r = await d.read();
+      expect(r.body.asOf).not.toBe(allHeld.body.asOf);
+      expect(r.body).toMatchObject({ available: 1, held: 1, status: 'open' });
+      return r;
+    }, REFRESH);
+    expect(released.body).toMatchObject({
+      nextReturnAt: heldB.body.expiresAt,
+      heldUntil: heldB.body.expiresAt,
+    });
+
+    const c = await d.guest();
+    const heldC = await d.reserve(c);
+    expect(heldC.status).toBe(201);
+    for (const [g, id] of [
+      [b, heldB.body.id],
+      [c, heldC.body.id],
+    ] as const)
+      expect(
+        (await api.post(`/api/reservations/${id}/pay`, { token: g.token, body: { card: CARD } })).status,
+      ).toBe(200);
     await vi.waitFor(async () => {
       const r = await d.read();
-      expect(r.body.asOf).not.toBe(soldOut.body.asOf);
-      expect(r.body).toMatchObject({ total: 1, available: 1, held: 0, sold: 0, status: 'open' });
+      expect(r.body).toMatchObject({
+        total: 2,
+        available: 0,
+        held: 0,
+        sold: 2,
+        status: 'sold_out',
+        nextReturnAt: null,
+        heldUntil: null,
+      });
     }, REFRESH);
   });
 
@@ -238,6 +277,8 @@ describe('the stock fast path (ahead of the app, in Node’s request handler)', 
     held: 2,
     sold: 1,
     status: 'open',
+    nextReturnAt: null,
+    heldUntil: null,
     asOf: new Date().toISOString(),
   };
 

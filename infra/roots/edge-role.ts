@@ -104,7 +104,15 @@ function createEdgeApp(conn: Connections, core: Core, { config, log, clock }: Ed
     stockCache: createStockCache({
       read: async (dropId) => {
         const snapshot = await core.stock.snapshot(dropId);
-        return snapshot && { dropId, ...snapshot, asOf: new Date(clock.now()).toISOString() };
+        return (
+          snapshot && {
+            dropId,
+            ...snapshot,
+            nextReturnAt: snapshot.nextReturnAt?.toISOString() ?? null,
+            heldUntil: snapshot.heldUntil?.toISOString() ?? null,
+            asOf: new Date(clock.now()).toISOString(),
+          }
+        );
       },
       clock,
     }),

@@ -1,8 +1,9 @@
 --[[
   Reserves units for an admitted shopper, all or nothing, in one step: the drop is selling, the admission has not
   ended, the shopper stays within perUserLimit (held + paid units), and enough units are available. The units move
-  from available to held, the hold is recorded with its deadline, and reservation.created goes to the outbox (with
-  drop.sold_out when the last unit goes). No lock: the script is atomic.
+  from available to held, the hold is recorded with its deadline, and reservation.created goes to the outbox.
+  Holding the last unit leaves the drop `open`: held units may come back (a drop is sold out for good only once
+  every unit is paid, see sellOutIfAllSold in includes/holds.lua). No lock: the script is atomic.
 
   Input:
     KEYS[1..8] see includes/holds.lua   KEYS[9] Idempotency-Key record (any key of the drop when none is given)
@@ -43,7 +44,10 @@ local meta = redis.call('HMGET', KEYS[1], 'status', 'perUserLimit', 'holdSeconds
 if not meta[1] then
   return DROP_NOT_FOUND
 end
-if meta[1] ~= 'open' and meta[1] ~= 'sold_out' then
+if meta[1] == 'sold_out' then
+  return { SOLD_OUT, 0 }
+end
+if meta[1] ~= 'open' then
   return { DROP_NOT_OPEN, meta[1] }
 end
 local available = tonumber(redis.call('HGET', KEYS[2], 'available') or '-1')
@@ -73,11 +77,6 @@ redis.call('HINCRBY', KEYS[2], 'held', qty)
 -- Active in the waiting room while holding, however short its admission window was.
 redis.call('ZADD', KEYS[8], HOLDING_SCORE, shopper)
 emit(holdEvent('reservation.created', ARGV[7], resId, r, now))
-if available == qty then
-  redis.call('HSET', KEYS[1], 'status', 'sold_out')
-  local n = redis.call('HINCRBY', KEYS[1], 'availabilitySeq', 1)
-  emit({ v = 1, id = ARGV[7] .. ':sold_out:' .. n, type = 'drop.sold_out', at = now, dropId = ARGV[7], seq = n })
-end
 if ARGV[8] ~= '' then
   redis.call('SET', KEYS[9], cjson.encode({ h = ARGV[8], r = resId }), 'EX', ARGV[9])
 end

@@ -5,8 +5,9 @@
     replaced: its stock, holds, deadlines, units, heldby and outbox are cleared first (the outbox holds the older
     history's events only), and the shoppers it counted as holding are let go in the waiting room.
   Either way the counters continue from the record of truth or from Redis, whichever is further (`seq`,
-  `availabilitySeq`), so no event id repeats; the status follows the rebuilt units (a sold-out or reopened event when
-  it changes), and the fence is lifted.
+  `availabilitySeq`), so no event id repeats; the status follows the rebuilt units (sold out for good when every unit
+  is sold and none held, with its event; a drop marked sold out under the former rule reopens when units are
+  available), and the fence is lifted.
 
   Input:
     KEYS[1..8] see includes/holds.lua
@@ -65,10 +66,8 @@ atLeast('availabilitySeq', ARGV[5])
 
 local status = redis.call('HGET', KEYS[1], 'status')
 local now = tonumber(ARGV[7])
-if status == 'open' and available <= 0 then
-  redis.call('HSET', KEYS[1], 'status', 'sold_out')
-  local n = redis.call('HINCRBY', KEYS[1], 'availabilitySeq', 1)
-  emit({ v = 1, id = ARGV[6] .. ':sold_out:' .. n, type = 'drop.sold_out', at = now, dropId = ARGV[6], seq = n })
+if status == 'open' then
+  sellOutIfAllSold(ARGV[6], now)
 elseif status == 'sold_out' then
   reopenIfSoldOut(ARGV[6], now)
 end

@@ -55,7 +55,22 @@ local function holdEvent(kind, dropId, resId, r, now)
     dropSeq = r.n }
 end
 
--- After units went back to `available`: a sold-out drop sells again.
+-- After a payment: when every unit is sold and none is held, the drop is sold out for good (nothing can come back),
+-- and drop.sold_out goes to the outbox, numbered by `availabilitySeq`. While units are only held the drop stays
+-- `open`: they may come back. Exactly one payment sees the last unit sold, so the drop sells out once.
+local function sellOutIfAllSold(dropId, now)
+  local stock = redis.call('HMGET', KEYS[2], 'available', 'held')
+  if redis.call('HGET', KEYS[1], 'status') ~= 'open' or tonumber(stock[1]) > 0 or tonumber(stock[2]) > 0 then
+    return
+  end
+  redis.call('HSET', KEYS[1], 'status', 'sold_out')
+  local n = redis.call('HINCRBY', KEYS[1], 'availabilitySeq', 1)
+  emit({ v = 1, id = dropId .. ':sold_out:' .. n, type = 'drop.sold_out', at = now, dropId = dropId, seq = n })
+end
+
+-- After units went back to `available`: a drop marked sold out while units were still held (the rule before
+-- "sold out" meant every unit sold, kept for drops marked so then) sells again. A drop sold out for good holds
+-- nothing, so this never touches it.
 local function reopenIfSoldOut(dropId, now)
   if redis.call('HGET', KEYS[1], 'status') == 'sold_out' and tonumber(redis.call('HGET', KEYS[2], 'available')) > 0 then
     redis.call('HSET', KEYS[1], 'status', 'open')
@@ -67,7 +82,8 @@ end
 --[[
   Ends a held hold as `status` ('released', 'expired' or 'paid'): its units go back to available, or to sold when
   paid; the shopper's held units fall, and with none left the waiting room counts the shopper finished.
-  Emits reservation.released, reservation.expired or payment.completed. Returns the event and its outbox entry's id.
+  Emits reservation.released, reservation.expired or payment.completed (then drop.sold_out when that payment sold the
+  last unit). Returns the event and its outbox entry's id.
 ]]
 local function endHold(dropId, resId, r, status, now)
   r.st = status
@@ -93,7 +109,9 @@ local function endHold(dropId, resId, r, status, now)
     r.n = event.dropSeq
   end
   redis.call('HSET', KEYS[3], resId, cjson.encode(r))
-  if status ~= 'paid' then
+  if status == 'paid' then
+    sellOutIfAllSold(dropId, now)
+  else
     reopenIfSoldOut(dropId, now)
   end
   return event, entry
