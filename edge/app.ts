@@ -35,6 +35,7 @@ import type { GuestChallenges } from './guest-challenge.js';
 import type { LoginGuard } from './auth/login-guard.js';
 import type { Passwords } from './auth/password.js';
 import type { Holders } from './holders.js';
+import type { GuestMerge } from './guest-merge.js';
 import { createShopperHolds, type HoldPushes } from './shopper-holds.js';
 
 export interface EdgeDeps {
@@ -74,6 +75,8 @@ export interface EdgeDeps {
   webRoot?: string;
   /** Tells the shopper's sockets (room `u:<shopper>`, on every edge) of a hold made, paid or given back. */
   holdPushes?: HoldPushes;
+  /** Hands a guest's places, holds and orders to the account it signs up or signs in as. */
+  guestMerge: GuestMerge;
 }
 
 const passThrough: MiddlewareHandler<EdgeEnv> = (_c, next) => next();

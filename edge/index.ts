@@ -23,7 +23,8 @@ export { isOutage, PROBLEMS, type Problem, type ProblemCode, type FieldError } f
 export { SESSION_COOKIE } from './middleware/session.js';
 export type { EdgeEnv } from './context.js';
 export type { DropJson, DropListResponse } from './routes/drops.js';
-export type { SessionResponse, UserJson } from './routes/identity.js';
+export type { SessionResponse, SignInResponse, UserJson } from './routes/identity.js';
+export { createGuestMerge, type GuestMerge, type MergedJson } from './guest-merge.js';
 export type { ReadyResponse } from './routes/health.js';
 export type { QueueStateJson } from './queue-state.js';
 export type { AdmissionJson, AuditJson, DropMetricsJson } from './routes/admin-drops.js';

@@ -3,7 +3,7 @@
  * scripts are loaded by infra/ (`inventoryScripts`, given the waiting room's active-set scores); what it needs of
  * the waiting room (a drop's active-set key) and a lease come as arguments too.
  */
-export { createInventoryKeys, type InventoryKeys } from './keys.js';
+export { createInventoryKeys, holdScriptKeys, type InventoryKeys } from './keys.js';
 export { createRebuild, type InventoryPosition, type Rebuild, type RestoreRequest } from './rebuild.js';
 export { InventoryCode } from './codes.js';
 export { inventoryScripts, type ActiveScores } from './scripts.js';

@@ -8,6 +8,7 @@ import type { Passwords } from '../auth/password.js';
 import type { Role, Session, TokenService } from '../auth/tokens.js';
 import type { EdgeEnv } from '../context.js';
 import type { GuestChallenges } from '../guest-challenge.js';
+import type { GuestMerge, MergedJson } from '../guest-merge.js';
 import { HttpProblem } from '../problems.js';
 import { PROOF_HEADER, readProof } from '../proof-of-work.js';
 import { clientAddress } from '../middleware/rate-limit.js';
@@ -28,6 +29,11 @@ export interface SessionResponse {
   token: string;
   expiresAt: string;
   user: UserJson;
+}
+
+/** Sign-up and sign-in: the session, and what the guest session the request carried handed to the account. */
+export interface SignInResponse extends SessionResponse {
+  merged: MergedJson;
 }
 
 const email = z
@@ -83,6 +89,8 @@ export interface IdentityDeps {
   /** Per-account backoff on sign-in. */
   loginGuard: LoginGuard;
   trustProxy: number;
+  /** Hands a guest's places, holds and orders to the account it signs up or signs in as. */
+  guestMerge: GuestMerge;
 }
 
 export function registerIdentity(app: Hono<EdgeEnv>, deps: IdentityDeps) {
@@ -103,6 +111,17 @@ export function registerIdentity(app: Hono<EdgeEnv>, deps: IdentityDeps) {
     return { token, expiresAt: expiresAt.toISOString(), user: userJson(identity) };
   }
 
+  /**
+   * The request's guest session (cookie or Bearer), merged into the shopper account now signed in; nothing without
+   * one, or for an account that is not a shopper's. Before the new session's cookie is set: should the merge fail,
+   * the guest's cookie stays and the next sign-in merges again.
+   */
+  async function mergeGuest(c: Context<EdgeEnv>, account: { id: string; role: Role }): Promise<MergedJson> {
+    const current = c.get('session');
+    if (!current?.guest || account.role !== 'shopper') return { places: 0, holds: 0, orders: 0 };
+    return deps.guestMerge.merge(current.userId, account.id);
+  }
+
   app.post('/api/auth/signup', passwordLimit, async (c) => {
     const body = await readJson(c, credentials);
     const user = await users.create({
@@ -110,7 +129,9 @@ export function registerIdentity(app: Hono<EdgeEnv>, deps: IdentityDeps) {
       passwordHash: await passwords.hash(body.password, c.req.raw.signal),
       role: 'shopper',
     });
-    return c.json(await startSession(c, { ...user, userId: user.id }), 201);
+    const merged = await mergeGuest(c, user);
+    const response: SignInResponse = { ...(await startSession(c, { ...user, userId: user.id })), merged };
+    return c.json(response, 201);
   });
 
   app.post('/api/auth/login', passwordLimit, async (c) => {
@@ -127,7 +148,12 @@ export function registerIdentity(app: Hono<EdgeEnv>, deps: IdentityDeps) {
         .hash(body.password)
         .then((hash) => users.setPasswordHash(found.user.id, hash))
         .catch((error: unknown) => c.get('log').warn({ err: error }, 'could not rehash a password'));
-    return c.json(await startSession(c, { ...found.user, userId: found.user.id }));
+    const merged = await mergeGuest(c, found.user);
+    const response: SignInResponse = {
+      ...(await startSession(c, { ...found.user, userId: found.user.id })),
+      merged,
+    };
+    return c.json(response);
   });
 
   // Always 204: signing out must work even with an expired or broken cookie or Bearer token, which it clears.

@@ -1,8 +1,9 @@
 /**
  * Loads a folder's Lua scripts into an ioredis client with `defineCommand`: every `<name>-<numberOfKeys>.lua` of
  * `dir` becomes the command `<prefix><Name>` (queue/commands/tick-8.lua → `queueTick`). A line `-- @include <x>`
- * is replaced by `<dir>/includes/<x>.lua`, or else by the shared `infra/kit/lua/<x>.lua` (the lease), so scripts
- * share helpers without copies. `constants` are declared as Lua locals above every script of the set: the status
+ * is replaced by `<dir>/includes/<x>.lua`, or else by one of the set's `includeDirs` (another room's includes, for
+ * a script that must change two rooms' keys of a drop at once), or else by the shared `infra/kit/lua/<x>.lua` (the
+ * lease), so scripts share helpers without copies. `constants` are declared as Lua locals above every script of the set: the status
  * codes a room's typed wrappers read back, and facts another room owns (the waiting room's active-set scores), so
  * that no number is written on both sides. The folder that owns the scripts types the commands (ioredis's
  * `RedisCommander`) and only its typed wrappers call them.
@@ -15,13 +16,16 @@ export interface ScriptSet {
   prefix: string;
   /** Lua locals by name (capitals); a numeric TypeScript enum may be spread in (its reverse entries are skipped). */
   constants?: Readonly<Record<string, number | string>>;
+  /** Further `includes/` folders searched after the set's own (each room keeps the Lua that knows its keys). */
+  includeDirs?: readonly URL[];
 }
 
 const SHARED_DIR = new URL('./lua/', import.meta.url);
 const SCRIPT_FILE = /^([a-z-]+)-(\d+)\.lua$/;
 
-function include(dir: URL, name: string): string {
-  for (const base of [new URL('includes/', dir), SHARED_DIR]) {
+function include(set: ScriptSet, name: string): string {
+  const dir = set.dir;
+  for (const base of [new URL('includes/', dir), ...(set.includeDirs ?? []), SHARED_DIR]) {
     try {
       return readFileSync(new URL(`${name}.lua`, base), 'utf8');
     } catch (error) {
@@ -42,7 +46,7 @@ export function scriptText(set: ScriptSet, file: string): string {
     });
   const body = readFileSync(new URL(file, set.dir), 'utf8').replace(
     /^-- @include ([\w-]+)\s*$/gm,
-    (_, name: string) => include(set.dir, name),
+    (_, name: string) => include(set, name),
   );
   return constants.join('') + body;
 }

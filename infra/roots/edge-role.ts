@@ -13,6 +13,7 @@ import {
   createApp,
   createEdgeKeys,
   createGuestChallenges,
+  createGuestMerge,
   createHashPool,
   createLoginGuard,
   createPasswords,
@@ -30,6 +31,7 @@ import {
   type TokenService,
 } from '../../edge/index.js';
 import { createAdmissionController } from '../../queue/index.js';
+import { createGuestMerges } from '../../workers/identity/index.js';
 import type { Config } from '../config.js';
 import { createTicker } from '../kit/index.js';
 import type { Connections } from './connections.js';
@@ -94,6 +96,12 @@ function createEdgeApp(conn: Connections, core: Core, { config, log, clock }: Ed
       capPerAddress: config.rateLimits.enabled ? config.rateLimits.holdersPerAddress : 0,
     }),
     users: core.users,
+    guestMerge: createGuestMerge({
+      redis,
+      merges: createGuestMerges(conn.sql),
+      inventoryKeys: core.inventoryKeys,
+      queueKeys: core.queueKeys,
+    }),
     drops: core.drops,
     waitingRoom: core.waitingRoom,
     stock: core.stock,

@@ -52,11 +52,19 @@ export async function applyEvents(tx: TransactionSql, events: InventoryEvent[]):
   const holdEvents = applied.filter((e): e is HoldEvent => 'reservationId' in e);
   if (holdEvents.length === 0) return applied;
 
-  // A guest is recorded when its first event arrives.
-  const guests = [...new Set(holdEvents.filter((e) => e.guest).map((e) => e.shopperId))];
+  // A guest is recorded when its first event arrives. A guest merged into an account (it signed up or signed in)
+  // has its events applied to the account: its row is locked first, as the merge locks it (identity's
+  // guest-merges.ts), so a merge running now either moved its orders before this reads it, or waits for this batch.
+  const guests = [...new Set(holdEvents.filter((e) => e.guest).map((e) => e.shopperId))].sort();
+  const accountOf = new Map<string, string>();
   if (guests.length > 0) {
     await tx`INSERT INTO users (id, role, guest) SELECT unnest(${tx.array(guests)}::uuid[]), 'shopper', true ON CONFLICT DO NOTHING`;
+    await tx`SELECT id FROM users WHERE id = ANY(${tx.array(guests)}::uuid[]) ORDER BY id FOR SHARE`;
+    const merged = await tx<{ guest_id: string; account_id: string }[]>`
+      SELECT guest_id, account_id FROM guest_merges WHERE guest_id = ANY(${tx.array(guests)}::uuid[])`;
+    for (const m of merged) accountOf.set(m.guest_id, m.account_id);
   }
+  const ownerOf = (e: HoldEvent) => accountOf.get(e.shopperId) ?? e.shopperId;
 
   // One row per reservation (an upsert may not touch a row twice), the most final event of the batch deciding.
   const byOrder = new Map<string, HoldEvent>();
@@ -70,7 +78,7 @@ export async function applyEvents(tx: TransactionSql, events: InventoryEvent[]):
     INSERT INTO orders (id, drop_id, user_id, quantity, amount_cents, status, expires_at, created_at, paid_at, ended_at)
     SELECT * FROM unnest(
       ${tx.array(col((e) => e.reservationId))}::text[], ${tx.array(col((e) => e.dropId))}::uuid[],
-      ${tx.array(col((e) => e.shopperId))}::uuid[], ${tx.array(col((e) => e.quantity))}::int[],
+      ${tx.array(col(ownerOf))}::uuid[], ${tx.array(col((e) => e.quantity))}::int[],
       ${tx.array(col((e) => e.amountCents))}::bigint[], ${tx.array(col((e) => STATUS_OF[e.type]))}::text[],
       ${tx.array(col((e) => new Date(e.expiresAt).toISOString()))}::timestamptz[],
       ${tx.array(col((e) => new Date(e.createdAt).toISOString()))}::timestamptz[],
