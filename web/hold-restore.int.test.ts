@@ -81,9 +81,9 @@ describe('a held unit on any tab', () => {
       await one.page.goto(`${base}/#/drops/${dropId}`);
       await one.page.getByRole('button', { name: 'Continue as guest' }).click();
       await one.page.getByRole('button', { name: 'Join the queue' }).click();
-      await one.page.getByText('Your place is drawn at random').waitFor(WAIT);
+      await one.page.getByRole('heading', { name: 'Your place is drawn at the opening' }).waitFor(WAIT);
       expect((await api.post(`/api/drops/${dropId}/open`, { token: brandToken })).status).toBe(200);
-      await one.page.getByRole('heading', { name: 'Reserve now' }).waitFor(WAIT);
+      await one.page.getByRole('heading', { name: 'It’s your turn' }).waitFor(WAIT);
       await one.page.getByRole('button', { name: 'Reserve' }).click();
       await one.page.getByRole('heading', { name: '1 held for you' }).waitFor(WAIT);
 

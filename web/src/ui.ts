@@ -56,8 +56,47 @@ export function countdown(to: Date, now = Date.now()): string {
   return `${d > 0 ? `${d} d ` : ''}${hh > 0 || d > 0 ? `${pad(hh)}:` : ''}${pad(mm)}:${pad(ss)}`;
 }
 
+/** A date and time with its time zone: "3 Dec 2026, 16:41 CET". */
 export const when = (iso: string) =>
-  new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  new Date(iso).toLocaleString(undefined, {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  });
+
+/** A time of day with its time zone: "16:41 CET". */
+export const clockTime = (at: Date) =>
+  new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(
+    at,
+  );
+
+/** A wait in words, never to the second: "under a minute", "about 2 min", "about 1 h 20 min". */
+export function roughly(seconds: number): string {
+  if (seconds < 60) return 'under a minute';
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `about ${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return `about ${hours} h${rest > 0 ? ` ${rest} min` : ''}`;
+}
+
+/** "about 2 min — around 16:41 CET": how long, and the time of day it comes to. */
+export const etaText = (seconds: number, now = Date.now()) =>
+  `${roughly(seconds)} — around ${clockTime(new Date(now + seconds * 1000))}`;
+
+/** 1 → "1st", 22 → "22nd", 13 → "13th". */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n.toLocaleString()}${suffix}`;
+}
+
+/** "1 unit", "3 units": a count with its noun, singular or plural. */
+export const plural = (n: number, one: string, many = `${one}s`) =>
+  `${n.toLocaleString()} ${n === 1 ? one : many}`;
 
 /** Brings every `data-countdown` element under `root` (each names the instant it counts down to) up to date. */
 export function tickCountdowns(root: ParentNode): void {
@@ -65,12 +104,20 @@ export function tickCountdowns(root: ParentNode): void {
     el.textContent = countdown(new Date(el.dataset.countdown!));
 }
 
-/** A figure above its label; `id` names the figure for live updates and tests. */
-export function stat(label: string, value: string, id?: string): HTMLElement {
+/**
+ * A figure above its label; `id` names the figure for live updates and tests. A `text` figure (a date, a phrase)
+ * is set smaller than a number, so it keeps to a line or two.
+ */
+export function stat(
+  label: string,
+  value: string,
+  id?: string,
+  kind: 'number' | 'text' = 'number',
+): HTMLElement {
   return h(
     'div',
     { class: 'stat' },
-    h('div', { class: 'value', id }, value),
+    h('div', { class: kind === 'text' ? 'value text' : 'value', id }, value),
     h('div', { class: 'label' }, label),
   );
 }
@@ -153,7 +200,7 @@ export function topBar(
       'nav',
       { 'aria-label': 'Main' },
       ...links.map((l) => h('a', { href: l.href }, l.text)),
-      who ? h('span', { class: 'muted' }, who) : null,
+      who ? h('span', { class: 'muted who' }, who) : null,
       who && onSignOut
         ? h('button', { class: 'secondary', type: 'button', onclick: onSignOut }, 'Sign out')
         : null,

@@ -4,6 +4,7 @@ import { api, ApiError } from '../api.js';
 import { deviceId, proofHeader } from '../proof-of-work.js';
 import { errorText, showFieldErrors } from '../ui.js';
 import { setQueue, type DropActions, type DropPage } from './drop-state.js';
+import { forgetProgress } from './states/waiting.js';
 
 /** `watch` follows the place live once the shopper is in line. */
 export function createDropActions(page: DropPage, watch: () => void): DropActions {
@@ -31,8 +32,9 @@ export function createDropActions(page: DropPage, watch: () => void): DropAction
     async leaveLine(rejoin = false) {
       try {
         await api(`/api/drops/${dropId}/queue/me`, { method: 'DELETE' });
-        s.queue = null;
+        s.queue = rejoin || !s.queue ? null : { ...s.queue, status: 'left' };
         s.startAhead = null;
+        forgetProgress(dropId);
         s.admission = null;
         if (rejoin) await actions.join();
       } catch (error) {
@@ -68,7 +70,7 @@ export function createDropActions(page: DropPage, watch: () => void): DropAction
     pay: (card, form) => pay(page, fail, card, form),
     retry() {
       s.reservation = null;
-      render('checkout');
+      render('state');
     },
   };
   return actions;
@@ -89,7 +91,7 @@ async function joinQueue({ dropId, s, render }: DropPage): Promise<QueueStateJso
     // Redrawn when the shown percentage moves, not after every batch of hashes.
     const moved = s.solving === null || Math.floor(s.solving * 100) !== Math.floor(share * 100);
     s.solving = share;
-    if (moved) render('queue');
+    if (moved) render('state');
   });
   return api<QueueStateJson>(path, { method: 'POST', headers });
 }

@@ -22,14 +22,15 @@ import { createDropActions } from './drop-actions.js';
 import { createWatch } from './drop-socket.js';
 import { initialState, type DropActions, type DropPage, type DropState, type Part } from './drop-state.js';
 import { restoreState } from './restore.js';
+import { shopperState, type ShopperState } from './shopper-state.js';
 import { signInCard } from './sign-in.js';
-import { admittedCard, reserveCard, turnPassedCard } from './states/admitted.js';
-import { closedCard } from './states/closed.js';
-import { holdExpiredCard, holdingCard } from './states/holding.js';
+import { admittedCard, expiredCard } from './states/admitted.js';
+import { cancelledCard, closedCard, leftCard, soldOutForGoodCard } from './states/closed.js';
+import { holdingCard } from './states/holding.js';
 import { joiningCard } from './states/joining.js';
-import { finishedCard, paidCard } from './states/paid.js';
-import { soldOutCard } from './states/sold-out.js';
-import { prequeueCard, waitingCard } from './states/waiting.js';
+import { paidCard } from './states/paid.js';
+import { soldOutForNowLead } from './states/sold-out.js';
+import { pausedLead, prequeueCard, updateWaiting, waitingCard, waitingLead } from './states/waiting.js';
 
 function infoCard({ drop: d, stock }: DropState): Child[] {
   return [
@@ -43,40 +44,82 @@ function infoCard({ drop: d, stock }: DropState): Child[] {
       stat('Per shopper', String(d.perUserLimit)),
       d.status === 'scheduled'
         ? stat('Opens in', countdown(new Date(d.opensAt)), 'stat-opens-in')
-        : stat('Opened', when(d.opensAt)),
+        : stat(
+            'Opened',
+            // Opened ahead of its time by its brand: the scheduled time would be in the future.
+            new Date(d.opensAt).getTime() <= Date.now() ? when(d.opensAt) : 'Early',
+            undefined,
+            'text',
+          ),
     ),
+    d.status === 'scheduled' ? h('p', { class: 'muted' }, `Opens ${when(d.opensAt)}`) : null,
   ];
 }
 
-function queueCard(app: ShopperApp, s: DropState, actions: DropActions): Child[] {
+/** The waiting states, whose card stays up while pushes move its figures. */
+const WAITING: ReadonlySet<ShopperState> = new Set(['waiting', 'paused', 'sold_out_for_now']);
+
+/** The card of one state: its heading, its one message and its one next action. */
+function stateCard(state: ShopperState, app: ShopperApp, s: DropState, actions: DropActions): Child[] {
   const { drop: d, queue: q } = s;
-  if (!app.me) return [signInCard(app, () => void app.route())];
-  if (d.status === 'closed' || d.status === 'cancelled') return closedCard(d);
-  if (!q || q.status === 'none' || q.status === 'left')
-    return joiningCard(d, () => void actions.join(), s.solving);
   const leaveLine = () => void actions.leaveLine();
-  if (q.status === 'prequeue') return prequeueCard(d);
-  if (q.status === 'waiting') return waitingCard(s, q, leaveLine);
-  if (q.status === 'sold_out') return soldOutCard(s, q, leaveLine);
-  if (q.status === 'admitted') return admittedCard();
-  if (q.status === 'expired') return turnPassedCard(() => void actions.leaveLine(true));
-  return finishedCard();
+  const joinAgain = () => void actions.leaveLine(true);
+  switch (state) {
+    case 'signed_out':
+      return [signInCard(app, () => void app.route())];
+    case 'none':
+      return joiningCard(d, () => void actions.join(), s.solving);
+    case 'prequeue':
+      return prequeueCard(d, leaveLine);
+    case 'waiting':
+      return waitingCard(leaveLine, waitingLead());
+    case 'paused':
+      return waitingCard(leaveLine, pausedLead(q!));
+    case 'sold_out_for_now':
+      return waitingCard(leaveLine, soldOutForNowLead(s));
+    case 'admitted':
+      return admittedCard(d, s.admission!, (quantity) => void actions.reserve(quantity));
+    case 'holding':
+      return holdingCard(
+        d,
+        s.reservation!,
+        (card, form) => void actions.pay(card, form),
+        () => void actions.release(),
+      );
+    case 'paid':
+      return paidCard(s.orderId!);
+    case 'expired':
+      return expiredCard(
+        s.reservation?.status === 'expired' || s.reservation?.status === 'held',
+        s.admission && new Date(s.admission.expiresAt).getTime() > Date.now()
+          ? { reserveAgain: () => actions.retry() }
+          : { joinAgain },
+      );
+    case 'left':
+      return leftCard(() => void actions.join());
+    case 'closed':
+      return closedCard();
+    case 'sold_out_for_good':
+      return soldOutForGoodCard(d);
+    case 'cancelled':
+      return cancelledCard();
+  }
 }
 
-/** The checkout card's content, or null to leave it as it is (a reservation in no state the card draws). */
-function checkoutCard(s: DropState, actions: DropActions): Child[] | null {
-  if (s.orderId) return paidCard(s.orderId);
-  const r = s.reservation;
-  if (r?.status === 'held')
-    return holdingCard(
-      s.drop,
-      r,
-      (card, form) => void actions.pay(card, form),
-      () => void actions.release(),
-    );
-  if (r?.status === 'expired') return holdExpiredCard(s.admission ? () => actions.retry() : null);
-  if (s.admission) return reserveCard(s.drop, s.admission, (quantity) => void actions.reserve(quantity));
-  return null;
+/**
+ * What must be the same for a card to stay up: the state, and what its content was built from (the hold, the
+ * admission, the organiser's message, the held units coming back). Anything else a push changes is updated in place.
+ */
+function cardKey(state: ShopperState, s: DropState): string {
+  return JSON.stringify([
+    state,
+    s.reservation?.id ?? null,
+    s.admission?.expiresAt ?? null,
+    s.orderId,
+    state === 'paused' ? (s.queue?.pauseMessage ?? null) : null,
+    state === 'sold_out_for_now' ? [s.stock?.held ?? null, s.stock?.heldUntil ?? null] : null,
+    state === 'none' ? [s.drop.status, s.solving === null ? null : Math.floor(s.solving * 100)] : null,
+  ]);
 }
 
 async function loadDrop(app: ShopperApp, dropId: string): Promise<DropJson | null> {
@@ -94,19 +137,71 @@ async function loadDrop(app: ShopperApp, dropId: string): Promise<DropJson | nul
   }
 }
 
+/** Milestones of the number ahead worth announcing to a screen reader: not every move, only these crossings. */
+const MILESTONES = [1000, 500, 200, 100, 50, 20, 10, 5, 3, 2, 1, 0];
+
+/**
+ * The page's voice for screen readers: one polite live region that speaks only when something meaningful changed
+ * (the state: admitted, paused, sold out…; the number ahead crossing a milestone), never on every push.
+ */
+function createAnnouncer() {
+  const region = h('div', { class: 'sr-only', 'aria-live': 'polite', id: 'announcer' });
+  let lastState: ShopperState | null = null;
+  let lastMilestone: number | null = null;
+  return {
+    region,
+    update(state: ShopperState, s: DropState) {
+      const title = document.getElementById('state-title')?.textContent ?? '';
+      if (lastState !== null && state !== lastState) region.textContent = title;
+      lastState = state;
+      if (state !== 'waiting' || s.queue?.ahead === null || s.queue?.ahead === undefined) {
+        lastMilestone = null;
+        return;
+      }
+      // The smallest milestone at or above the number ahead: it changes only when a milestone is crossed.
+      const ahead = s.queue.ahead;
+      const reached = MILESTONES.filter((m) => ahead <= m).at(-1) ?? null;
+      if (lastMilestone !== null && reached !== lastMilestone)
+        region.textContent = ahead === 0 ? 'You are next.' : `${ahead.toLocaleString()} ahead of you now.`;
+      lastMilestone = reached;
+    },
+  };
+}
+
 export async function dropPage(app: ShopperApp, dropId: string): Promise<void> {
   app.page(h('p', { class: 'muted' }, 'Loading…'));
   const drop = await loadDrop(app, dropId);
   if (!drop) return;
   const s = initialState(drop);
+  const announcer = createAnnouncer();
   const cards: Record<Part, HTMLElement> = {
     notice: h('div', {}),
     info: h('section', { class: 'card', 'aria-labelledby': 'drop-title' }),
-    queue: h('section', { class: 'card', 'aria-live': 'polite', 'aria-labelledby': 'queue-title' }),
-    checkout: h('section', { class: 'card', 'aria-labelledby': 'checkout-title', hidden: true }),
+    state: h('section', { class: 'card', 'aria-labelledby': 'state-title', id: 'state-card' }),
   };
-  app.page(cards.notice, cards.info, cards.queue, cards.checkout);
+  app.page(cards.notice, cards.info, cards.state, announcer.region);
 
+  let shown: string | null = null;
+  const drawState = () => {
+    const state = shopperState(s, app.me !== null);
+    const key = cardKey(state, s);
+    if (key !== shown) {
+      // Focus inside the old card goes to the new card's heading, never to the page's top.
+      const hadFocus = cards.state.contains(document.activeElement);
+      shown = key;
+      cards.state.dataset.state = state;
+      mount(cards.state, ...stateCard(state, app, s, actions));
+      const heading = cards.state.querySelector('h2');
+      if (heading && !heading.id) heading.id = 'state-title';
+      cards.state.setAttribute('aria-labelledby', heading?.id ?? 'state-title');
+      if (hadFocus && heading) {
+        heading.tabIndex = -1;
+        heading.focus();
+      }
+    }
+    if (WAITING.has(state) && s.queue) updateWaiting(s, s.queue);
+    announcer.update(state, s);
+  };
   const draw: Record<Part, () => void> = {
     notice: () =>
       mount(
@@ -115,34 +210,39 @@ export async function dropPage(app: ShopperApp, dropId: string): Promise<void> {
         s.notice ? alert(s.notice.kind, s.notice.text) : null,
       ),
     info: () => mount(cards.info, ...infoCard(s)),
-    queue: () => mount(cards.queue, ...queueCard(app, s, actions)),
-    checkout: () => {
-      cards.checkout.hidden = !s.admission && !s.reservation && !s.orderId;
-      const content = cards.checkout.hidden ? null : checkoutCard(s, actions);
-      if (content) mount(cards.checkout, ...content);
-    },
+    state: drawState,
   };
   const page: DropPage = {
     app,
     dropId,
     s,
     render: (...parts) => {
-      for (const part of parts.length > 0 ? parts : (['notice', 'info', 'queue', 'checkout'] as const))
-        draw[part]();
+      for (const part of parts.length > 0 ? parts : (['notice', 'info', 'state'] as const)) draw[part]();
     },
   };
   const watch = createWatch(page);
   const actions = createDropActions(page, watch);
 
+  let checkingOpen = false;
   const timer = setInterval(() => {
     tickCountdowns(app.root);
     const opens = app.root.querySelector<HTMLElement>('#stat-opens-in');
     if (opens) opens.textContent = countdown(new Date(s.drop.opensAt));
-    // The server expires the hold on its own; the page shows it at the same moment rather than at the next request.
-    if (s.reservation?.status === 'held' && new Date(s.reservation.expiresAt).getTime() <= Date.now()) {
-      s.reservation = { ...s.reservation, status: 'expired' };
-      page.render('checkout');
+    // Past the opening time, the page asks until the drop says it opened: a visitor with no socket sees it too.
+    if (s.drop.status === 'scheduled' && new Date(s.drop.opensAt).getTime() <= Date.now() && !checkingOpen) {
+      checkingOpen = true;
+      void api<DropJson>(`/api/drops/${dropId}`)
+        .then((d) => {
+          if (d.status === s.drop.status) return;
+          s.drop = d;
+          page.render();
+        })
+        .catch(() => {})
+        .finally(() => setTimeout(() => (checkingOpen = false), 2000));
     }
+    // The server ends holds and admissions on its own; the page shows it at the same moment.
+    const state = shopperState(s, app.me !== null);
+    if (cardKey(state, s) !== shown) page.render('state');
   }, 1000);
   app.onLeave(() => clearInterval(timer));
 

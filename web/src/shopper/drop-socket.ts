@@ -43,7 +43,7 @@ export function createWatch(page: DropPage): () => void {
 function onWatchAck({ s, render }: DropPage, answer: WatchAck): void {
   if ('error' in answer) return;
   setQueue(s, answer);
-  render('queue', 'checkout');
+  render('state');
 }
 
 /** What the page does with each event; each handler ignores other drops' pushes (one socket serves every page). */
@@ -72,14 +72,14 @@ function handlers(page: DropPage, socket: DropSocket, ask: () => void) {
         (q.status === 'waiting' || q.status === 'sold_out' || q.status === 'prequeue')
       ) {
         s.queue = { ...q, ...p };
-        render('queue');
+        render('state');
       }
     },
     admitted: (p: AdmittedPush) => {
       if (p.dropId !== dropId) return;
       s.admission = { token: p.token, expiresAt: p.expiresAt };
       if (s.queue) s.queue = { ...s.queue, status: 'admitted' };
-      render('queue', 'checkout');
+      render('state');
     },
     // A hold made, paid or given back in another tab or device of the shopper: this tab shows the same.
     hold: (p: HoldPush) => {
@@ -91,13 +91,13 @@ function handlers(page: DropPage, socket: DropSocket, ask: () => void) {
       } else if (p.status === 'released') {
         if (s.reservation?.id === id) s.reservation = null;
       } else s.reservation = { id, dropId, quantity, status: p.status, expiresAt };
-      render('queue', 'checkout');
+      render('state');
     },
     stock: (p: StockPush) => {
       if (p.dropId !== dropId) return;
       // A push carries no total: it updates the snapshot the page read, it cannot stand in for one.
       if (s.stock) s.stock = { ...s.stock, ...p };
-      render('info');
+      render('info', 'state');
     },
     status: (p: StatusPush) => {
       if (p.dropId !== dropId) return;

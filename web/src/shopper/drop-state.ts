@@ -1,7 +1,7 @@
 /**
  * One drop's page (#/drops/<id>): what it knows, what the shopper can do, and how its parts are redrawn. The
- * controller (drop-page.ts) owns the state; each module in states/ draws one state of the shopper's way through
- * the drop: joining, waiting, sold out, admitted, holding, paid, closed.
+ * controller (drop-page.ts) owns what the page knows; shopper-state.ts reduces it to the one state the shopper is
+ * in, and each module in states/ draws the card of some of those states.
  */
 import type { DropJson, QueueStateJson, ReservationJson, StockSnapshot } from '../../index.js';
 import type { ShopperApp } from './app.js';
@@ -10,7 +10,7 @@ export interface DropState {
   drop: DropJson;
   stock: StockSnapshot | null;
   queue: QueueStateJson | null;
-  /** The furthest a waiting shopper was from the front, for the progress bar. */
+  /** The furthest a waiting shopper was from the front, for the progress bar (kept across reloads). */
   startAhead: number | null;
   admission: { token: string; expiresAt: string } | null;
   reservation: ReservationJson | null;
@@ -40,8 +40,11 @@ export function setQueue(s: DropState, q: QueueStateJson): void {
   if (q.admission) s.admission = q.admission;
 }
 
-/** The page's cards, each redrawn on its own when only its part of the state changed. */
-export type Part = 'notice' | 'info' | 'queue' | 'checkout';
+/**
+ * The page's parts, each redrawn on its own: `state` is the one card of the shopper's state, rebuilt only when the
+ * state changes and otherwise brought up to date in place (so focus and a half-filled form survive a push).
+ */
+export type Part = 'notice' | 'info' | 'state';
 
 export interface DropPage {
   readonly app: ShopperApp;

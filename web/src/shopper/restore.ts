@@ -13,6 +13,8 @@ const notInLine = (): QueueMeJson => ({
   ahead: null,
   queueLength: 0,
   etaSeconds: null,
+  paused: false,
+  pauseMessage: null,
   hold: null,
 });
 

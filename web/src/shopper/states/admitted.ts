@@ -1,25 +1,35 @@
-/** Admitted: the shopper's turn to reserve, for as long as the admission window lasts. */
+/**
+ * Admitted: the shopper's turn to reserve, for as long as the admission window lasts; and expired: the turn ended
+ * without an order (the window closed unused, or the hold ran out unpaid).
+ */
 import type { DropJson } from '../../../index.js';
 import { countdown, h, type Child } from '../../ui.js';
 
-export function admittedCard(): Child[] {
+/**
+ * The turn ended without an order. While the admission still runs (a hold ran out early in the window), the next
+ * action is reserving again; otherwise joining again, at the back.
+ */
+export function expiredCard(
+  holdRanOut: boolean,
+  next: { reserveAgain: () => void } | { joinAgain: () => void },
+) {
   return [
-    h('h2', { id: 'queue-title' }, 'It’s your turn'),
-    h('p', {}, 'You were admitted. Reserve below before your window closes.'),
+    h('h2', { id: 'state-title' }, 'Your turn has passed'),
+    h(
+      'p',
+      {},
+      holdRanOut
+        ? 'Your hold was not paid in time, and its units went back on sale.'
+        : 'Your window to reserve closed before you reserved.',
+    ),
+    'reserveAgain' in next
+      ? h('button', { type: 'button', onclick: next.reserveAgain }, 'Reserve again')
+      : h('button', { type: 'button', onclick: next.joinAgain }, 'Join again at the back'),
   ];
 }
 
-/** The window closed without a reservation: the place is gone, joining again puts the shopper at the back. */
-export function turnPassedCard(joinAgain: () => void): Child[] {
-  return [
-    h('h2', { id: 'queue-title' }, 'Your turn has passed'),
-    h('p', {}, 'Your admission window ended without a reservation.'),
-    h('button', { type: 'button', onclick: joinAgain }, 'Join again at the back'),
-  ];
-}
-
-/** Choosing how many to reserve, up to the drop's limit per shopper. */
-export function reserveCard(
+/** The turn: choosing how many to reserve, up to the drop's limit per shopper, before the window closes. */
+export function admittedCard(
   drop: DropJson,
   admission: { expiresAt: string },
   reserve: (quantity: number) => void,
@@ -44,11 +54,11 @@ export function reserveCard(
     reserve(Number((form.elements.namedItem('quantity') as HTMLSelectElement).value));
   });
   return [
-    h('h2', { id: 'checkout-title' }, 'Reserve now'),
+    h('h2', { id: 'state-title' }, 'It’s your turn'),
     h(
       'p',
       {},
-      'Your window closes in ',
+      'Reserve before your window closes, in ',
       h('strong', { 'data-countdown': admission.expiresAt }, countdown(new Date(admission.expiresAt))),
       '.',
     ),

@@ -8,7 +8,7 @@ export function joiningCard(drop: DropJson, join: () => void, solving: number | 
   if (solving !== null) {
     const percent = Math.min(99, Math.floor(solving * 100));
     return [
-      h('h2', { id: 'queue-title' }, 'Joining the line'),
+      h('h2', { id: 'state-title' }, 'Joining the line'),
       h(
         'p',
         { class: 'muted', id: 'join-progress-label' },
@@ -28,7 +28,7 @@ export function joiningCard(drop: DropJson, join: () => void, solving: number | 
     ];
   }
   return [
-    h('h2', { id: 'queue-title' }, early ? 'Get in line before it opens' : 'Join the line'),
+    h('h2', { id: 'state-title' }, early ? 'Get in line before it opens' : 'Join the line'),
     h(
       'p',
       { class: 'muted' },

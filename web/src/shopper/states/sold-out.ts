@@ -1,15 +1,21 @@
-/** Every unit held or sold while the shopper waits: the place is kept, since expired holds return units. */
-import type { QueueStateJson } from '../../../index.js';
-import { alert, type Child } from '../../ui.js';
+/**
+ * Every unit held or sold while the shopper waits (sold out for now): the place is kept, since units held but not
+ * paid come back when their holds expire. Says how many may come back, and by when.
+ */
 import type { DropState } from '../drop-state.js';
-import { waitingCard } from './waiting.js';
+import { clockTime, h, plural, type Child } from '../../ui.js';
 
-export function soldOutCard(s: DropState, q: QueueStateJson, leaveLine: () => void): Child[] {
-  return waitingCard(
-    s,
-    q,
-    leaveLine,
-    'Sold out for now',
-    alert('info', 'Every unit is held or sold. Keep your place: units come back when holds expire.'),
-  );
+export function soldOutForNowLead({ stock }: DropState): Child[] {
+  const held = stock?.held ?? 0;
+  const by = stock?.heldUntil ? ` by ${clockTime(new Date(stock.heldUntil))}` : '';
+  return [
+    h('h2', { id: 'state-title' }, 'Every unit is held right now'),
+    h(
+      'p',
+      { id: 'returning' },
+      held > 0
+        ? `${plural(held, 'unit is', 'units are')} held by shoppers paying now; any not paid come back${by}. Keep your place: you are next in line for them.`
+        : 'Keep your place: units not paid for come back to the line.',
+    ),
+  ];
 }
