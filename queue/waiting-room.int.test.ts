@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, onTestFinished } from 'vitest';
 import { loadScripts, test } from '../infra/testing/index.js';
 import {
+  AllSoldError,
   createQueueKeys,
   createWaitingRoom,
   DropNotFoundError,
@@ -324,6 +325,67 @@ describe('waiting room', () => {
     await setStock(1);
     expect(await room.state(dropId, b)).toMatchObject({ status: 'waiting', position: 2, ahead: 1 });
     expect(await room.state(dropId, c)).toMatchObject({ status: 'waiting', position: 3, ahead: 2 });
+  });
+
+  test('sold out for good (every unit sold, none held): waiting shoppers see all_sold, and the line is closed to every join', async ({
+    config,
+    prefix,
+  }) => {
+    const { redis, keys, stockKey, room, dropId, configure } = setup(config.redisUrl, prefix);
+    await configure({ status: 'open' });
+    await redis.hset(stockKey(dropId), { total: 3, available: 0, held: 1, sold: 2 });
+    const [a, b] = shoppers(2) as [string, string];
+    await room.join(dropId, a);
+    await room.join(dropId, b);
+    // Every unit held or sold, but the held one may come back: keep your place.
+    expect(await room.state(dropId, b)).toMatchObject({ status: 'sold_out', position: 2, ahead: 1 });
+
+    await redis.hset(stockKey(dropId), { held: 0, sold: 3 });
+    expect(await room.state(dropId, a)).toMatchObject({
+      status: 'all_sold',
+      position: 1,
+      ahead: 0,
+      etaSeconds: null,
+    });
+    expect(await room.state(dropId, b)).toMatchObject({
+      status: 'all_sold',
+      position: 2,
+      ahead: 1,
+      etaSeconds: null,
+    });
+
+    // A newcomer is refused and changes nothing: no entry, no place given, no join counted, its challenge unused.
+    await configure({ challengeBits: 1 });
+    const newcomer = randomUUID();
+    const issued = await room.challenge(dropId, newcomer);
+    const before = await Promise.all([
+      redis.hgetall(keys.state(dropId)),
+      redis.get(keys.seq(dropId)),
+      redis.hgetall(keys.stats(dropId)),
+      redis.zrange(keys.wait(dropId), '0', '-1', 'WITHSCORES'),
+    ]);
+    await expect(
+      room.join(dropId, newcomer, { challenge: issued.challenge, bits: 32 }),
+    ).rejects.toBeInstanceOf(AllSoldError);
+    // So is a shopper already in the line: it is closed.
+    await expect(room.join(dropId, a)).rejects.toMatchObject({ name: 'AllSoldError', code: 'sold_out' });
+    expect(
+      await Promise.all([
+        redis.hgetall(keys.state(dropId)),
+        redis.get(keys.seq(dropId)),
+        redis.hgetall(keys.stats(dropId)),
+        redis.zrange(keys.wait(dropId), '0', '-1', 'WITHSCORES'),
+      ]),
+    ).toEqual(before);
+    expect(await redis.exists(keys.challenge(dropId, issued.challenge))).toBe(1);
+    expect(await room.state(dropId, newcomer)).toMatchObject({ status: 'none' });
+
+    // Without stock in Redis (being rebuilt), the mirrored status says it: sold_out is sold out for good.
+    await redis.del(stockKey(dropId));
+    expect((await room.state(dropId, a)).status).toBe('waiting');
+    await configure({ status: 'sold_out' });
+    expect((await room.state(dropId, a)).status).toBe('all_sold');
+    await expect(room.join(dropId, randomUUID())).rejects.toBeInstanceOf(AllSoldError);
   });
 
   test('500 shoppers joining at once get exactly the places 1..500', async ({ config, prefix }) => {
