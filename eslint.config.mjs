@@ -23,6 +23,7 @@ const workerRooms = {
   drops: { uses: ['identity', 'queue', 'inventory'], enteredBy: ['edge'] },
   checkout: { uses: ['inventory', 'events'], enteredBy: ['edge'] },
   orders: { uses: ['inventory', 'events', 'drops'], enteredBy: ['edge'] },
+  receipts: { uses: ['inventory', 'events'], enteredBy: [] },
 };
 const subRooms = Object.keys(workerRooms);
 

@@ -144,6 +144,7 @@ export function createApp(deps: EdgeDeps): Edge {
     shopperHolds,
     holdPushes: deps.holdPushes ?? { push: () => {} },
     checkout: deps.checkout,
+    drops: deps.drops,
     admissionTokens: deps.admissionTokens,
     holders: deps.holders,
     holdLimit: limit(deps.limiters.hold),

@@ -120,6 +120,23 @@ describe('configuration', () => {
     ]);
   });
 
+  test('receipt mail: none without SMTP_URL; an smtp:// or smtps:// URL, its password hidden in a problem', () => {
+    expect(loadConfig({}).mail).toBeNull();
+    expect(loadConfig({ SMTP_URL: 'smtp://mailer:secret@127.0.0.1:2525' }).mail).toEqual({
+      smtpUrl: 'smtp://mailer:secret@127.0.0.1:2525',
+      from: 'Dropline <receipts@dropline.invalid>',
+    });
+    expect(
+      loadConfig({ SMTP_URL: 'smtps://mail.example.com', MAIL_FROM: 'Shop <r@example.com>' }).mail,
+    ).toEqual({
+      smtpUrl: 'smtps://mail.example.com',
+      from: 'Shop <r@example.com>',
+    });
+    expect(problemsOf({ SMTP_URL: 'http://user:secret@mail.example.com' })).toEqual([
+      'SMTP_URL: expected a smtp:// or smtps:// URL (got "http://user:***@mail.example.com")',
+    ]);
+  });
+
   test('PUBLIC_ORIGIN: an origin only, https in production; socket limits, the per-address cap with rate limits', () => {
     expect(loadConfig({ PUBLIC_ORIGIN: 'https://Shop.example.com:443/' }).publicOrigin).toBe(ORIGIN);
     expect(loadConfig({}).publicOrigin).toBeUndefined();

@@ -64,6 +64,8 @@ const schema = z.object({
   RECONNECT_WAIT_MS: integer(50, 60_000).default(1000),
   PAYMENTS: z.enum(['test'], 'expected test (the only payment provider so far)').optional(),
   TEST_PROVIDER_HANG: z.enum(['authorize', 'capture', 'void']).optional(),
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  MAIL_FROM: z.string().trim().min(3).max(320).default('Dropline <receipts@dropline.invalid>'),
 });
 
 export interface Config {
@@ -131,6 +133,11 @@ export interface Config {
    * (TEST_PROVIDER_HANG); never in production.
    */
   testProviderHang: 'authorize' | 'capture' | 'void' | undefined;
+  /**
+   * Receipt mail (SMTP_URL, smtp:// or smtps://, user and password in the URL; MAIL_FROM): null, and no mail is
+   * ever attempted, when SMTP_URL is unset.
+   */
+  mail: { smtpUrl: string; from: string } | null;
 }
 
 export class ConfigError extends Error {
@@ -237,6 +244,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     reconnectWaitMs: v.RECONNECT_WAIT_MS,
     payments: v.PAYMENTS ?? 'test',
     testProviderHang: production ? undefined : v.TEST_PROVIDER_HANG,
+    mail: v.SMTP_URL ? { smtpUrl: v.SMTP_URL, from: v.MAIL_FROM } : null,
   };
 }
 

@@ -5,18 +5,17 @@
  */
 import { describe, expect } from 'vitest';
 import {
+  type Api,
+  type Config,
   expectProblem,
   expectRefusedAcrossSites,
+  payBody,
   sendFromOwnPage,
   sendWithToken,
   test,
-  type Api,
-  type Config,
   type Write,
 } from '../../infra/testing/index.js';
 import { createAdmissionTokens } from '../index.js';
-
-const CARD = '4242424242424242';
 
 /** An open drop, a guest shopper and an admission token for it (signed directly: reserving checks only that). */
 async function shopperAt(api: Api, config: Config) {
@@ -79,7 +78,7 @@ describe('cross-site writes: the shopper', () => {
     const status = async () =>
       (await api.get(`/api/reservations/${id}`, { token: shopper.token })).body.status;
 
-    const pay: Write = { method: 'POST', path: `/api/reservations/${id}/pay`, body: { card: CARD } };
+    const pay: Write = { method: 'POST', path: `/api/reservations/${id}/pay`, body: payBody() };
     const release: Write = { method: 'DELETE', path: `/api/reservations/${id}` };
     for (const write of [pay, release]) {
       await expectRefusedAcrossSites(api, write, shopper.token, async () =>

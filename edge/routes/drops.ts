@@ -1,7 +1,7 @@
 /** Drops: create, list, read, change, and move through their statuses (open, close, cancel). */
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import type { Actor, Drop, DropsService } from '../../workers/drops/index.js';
+import { FULFILMENTS, type Actor, type Drop, type DropsService } from '../../workers/drops/index.js';
 import type { Session } from '../auth/tokens.js';
 import type { EdgeEnv } from '../context.js';
 import { requireRole } from '../middleware/session.js';
@@ -31,6 +31,7 @@ const fields = {
   title: lineText(200),
   description: proseText(5000),
   sku: lineText(64),
+  fulfilment: z.enum(FULFILMENTS, 'must be shipped, pickup or digital'),
   priceCents: z.number().int('must be a whole number of minor units').min(0).max(100_000_000),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be a three-letter ISO 4217 code, e.g. USD'),
   stock: z.number().int('must be a whole number').min(1).max(1_000_000),
@@ -45,6 +46,7 @@ const fields = {
 const createBody = z.strictObject({
   ...fields,
   description: fields.description.optional(),
+  fulfilment: fields.fulfilment.optional(),
   currency: fields.currency.optional(),
   closesAt: fields.closesAt.optional(),
   perUserLimit: fields.perUserLimit.optional(),
@@ -66,6 +68,7 @@ export const dropJson = (d: Drop): DropJson => ({
   title: d.title,
   description: d.description,
   sku: d.sku,
+  fulfilment: d.fulfilment,
   priceCents: d.priceCents,
   currency: d.currency,
   stock: d.stock,

@@ -7,19 +7,19 @@ import { describe, expect, onTestFinished, vi } from 'vitest';
 import {
   connectPostgres,
   countOf,
+  type DroplineProcess,
+  payBody,
   privateNats,
   privateRedis,
+  type PrivateService,
   spawnDropline,
   test,
-  type DroplineProcess,
-  type PrivateService,
 } from '../../infra/testing/index.js';
 
 /** Each condition is expected within seconds; the deadline only bounds a failure. */
 const SOON = { timeout: 20_000, interval: 100 };
 /** Longer than nats.js's default ten reconnect attempts take at RECONNECT_WAIT_MS=250 (about 3 s). */
 const OUTAGE_MS = 6000;
-const CARD = '4242424242424242';
 
 interface Answer {
   status: number;
@@ -193,7 +193,7 @@ describe('/readyz and the processes across outages', () => {
         const started = Date.now();
         const refused = await call('POST', `/api/reservations/${firstId}/pay`, {
           token: first.guest,
-          body: { card: CARD },
+          body: payBody(),
         });
         expect(refused.status, JSON.stringify(refused.body)).toBe(503);
         expect(refused.body.code).toBe('unavailable');
@@ -217,7 +217,7 @@ describe('/readyz and the processes across outages', () => {
     await orderBecomes(call, second.guest, secondId, 'held');
     const paid = await call('POST', `/api/reservations/${firstId}/pay`, {
       token: first.guest,
-      body: { card: CARD },
+      body: payBody(),
     });
     expect(paid.status, JSON.stringify(paid.body)).toBe(200);
     await orderBecomes(call, first.guest, firstId, 'paid');

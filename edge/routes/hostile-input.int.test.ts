@@ -4,13 +4,16 @@
  */
 import { describe, expect } from 'vitest';
 import {
-  countOf,
-  expectInvalid,
-  expectProblem,
-  test,
   type Api,
   type Config,
+  countOf,
   type Dropline,
+  expectInvalid,
+  expectProblem,
+  payBody,
+  test,
+  TEST_BUYER,
+  testCard,
 } from '../../infra/testing/index.js';
 import { createAdmissionTokens } from '../index.js';
 import type { DropJson } from './drops.js';
@@ -112,17 +115,22 @@ describe('paging cursors that name no page', () => {
 });
 
 describe('the card of a payment', () => {
-  test('a field the card does not have is 400 naming it; the hold stays held and nothing is charged', async ({
+  test('a field the card or buyer does not have is 400 naming it; the hold stays held and nothing is charged', async ({
     api,
     config,
     dropline,
   }) => {
     const hold = await heldReservation(api, config);
-    for (const [card, field] of [
-      [{ number: '4242424242424242', nmuber: '1' }, 'card.nmuber'],
-      [{ number: '4242424242424242', expMonth: 12, holder: 'A. Shopper' }, 'card.holder'],
+    for (const [body, field] of [
+      [{ ...payBody(), card: { ...testCard(), nmuber: '1' } }, 'card.nmuber'],
+      [{ ...payBody(), card: { ...testCard(), holder: 'A. Shopper' } }, 'card.holder'],
+      [{ ...payBody(), buyer: { ...TEST_BUYER, phone: '555' } }, 'buyer.phone'],
+      [
+        { ...payBody(), buyer: { ...TEST_BUYER, address: { ...TEST_BUYER.address, zip: '1' } } },
+        'buyer.address.zip',
+      ],
     ] as const) {
-      const r = await api.post(`/api/reservations/${hold.id}/pay`, { token: hold.token, body: { card } });
+      const r = await api.post(`/api/reservations/${hold.id}/pay`, { token: hold.token, body });
       expectInvalid(r, field);
     }
     expect((await api.get(`/api/reservations/${hold.id}`, { token: hold.token })).body.status).toBe('held');

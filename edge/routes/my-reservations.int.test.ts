@@ -1,12 +1,11 @@
 import { describe, expect, vi } from 'vitest';
-import { type Api, type Config, expectProblem, test } from '../../infra/testing/index.js';
+import { type Api, type Config, expectProblem, payBody, test } from '../../infra/testing/index.js';
 import { createAdmissionTokens } from '../index.js';
 import type { QueueMeJson } from './queue.js';
 import type { MyReservationJson, MyReservationsResponse, ReservationJson } from './reservations.js';
 
 /** The workers write reservations to PostgreSQL asynchronously; this is the deadline for seeing them there. */
 const PIPELINE = { timeout: 10_000, interval: 50 };
-const CARD = '4242424242424242';
 
 type Shopper = { token: string; user: { id: string } };
 
@@ -83,7 +82,7 @@ describe('GET /api/reservations', () => {
       mine.push(await d.reserve(me, quantity));
     }
     const [paid, released, held] = mine as [ReservationJson, ReservationJson, ReservationJson];
-    const pay = await api.post(`/api/reservations/${paid.id}/pay`, { token: me.token, body: { card: CARD } });
+    const pay = await api.post(`/api/reservations/${paid.id}/pay`, { token: me.token, body: payBody() });
     expect(pay.status).toBe(200);
     expect((await api.delete(`/api/reservations/${released.id}`, { token: me.token })).status).toBe(200);
     await d.reserve(other);
@@ -174,7 +173,7 @@ describe('GET /api/drops/:id/queue/me and the shopper’s hold', () => {
 
     const pay = await api.post(`/api/reservations/${first.id}/pay`, {
       token: me.token,
-      body: { card: CARD },
+      body: payBody(),
     });
     expect(pay.status).toBe(200);
     expect((await d.me(me)).hold).toBeNull();

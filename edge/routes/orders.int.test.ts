@@ -8,8 +8,10 @@ import {
   createDropline,
   type Dropline,
   expectProblem,
+  payBody,
   silentLog,
   test,
+  TEST_BUYER,
 } from '../../infra/testing/index.js';
 import { createAdmissionTokens } from '../index.js';
 import type { OrderJson } from './orders.js';
@@ -17,7 +19,6 @@ import type { ReservationJson } from './reservations.js';
 
 /** The workers apply events to PostgreSQL asynchronously (target p99 < 1 s); this is the deadline for seeing them. */
 const PIPELINE = { timeout: 10_000, interval: 50 };
-const CARD = '4242424242424242';
 
 interface Fixtures {
   api: Api;
@@ -60,7 +61,7 @@ async function openDrop({ api, config }: Fixtures, extra: Record<string, unknown
       return r.body as ReservationJson;
     },
     async pay(shopper: { token: string }, id: string) {
-      const r = await api.post(`/api/reservations/${id}/pay`, { token: shopper.token, body: { card: CARD } });
+      const r = await api.post(`/api/reservations/${id}/pay`, { token: shopper.token, body: payBody() });
       expect(r.status, JSON.stringify(r.body)).toBe(200);
     },
     async release(shopper: { token: string }, id: string) {
@@ -121,6 +122,13 @@ describe('a shopper’s orders', () => {
       status,
       createdAt: new Date(Date.parse(r.expiresAt) - 600_000).toISOString(),
       paidAt: status === 'paid' ? expect.any(String) : null,
+      // What was bought, from whom; a paid order's number and buyer (none for an order never checked out).
+      number:
+        status === 'paid' ? expect.stringMatching(/^DL-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/) : null,
+      title: 'Jacket',
+      brandName: 'Test Brand',
+      currency: 'USD',
+      buyer: status === 'paid' ? TEST_BUYER : null,
     });
     const expected = [order(held, 'held'), order(released, 'released'), order(paid, 'paid')];
     await vi.waitFor(async () => {

@@ -3,7 +3,13 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { RESERVATION_ID } from '../../inventory/index.js';
 import type { DropsService } from '../../workers/drops/index.js';
-import type { Order, OrdersStore, OrderTotals } from '../../workers/orders/index.js';
+import type {
+  Order,
+  OrderAddress,
+  OrdersStore,
+  OrderTotals,
+  ShopperOrder,
+} from '../../workers/orders/index.js';
 import type { EdgeEnv } from '../context.js';
 import { requireRole } from '../middleware/session.js';
 import { instant } from '../input-rules.js';
@@ -25,6 +31,22 @@ export interface OrderListResponse {
   nextCursor: string | null;
 }
 
+/** One of the shopper's own orders: what a receipt shows. */
+export interface ShopperOrderJson extends OrderJson {
+  /** The short order number, `DL-XXXX-XXXX` (null for an order never checked out). */
+  number: string | null;
+  /** The product (the drop's title). */
+  title: string;
+  brandName: string;
+  currency: string;
+  buyer: { name: string; email: string; address: OrderAddress | null } | null;
+}
+
+export interface ShopperOrderListResponse {
+  orders: ShopperOrderJson[];
+  nextCursor: string | null;
+}
+
 export interface DropOrdersResponse extends OrderListResponse {
   totals: OrderTotals;
 }
@@ -39,13 +61,23 @@ const orderJson = (o: Order): OrderJson => ({
   paidAt: o.paidAt?.toISOString() ?? null,
 });
 
+const shopperOrderJson = (o: ShopperOrder): ShopperOrderJson => ({
+  ...orderJson(o),
+  number: o.number,
+  title: o.title,
+  brandName: o.brandName,
+  currency: o.currency,
+  buyer: o.buyer,
+});
+
 const listQuery = z.strictObject(paging);
 const cursor = z.tuple([instant(), z.string().regex(RESERVATION_ID)]);
 
-async function page(
+async function page<O extends Order, J>(
   query: { limit: number; cursor?: string | undefined },
-  list: (p: { limit: number; before?: { createdAt: Date; id: string } }) => Promise<Order[]>,
-): Promise<OrderListResponse> {
+  list: (p: { limit: number; before?: { createdAt: Date; id: string } }) => Promise<O[]>,
+  toJson: (o: O) => J,
+): Promise<{ orders: J[]; nextCursor: string | null }> {
   const before = query.cursor ? decodeCursor(query.cursor, cursor) : undefined;
   const rows = await list({
     limit: query.limit + 1,
@@ -54,7 +86,7 @@ async function page(
   const shown = rows.slice(0, query.limit);
   const last = shown.at(-1);
   return {
-    orders: shown.map(orderJson),
+    orders: shown.map(toJson),
     nextCursor:
       rows.length > query.limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
   };
@@ -66,15 +98,20 @@ export function registerOrders(
 ) {
   app.get('/api/orders', async (c) => {
     const shopper = requireRole(c, 'shopper');
-    return c.json(await page(readQuery(c, listQuery), (p) => orders.listForUser(shopper.userId, p)));
+    const listing = await page(
+      readQuery(c, listQuery),
+      (p) => orders.shopperOrders(shopper.userId, p),
+      shopperOrderJson,
+    );
+    return c.json(listing satisfies ShopperOrderListResponse);
   });
 
   app.get('/api/orders/:id', async (c) => {
     const shopper = requireRole(c, 'shopper');
     const id = c.req.param('id');
-    const order = RESERVATION_ID.test(id) ? await orders.get(id) : null;
-    if (!order || order.userId !== shopper.userId) throw new HttpProblem('not_found', 'order not found');
-    return c.json(orderJson(order));
+    const order = RESERVATION_ID.test(id) ? await orders.shopperOrder(shopper.userId, id) : null;
+    if (!order) throw new HttpProblem('not_found', 'order not found');
+    return c.json(shopperOrderJson(order));
   });
 
   app.get('/api/drops/:id/orders', async (c) => {
@@ -85,7 +122,7 @@ export function registerOrders(
     if (who.role === 'brand' && who.brandId !== drop.brandId)
       throw new HttpProblem('forbidden', 'only the drop’s brand or an operator sees its orders');
     const [listing, totals] = await Promise.all([
-      page(query, (p) => orders.listForDrop(dropId, p)),
+      page(query, (p) => orders.listForDrop(dropId, p), orderJson),
       orders.totals(dropId),
     ]);
     return c.json({ ...listing, totals } satisfies DropOrdersResponse);

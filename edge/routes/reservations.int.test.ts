@@ -7,6 +7,10 @@ import {
   expectInvalid,
   expectProblem,
   test,
+  DECLINED_NUMBER,
+  payBody,
+  testCard,
+  TEST_BUYER,
 } from '../../infra/testing/index.js';
 import { createAdmissionTokens } from '../index.js';
 import type { DropJson } from './drops.js';
@@ -17,8 +21,6 @@ const opensAt = () => new Date(Date.now() + HOUR).toISOString();
 /** The workers apply events to PostgreSQL asynchronously (target p99 < 1 s); this is the deadline for seeing them. */
 const PIPELINE = { timeout: 10_000, interval: 50 };
 const ADMIT_DEADLINE = { timeout: 10_000, interval: 50 };
-const CARD = '4242424242424242';
-const DECLINED = '4000000000000002';
 const RESERVATION_ID = /^rsv_[A-Za-z0-9_-]{43}$/;
 
 interface Fixtures {
@@ -85,7 +87,7 @@ function reservations(api: Api) {
   return {
     get: (token: string | undefined, id: string) => api.get(`/api/reservations/${id}`, { token }),
     release: (token: string | undefined, id: string) => api.delete(`/api/reservations/${id}`, { token }),
-    pay: (token: string | undefined, id: string, body: unknown = { card: CARD }, headers = {}) =>
+    pay: (token: string | undefined, id: string, body: unknown = payBody(), headers = {}) =>
       api.post(`/api/reservations/${id}/pay`, { token, body, headers }),
   };
 }
@@ -157,14 +159,23 @@ describe('the whole flow', () => {
       createdAt: new Date(expiresAt - 600_000).toISOString(),
       paidAt: expect.any(String),
     };
+    // The shopper's own orders also say what was bought, from whom, its number and the buyer's details.
+    const mine = {
+      ...order,
+      number: expect.stringMatching(/^DL-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/),
+      title: 'Sneaker',
+      brandName: 'Test Brand',
+      currency: 'USD',
+      buyer: { ...TEST_BUYER },
+    };
     await vi.waitFor(async () => {
       const list = await api.get('/api/orders', { token: guest.token });
       expect(list.status).toBe(200);
-      expect(list.body).toEqual({ orders: [order], nextCursor: null });
+      expect(list.body).toEqual({ orders: [mine], nextCursor: null });
     }, PIPELINE);
     const one = await api.get(`/api/orders/${held.id}`, { token: guest.token });
     expect(one.status).toBe(200);
-    expect(one.body).toEqual(order);
+    expect(one.body).toEqual(mine);
     const paidAt = Date.parse(one.body.paidAt);
     expect(paidAt).toBeGreaterThanOrEqual(after);
     expect(paidAt).toBeLessThanOrEqual(paidBy);
@@ -540,7 +551,7 @@ describe('paying', () => {
     const r = reservations(api);
     const me = await admittedGuest(api, d);
     const { id } = (await d.reserve(me.token, me.admission)).body as ReservationJson;
-    expectProblem(await r.pay(me.token, id, { card: DECLINED }), 402, 'payment_declined');
+    expectProblem(await r.pay(me.token, id, payBody(DECLINED_NUMBER)), 402, 'payment_declined');
     expect((await r.get(me.token, id)).body.status).toBe('held');
     expect(await d.stock()).toEqual({ total: 10, available: 9, held: 1, sold: 0 });
     expect(dropline.payments.captured).toEqual([]);
@@ -550,7 +561,7 @@ describe('paying', () => {
     expect(dropline.payments.captured).toEqual([id]);
   });
 
-  test('a missing or malformed card is 400 validation_failed naming card', async ({
+  test('a missing or malformed card or buyer is 400 naming the field; nothing is held or charged', async ({
     api,
     config,
     dropline,
@@ -561,14 +572,93 @@ describe('paying', () => {
     const r = reservations(api);
     const me = await admittedGuest(api, d);
     const { id } = (await d.reserve(me.token, me.admission)).body as ReservationJson;
-    for (const body of [{}, { card: 'abc' }, { card: '12345' }, { card: 4242424242424242 }, { card: null }]) {
-      expectInvalid(await r.pay(me.token, id, body), 'card');
-    }
-    expectInvalid(await r.pay(me.token, id, { card: CARD, tip: 5 }), 'tip');
+    const lastMonth = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() - 1, 1));
+    const cases: [unknown, string][] = [
+      [{ buyer: TEST_BUYER }, 'card'],
+      [{ card: '4242424242424242', buyer: TEST_BUYER }, 'card'],
+      [{ card: null, buyer: TEST_BUYER }, 'card'],
+      [{ card: { ...testCard(), number: 'abc' }, buyer: TEST_BUYER }, 'card.number'],
+      [{ card: { ...testCard(), number: '4242424242424241' }, buyer: TEST_BUYER }, 'card.number'],
+      [{ card: { ...testCard(), cvc: '12' }, buyer: TEST_BUYER }, 'card.cvc'],
+      [{ card: { ...testCard(), cvc: '12a' }, buyer: TEST_BUYER }, 'card.cvc'],
+      [{ card: { ...testCard(), expMonth: 13 }, buyer: TEST_BUYER }, 'card.expMonth'],
+      [{ card: { ...testCard(), expMonth: undefined }, buyer: TEST_BUYER }, 'card.expMonth'],
+      [
+        {
+          card: { ...testCard(), expMonth: lastMonth.getUTCMonth() + 1, expYear: lastMonth.getUTCFullYear() },
+          buyer: TEST_BUYER,
+        },
+        'card.expYear',
+      ],
+      [{ card: testCard() }, 'buyer'],
+      [{ card: testCard(), buyer: { ...TEST_BUYER, name: ' ' } }, 'buyer.name'],
+      [{ card: testCard(), buyer: { ...TEST_BUYER, email: 'not-an-email' } }, 'buyer.email'],
+      // A guest has no account email to fall back on.
+      [{ card: testCard(), buyer: { name: 'A', address: TEST_BUYER.address } }, 'buyer.email'],
+      // The drop ships (the default fulfilment).
+      [{ card: testCard(), buyer: { name: 'A', email: 'a@example.test' } }, 'buyer.address'],
+      [
+        { card: testCard(), buyer: { ...TEST_BUYER, address: { ...TEST_BUYER.address, country: 'DEU' } } },
+        'buyer.address.country',
+      ],
+      [
+        { card: testCard(), buyer: { ...TEST_BUYER, address: { ...TEST_BUYER.address, city: '' } } },
+        'buyer.address.city',
+      ],
+      [{ ...payBody(), tip: 5 }, 'tip'],
+    ];
+    for (const [body, field] of cases) expectInvalid(await r.pay(me.token, id, body), field);
     // No body at all.
     expectInvalid(await api.post(`/api/reservations/${id}/pay`, { token: me.token }), 'card');
     expect((await r.get(me.token, id)).body.status).toBe('held');
     expect(dropline.payments.captured).toEqual([]);
+    expect(await dropline.sql`SELECT 1 FROM payments WHERE reservation_id = ${id}`).toHaveLength(0);
+    expect(await dropline.sql`SELECT 1 FROM order_details WHERE reservation_id = ${id}`).toHaveLength(0);
+  });
+
+  test('the buyer: stored with the order before the answer; a registered shopper’s email by default; no address unless the drop ships', async ({
+    api,
+    config,
+    dropline,
+    prefix,
+  }) => {
+    const fixtures = { api, config, dropline, prefix };
+    const d = await openDrop(fixtures);
+    const r = reservations(api);
+    const me = await admittedGuest(api, d);
+    const { id } = (await d.reserve(me.token, me.admission)).body as ReservationJson;
+    const address = { ...TEST_BUYER.address, line2: 'Flat 2', region: 'Berlin', country: 'de' };
+    const paid = await r.pay(me.token, id, { card: testCard(), buyer: { ...TEST_BUYER, address } });
+    expect(paid.body).toEqual({ orderId: id, status: 'paid' });
+    const [row] = await dropline.sql<
+      { number: string; buyer_name: string; buyer_email: string; shipping_address: unknown }[]
+    >`SELECT number, buyer_name, buyer_email, shipping_address FROM order_details WHERE reservation_id = ${id}`;
+    expect(row).toEqual({
+      number: expect.stringMatching(/^DL-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/),
+      buyer_name: TEST_BUYER.name,
+      buyer_email: TEST_BUYER.email,
+      shipping_address: { ...address, country: 'DE' },
+    });
+
+    // A digital drop: no address asked for (one given is not kept); a registered shopper's email is the account's.
+    const digital = await openDrop(fixtures, { fulfilment: 'digital' });
+    expect(digital.drop.fulfilment).toBe('digital');
+    const shopper = await api.shopper();
+    const admission = await digital.admission(shopper.user.id);
+    const held = (await digital.reserve(shopper.token, admission)).body as ReservationJson;
+    const answer = await r.pay(shopper.token, held.id, {
+      card: testCard(),
+      buyer: { name: 'Registered Buyer', address: TEST_BUYER.address },
+    });
+    expect(answer.status).toBe(200);
+    const [other] = await dropline.sql<{ number: string; buyer_email: string; shipping_address: unknown }[]>`
+      SELECT number, buyer_email, shipping_address FROM order_details WHERE reservation_id = ${held.id}`;
+    expect(other).toEqual({
+      number: expect.any(String),
+      buyer_email: shopper.user.email,
+      shipping_address: null,
+    });
+    expect(other!.number).not.toBe(row!.number);
   });
 });
 
@@ -690,8 +780,8 @@ describe('Idempotency-Key', () => {
     const me = await admittedGuest(api, d);
     const { id } = (await d.reserve(me.token, me.admission)).body as ReservationJson;
     const headers = { 'idempotency-key': 'pay-1' };
-    const first = await r.pay(me.token, id, { card: CARD }, headers);
-    const again = await r.pay(me.token, id, { card: CARD }, headers);
+    const first = await r.pay(me.token, id, payBody(), headers);
+    const again = await r.pay(me.token, id, payBody(), headers);
     expect(first.status).toBe(200);
     expect(again.status).toBe(200);
     expect(again.body).toEqual(first.body);
@@ -699,8 +789,8 @@ describe('Idempotency-Key', () => {
     expect(dropline.payments.captured).toEqual([id]);
     expect(await d.stock()).toEqual({ total: 10, available: 9, held: 0, sold: 1 });
 
-    expectProblem(await r.pay(me.token, id, { card: '5555555555554242' }, headers), 409, 'conflict');
-    expectProblem(await r.pay(me.token, id, { card: CARD }, { 'idempotency-key': 'pay-2' }), 409, 'conflict');
+    expectProblem(await r.pay(me.token, id, payBody('5555555555594242'), headers), 409, 'conflict');
+    expectProblem(await r.pay(me.token, id, payBody(), { 'idempotency-key': 'pay-2' }), 409, 'conflict');
     expect(dropline.payments.captured).toEqual([id]);
   });
 
@@ -715,9 +805,7 @@ describe('Idempotency-Key', () => {
     const me = await admittedGuest(api, d);
     const { id } = (await d.reserve(me.token, me.admission)).body as ReservationJson;
     const answers = await Promise.all(
-      Array.from({ length: 10 }, () =>
-        r.pay(me.token, id, { card: CARD }, { 'idempotency-key': 'pay-once' }),
-      ),
+      Array.from({ length: 10 }, () => r.pay(me.token, id, payBody(), { 'idempotency-key': 'pay-once' })),
     );
     for (const a of answers) {
       expect(a.status).toBe(200);
@@ -758,7 +846,7 @@ describe('Idempotency-Key', () => {
     const { id } = (await d.reserve(me.token, me.admission)).body as ReservationJson;
     for (const key of ['', 'k'.repeat(300)]) {
       const headers = { 'idempotency-key': key };
-      expectInvalid(await r.pay(me.token, id, { card: CARD }, headers), 'Idempotency-Key');
+      expectInvalid(await r.pay(me.token, id, payBody(), headers), 'Idempotency-Key');
     }
     expect((await r.get(me.token, id)).body.status).toBe('held');
     expect(dropline.payments.captured).toEqual([]);
@@ -805,7 +893,7 @@ describe('the waiting room after a purchase', () => {
       (
         await api.post(`/api/reservations/${reserved.body.id}/pay`, {
           token: guest.token,
-          body: { card: '4242424242424242' },
+          body: payBody(),
         })
       ).status,
     ).toBe(200);

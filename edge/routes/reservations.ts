@@ -1,14 +1,16 @@
 /** Reservations: reserve with an admission, read live from Redis, release, pay. */
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
-import { RESERVATION_ID, type Hold, type Holds } from '../../inventory/index.js';
+import { dropOfReservation, RESERVATION_ID, type Hold, type Holds } from '../../inventory/index.js';
 import type { Checkout } from '../../workers/checkout/index.js';
+import type { DropsService } from '../../workers/drops/index.js';
 import type { AdmissionTokens } from '../auth/admission.js';
 import type { EdgeEnv } from '../context.js';
 import { DEVICE_HEADER, deviceOf, type Holders } from '../holders.js';
 import { clientAddress } from '../middleware/rate-limit.js';
 import { requireRole } from '../middleware/session.js';
-import { ValidationError } from '../problems.js';
+import { HttpProblem, ValidationError } from '../problems.js';
+import { checkout as checkoutOf, payBody } from './checkout-body.js';
 import { instant } from '../input-rules.js';
 import type { HoldPushes, ShopperHolds, ShopperReservation } from '../shopper-holds.js';
 import { decodeCursor, encodeCursor, paging, pathId, readJson, readQuery } from '../validation.js';
@@ -37,7 +39,7 @@ export interface MyReservationJson {
   paidAt: string | null;
   /** The order's id (the reservation's) once paid. */
   orderId?: string;
-  /** While held: where to pay it (a card in the body, as `POST /api/reservations/:id/pay` takes it). */
+  /** While held: where to pay it (the card and buyer in the body, as `POST /api/reservations/:id/pay` takes them). */
   pay?: { method: 'POST'; path: string };
 }
 
@@ -72,25 +74,6 @@ const reserveBody = z.strictObject({
   quantity: z.number().int('must be a whole number').min(1).max(1000).default(1),
 });
 
-const cardNumber = z
-  .string()
-  .transform((v) => v.replace(/[\s-]/g, ''))
-  .pipe(z.string().regex(/^\d{12,19}$/, 'must be a card number of 12 to 19 digits'));
-
-const payBody = z.strictObject({
-  // `{card: "4242…"}` or `{card: {number: "4242…", …}}`: the test provider reads only the number. A field the card
-  // does not have is refused, as at the top level, so a misspelt one does not pass silently.
-  card: z.union([
-    cardNumber,
-    z.strictObject({
-      number: cardNumber,
-      expMonth: z.number().int().min(1).max(12).optional(),
-      expYear: z.number().int().optional(),
-      cvc: z.string().max(4).optional(),
-    }),
-  ]),
-});
-
 export const reservationJson = (h: Hold): ReservationJson => ({
   id: h.id,
   dropId: h.dropId,
@@ -123,6 +106,8 @@ export interface ReservationRouteDeps {
   shopperHolds: ShopperHolds;
   holdPushes: HoldPushes;
   checkout: Checkout;
+  /** A drop's fulfilment decides whether paying needs a shipping address. */
+  drops: Pick<DropsService, 'get'>;
   admissionTokens: AdmissionTokens;
   /** Accounts holding units per address and device: the per-drop cap and the hoarding report. */
   holders: Holders;
@@ -198,11 +183,26 @@ export function registerReservations(app: Hono<EdgeEnv>, deps: ReservationRouteD
     const shopper = requireRole(c, 'shopper');
     const key = idempotencyKey(c);
     const body = await readJson(c, payBody);
-    const number = typeof body.card === 'string' ? body.card : body.card.number;
+    const id = reservationId(c);
+    const dropId = dropOfReservation(id);
+    if (!dropId) throw new HttpProblem('not_found', 'reservation not found');
+    const drop = await deps.drops.get(dropId).catch((error: unknown) => {
+      // A reservation naming a drop that does not exist cannot be held: the same 404 as an unknown one.
+      if ((error as { code?: string }).code === 'not_found')
+        throw new HttpProblem('not_found', 'reservation not found');
+      throw error;
+    });
+    const checked = checkoutOf(body, {
+      now: new Date(),
+      accountEmail: shopper.guest ? null : shopper.email,
+      fulfilment: drop.fulfilment,
+    });
+    if ('errors' in checked) throw new ValidationError(checked.errors);
     const paid = await checkout.pay({
-      reservationId: reservationId(c),
+      reservationId: id,
       shopperId: shopper.userId,
-      card: { number },
+      card: checked.card,
+      buyer: checked.buyer,
       ...(key ? { idempotencyKey: key } : {}),
     });
     // The payment stands whatever happens to the push: the shopper's other tabs then learn it on their next load.

@@ -3,7 +3,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { describe, expect, vi } from 'vitest';
-import { type Api, type Config, type Dropline, expectProblem, test } from '../../infra/testing/index.js';
+import {
+  type Api,
+  type Config,
+  type Dropline,
+  expectProblem,
+  payBody,
+  test,
+} from '../../infra/testing/index.js';
 import { createAdmissionTokens } from '../index.js';
 import { createHttpMetrics } from '../middleware/observe.js';
 import { createStockCache, type StockCache, type StockSnapshot } from '../stock-cache.js';
@@ -11,7 +18,6 @@ import { stockFastPath } from './stock.js';
 
 /** The cache keeps a drop's figures for a second: a fresh read comes within a few seconds at most. */
 const REFRESH = { timeout: 5000, interval: 50 };
-const CARD = '4242424242424242';
 
 interface Fixtures {
   api: Api;
@@ -189,7 +195,7 @@ describe('GET /api/drops/:id/stock', () => {
       [c, heldC.body.id],
     ] as const)
       expect(
-        (await api.post(`/api/reservations/${id}/pay`, { token: g.token, body: { card: CARD } })).status,
+        (await api.post(`/api/reservations/${id}/pay`, { token: g.token, body: payBody() })).status,
       ).toBe(200);
     await vi.waitFor(async () => {
       const r = await d.read();
@@ -243,7 +249,7 @@ describe('GET /api/drops/:id/stock', () => {
         won.map(async ({ guest, id }, k) => {
           const path = `/api/reservations/${id}`;
           if (k % 3 === 0) {
-            const paid = await api.post(`${path}/pay`, { token: guest.token, body: { card: CARD } });
+            const paid = await api.post(`${path}/pay`, { token: guest.token, body: payBody() });
             expect(paid.status).toBe(200);
           } else if (k % 3 === 1) {
             expect((await api.delete(path, { token: guest.token })).status).toBe(200);

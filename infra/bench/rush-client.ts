@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { DropRequest, JoinAck, ServerToClientEvents } from '../../edge/index.js';
+import { payBody } from '../testing/checkout.js';
 import { openWebSocket } from './wire-websocket.js';
 import { HttpPool } from './wire.js';
 
@@ -190,9 +191,14 @@ async function shopper(edge: Edge, late: boolean, token: string): Promise<void> 
     failures.push(`reserve ${reserved.status}: ${JSON.stringify(reserved.body)}`);
     return;
   }
-  const paid = await call(edge, late, 'pay', `/api/reservations/${String(reserved.body.id)}/pay`, token, {
-    card: '4242424242424242',
-  });
+  const paid = await call(
+    edge,
+    late,
+    'pay',
+    `/api/reservations/${String(reserved.body.id)}/pay`,
+    token,
+    payBody(),
+  );
   if (paid.status === 200) outcomes.paid++;
   else {
     outcomes.failed++;

@@ -6,6 +6,7 @@
  * reservations were answered 200 to pay, and every answer's status.
  */
 import { randomUUID } from 'node:crypto';
+import { payBody } from '../testing/checkout.js';
 import { request, sendAndDrop, type Answer, type Tally } from './client.js';
 import { sleep } from './ports.js';
 
@@ -42,7 +43,7 @@ interface Shopper {
   record: RushRecord;
 }
 
-const CARD = { card: '4242424242424242' };
+const CARD = payBody();
 const transient = (a: Answer) => a.status === 0 || a.status >= 500;
 const backoff = (attempt: number) => Math.min(2000, 250 * 2 ** attempt);
 
@@ -71,7 +72,9 @@ async function admission(s: Shopper): Promise<{ token: string } | { outcome: Out
     const status = answer.body.status;
     const granted = answer.body.admission as { token?: unknown } | undefined;
     if (status === 'admitted' && typeof granted?.token === 'string') return { token: granted.token };
-    if (status === 'sold_out') return { outcome: 'sold-out' };
+    if (status === 'sold_out' || status === 'all_sold') return { outcome: 'sold-out' };
+    // A drop sold out for good refuses joins: its line is closed.
+    if (answer.status === 409 && answer.body.code === 'sold_out') return { outcome: 'sold-out' };
     if (
       answer.status >= 400 ||
       answer.status === 0 ||

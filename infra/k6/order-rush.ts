@@ -9,7 +9,7 @@
  *      409 at step 2 (drop closed), gives up and counts as sold out
  *   4. POST /api/drops/:id/reservations with `X-Admission-Token` and an `Idempotency-Key`
  *                                                → 201 held, or 409 `sold_out` (counted)     (Trend `reserve`)
- *   5. POST /api/reservations/:id/pay `{card: '4242424242424242'}` → 200 paid             (Trend `pay`)
+ *   5. POST /api/reservations/:id/pay `{card: {number: '4242…', expMonth, expYear, cvc}, buyer}` → 200 paid             (Trend `pay`)
  * Counters: `paid`, `sold_out`, `errors_5xx` (any 5xx answer on any step). With enough stock for everyone `paid`
  * equals SHOPPERS; with less, `paid` must equal the drop's stock and `paid + sold_out` equal SHOPPERS.
  * Thresholds: no 5xx at all, and p99 under 200 ms for join, reserve and pay. A 409 is an expected answer here, so
@@ -43,6 +43,16 @@ import {
   readJson,
   type StockFigures,
 } from './lib.ts';
+
+/** The test provider's approved card (…4242), good for two more years, and a buyer with a shipping address. */
+const PAY_BODY = {
+  card: { number: '4242424242424242', expMonth: 12, expYear: new Date().getUTCFullYear() + 2, cvc: '123' },
+  buyer: {
+    name: 'Load Tester',
+    email: 'load-tester@example.test',
+    address: { line1: '1 Test Street', city: 'Testville', postalCode: '10115', country: 'DE' },
+  },
+};
 
 const BASE_URL = baseUrl();
 const DROP_ID = dropId();
@@ -173,7 +183,7 @@ export default function (): void {
 
   // 5. Pay for it.
   const payment = seen(
-    http.post(`${BASE_URL}/api/reservations/${hold.id}/pay`, JSON.stringify({ card: '4242424242424242' }), {
+    http.post(`${BASE_URL}/api/reservations/${hold.id}/pay`, JSON.stringify(PAY_BODY), {
       headers: jsonHeaders(token, { 'Idempotency-Key': idempotencyKey('pay') }),
       tags: { name: 'POST /api/reservations/:id/pay' },
     }),

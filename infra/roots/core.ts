@@ -17,6 +17,7 @@ import {
 import { createQueueKeys, createWaitingRoom } from '../../queue/index.js';
 import {
   createCheckout,
+  createOrderDetailsStore,
   createPaymentSettler,
   createPaymentsStore,
   createTestPaymentProvider,
@@ -107,6 +108,7 @@ function composePayments(
       provider,
       publish,
       payments: paymentsStore,
+      details: createOrderDetailsStore(sql),
       eventsReady: conn.natsConnected,
     }),
     /** Ends the authorizations left open (run by the workers role's job scheduler). */

@@ -1,13 +1,23 @@
 /**
  * The workers role: BullMQ opens and closes drops at their time, every live drop is mirrored and scheduled again
  * at start, recovery watches for a Redis that lost its data and reconciles drops, and the event projector applies
- * JetStream's events to PostgreSQL; the payments job ends every authorization left open.
+ * JetStream's events to PostgreSQL; the payments job ends every authorization left open; with SMTP_URL set, the
+ * receipt mailer sends each paid order's receipt (without it, none is ever attempted).
  */
+import { createTransport } from 'nodemailer';
 import type { Logger } from 'pino';
 import { isOutage } from '../../edge/index.js';
 import { startPaymentSettleJob } from '../../workers/checkout/index.js';
 import { startDropScheduleWorker } from '../../workers/drops/index.js';
+import { ensureDurable } from '../../workers/events/index.js';
 import { createRecovery, startEventProjector, WATCH_EVERY_MS } from '../../workers/orders/index.js';
+import {
+  createReceiptsStore,
+  RECEIPTS_DURABLE,
+  receiptSubjects,
+  startReceiptMailer,
+  type ReceiptMailer,
+} from '../../workers/receipts/index.js';
 import type { Config } from '../config.js';
 import { startTicker } from '../kit/index.js';
 import type { Connections } from './connections.js';
@@ -15,6 +25,39 @@ import type { Core } from './core.js';
 
 export interface WorkersRole {
   stop(): Promise<void>;
+}
+
+/** The receipt mailer over an SMTP transport (nodemailer), or null without SMTP_URL. */
+async function startReceipts(
+  conn: Connections,
+  core: Core,
+  { config, log }: { config: Config; log: Logger },
+): Promise<ReceiptMailer | null> {
+  if (!config.mail) return null;
+  const { smtpUrl, from } = config.mail;
+  const transport = createTransport(smtpUrl);
+  await ensureDurable(conn.jsm, core.events.stream, {
+    durable: RECEIPTS_DURABLE,
+    filter: receiptSubjects(core.events.subjectPrefix),
+  });
+  const mailer = startReceiptMailer({
+    js: conn.js,
+    config: core.events,
+    receipts: createReceiptsStore(conn.sql),
+    send: async (mail) => {
+      await transport.sendMail({ from, ...mail });
+    },
+    host: /@([^>\s]+)/.exec(from)?.[1] ?? 'dropline.invalid',
+    log,
+    transient: isOutage,
+  });
+  return {
+    sent: () => mailer.sent(),
+    async stop() {
+      await mailer.stop();
+      transport.close();
+    },
+  };
 }
 
 export async function startWorkersRole(
@@ -51,6 +94,7 @@ export async function startWorkersRole(
     // A PostgreSQL restart must not spend the events' deliveries and send valid ones to the dead-letter subject.
     transient: isOutage,
   });
+  const receipts = await startReceipts(conn, core, { config, log });
   const settle = await startPaymentSettleJob({
     connection,
     prefix: core.bullPrefix,
@@ -62,6 +106,7 @@ export async function startWorkersRole(
       await settle.stop();
       await scheduleWorker.close();
       await projector.stop();
+      await receipts?.stop();
       await watch.stop();
       await recovery.stop();
     },

@@ -1,6 +1,6 @@
 /**
  * The fields of the API's requests, each a valid value most of the time and a hostile one now and then: sign-in
- * credentials, a drop, a card, paging, and the headers of proof of work, idempotency and admission. ./hostile-values.ts
+ * credentials, a drop, a card and buyer, paging, and the headers of proof of work, idempotency and admission. ./hostile-values.ts
  * makes the rest of each request hostile around them.
  */
 import fc from 'fast-check';
@@ -51,17 +51,57 @@ export const dropFields = {
   ),
 };
 
+/** The card of a payment: valid (approved or declined) most of the time, almost valid or anything now and then. */
 export const card = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom('4242424242424242', '4000000000000002', '4242 4242 4242 4242') },
+  {
+    weight: 3,
+    arbitrary: fc
+      .constantFrom('4242424242424242', '4000000000000002', '4242 4242 4242 4242')
+      .map((number) => ({ number, expMonth: 12, expYear: new Date().getUTCFullYear() + 2, cvc: '123' })),
+  },
   {
     weight: 1,
-    arbitrary: fc.constant({ number: '4242424242424242', expMonth: 12, expYear: 2030, cvc: '123' }),
+    arbitrary: fc.constant({ number: '4242424242424242', expMonth: 1, expYear: 2020, cvc: '123' }),
   },
   {
     weight: 1,
     arbitrary: fc.record(
       { number: hostileString(), expMonth: hostileNumber, expYear: hostileNumber, cvc: hostileString(6) },
       { requiredKeys: ['number'] },
+    ),
+  },
+  { weight: 1, arbitrary: hostileString() },
+);
+
+/** The buyer of a payment: with a shipping address most of the time, hostile fields now and then. */
+export const buyer = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.constant({
+      name: 'Hostile Tester',
+      email: 'buyer@example.test',
+      address: { line1: '1 Test Street', city: 'Testville', postalCode: '10115', country: 'DE' },
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record(
+      {
+        name: hostileString(),
+        email: fc.oneof(credentials.email, hostileString()),
+        address: fc.record(
+          {
+            line1: hostileString(),
+            line2: hostileString(),
+            city: hostileString(),
+            postalCode: hostileString(30),
+            region: hostileString(),
+            country: fc.oneof(fc.constantFrom('DE', 'us', 'DEU'), hostileString(4)),
+          },
+          { requiredKeys: [] },
+        ),
+      },
+      { requiredKeys: [] },
     ),
   },
   { weight: 1, arbitrary: hostileString() },

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import {
+  buyer,
   card,
   credentials,
   dropFields,
@@ -168,7 +169,7 @@ function holdRoutes({ open, reservation, cursorIds }: Ids, known: KnownIds): Hos
       route: '/api/reservations/:id/pay',
       caller: 'guest',
       ids: reservation,
-      body: hostileBody({ card }),
+      body: hostileBody({ card, buyer }),
       headers: keyed,
       runs: 180,
     }),

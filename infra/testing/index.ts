@@ -89,6 +89,7 @@ export const test = base
     return api(dropline.app, config);
   });
 export { spawnDropline, type DroplineProcess } from './process.js';
+export { CARD_NUMBER, DECLINED_NUMBER, payBody, TEST_BUYER, testCard } from './checkout.js';
 
 /** Deletes a JetStream stream if it exists. */
 export async function deleteStream(natsUrl: string, stream: string): Promise<void> {

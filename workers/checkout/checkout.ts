@@ -22,6 +22,9 @@
  * 8. Capture, record captured. Crash or failure here: the decided capture is carried out by the settle job once the
  *    order is paid in PostgreSQL; a retry of the pay already answers the order.
  *
+ * The buyer's details (and the order's number) are recorded in PostgreSQL with step 2, before the card is touched,
+ * and again once this payment is decided for capture (step 6), so that the sale's details stand.
+ *
  * Without a payments store (Redis-only use) nothing is recorded, nothing is settled later, and a paid hold asked
  * again without a key is 409 conflict, as the pay script answers.
  */
@@ -41,6 +44,7 @@ import {
   type PaymentProvider,
   type PaymentRef,
 } from './payments.js';
+import type { Buyer, OrderDetailsStore } from './order-details.js';
 import type { PaymentEnding, PaymentsStore } from './payments-store.js';
 
 export interface CheckoutDeps {
@@ -50,6 +54,8 @@ export interface CheckoutDeps {
   publish: PublishEvent;
   /** Where every authorization is recorded before the card is touched; see the header for what it changes. */
   payments?: PaymentsStore;
+  /** Where the buyer's details and the order's number are recorded (with the payments store). */
+  details?: OrderDetailsStore;
   /** False while the event stream is unreachable: pay then refuses at once, changing nothing. */
   eventsReady?: () => boolean;
   /** New payment ids (the provider's idempotency keys). */
@@ -60,6 +66,8 @@ export interface PayRequest {
   reservationId: string;
   shopperId: string;
   card: Card;
+  /** The buyer's details, recorded with the order; the edge requires them. */
+  buyer?: Buyer;
   idempotencyKey?: string;
 }
 
@@ -206,10 +214,15 @@ export function createCheckout(deps: CheckoutDeps) {
       }
       const current = await readHold(ctx, req);
       if (current.status !== 'held') return withoutCard(ctx, req, current);
+      const record = async () => {
+        if (req.buyer) await ctx.details?.record(current.id, req.buyer);
+      };
+      await record();
       const p = await beginPayment(ctx, current, newPaymentId());
       await authorize(ctx, p, req.card);
       const paid = await payHold(ctx, req, p);
       if (!('outcome' in paid)) return paid;
+      if (paid.capture) await record();
       return complete(ctx, p, paid);
     },
   };

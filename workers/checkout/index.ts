@@ -20,6 +20,14 @@ export {
   type PaymentRef,
 } from './payments.js';
 export {
+  createOrderDetailsStore,
+  newOrderNumber,
+  ORDER_NUMBER,
+  type Buyer,
+  type OrderDetailsStore,
+  type ShippingAddress,
+} from './order-details.js';
+export {
   createPaymentsStore,
   type Payment,
   type PaymentEnding,

@@ -5,8 +5,12 @@
  * key it never authorized as done (the authorize may have been lost on the way).
  */
 
+/** A card as the buyer gave it (checked by the edge: Luhn, a month not past, 3–4 digit CVC); never logged. */
 export interface Card {
   number: string;
+  expMonth?: number;
+  expYear?: number;
+  cvc?: string;
 }
 
 /** What the provider needs to find an authorization again: its idempotency key (the payment's id). */

@@ -9,6 +9,7 @@ import {
   type Api,
   type Config,
   type Dropline,
+  payBody,
   silentLog,
   spawnDropline,
   test,
@@ -84,7 +85,7 @@ describe('payments that always end', () => {
       const paying = fetch(`http://127.0.0.1:${port}/api/reservations/${hold.id}/pay`, {
         method: 'POST',
         headers: { authorization: `Bearer ${guest.token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ card: CARD.number }),
+        body: JSON.stringify(payBody()),
       }).catch(() => null);
       // Authorized, the hold paid and the capture decided: the process is now stuck in capture.
       await vi.waitFor(async () => {
@@ -103,7 +104,7 @@ describe('payments that always end', () => {
     // The retry after the lost answer: 200 with the order, and no card authorized again.
     const retry = await api.post(`/api/reservations/${hold.id}/pay`, {
       token: guest.token,
-      body: { card: CARD.number },
+      body: payBody(),
     });
     expect({ status: retry.status, body: retry.body }).toEqual({
       status: 200,

@@ -21,6 +21,7 @@ export const actorName = (actor: Actor) => `${actor.role}:${actor.id}`;
 export type NewDrop = Omit<
   DropFields,
   | 'description'
+  | 'fulfilment'
   | 'currency'
   | 'closesAt'
   | 'perUserLimit'
@@ -32,6 +33,7 @@ export type NewDrop = Omit<
 
 export const DROP_DEFAULTS = {
   description: '',
+  fulfilment: 'shipped',
   currency: 'USD',
   closesAt: null,
   perUserLimit: 1,

@@ -1,6 +1,6 @@
 /** PostgreSQL rows of `drops` and `drop_audit`, and the mapping between them and a Drop. */
 import type { TransactionSql } from 'postgres';
-import type { Drop, DropFields, DropStatus } from './drop.js';
+import type { Drop, DropFields, DropStatus, Fulfilment } from './drop.js';
 
 export interface DropRow {
   id: string;
@@ -8,6 +8,7 @@ export interface DropRow {
   title: string;
   description: string;
   sku: string;
+  fulfilment: Fulfilment;
   price_cents: number;
   currency: string;
   stock: number;
@@ -30,6 +31,7 @@ export const toDrop = (r: DropRow): Drop => ({
   title: r.title,
   description: r.description,
   sku: r.sku,
+  fulfilment: r.fulfilment,
   priceCents: r.price_cents,
   currency: r.currency,
   stock: r.stock,
@@ -50,6 +52,7 @@ const COLUMNS: Record<keyof DropFields, string> = {
   title: 'title',
   description: 'description',
   sku: 'sku',
+  fulfilment: 'fulfilment',
   priceCents: 'price_cents',
   currency: 'currency',
   stock: 'stock',

@@ -7,11 +7,16 @@ import type { MirroredDrop, MirroredStatus } from '../../inventory/index.js';
 
 export type DropStatus = MirroredStatus;
 
+/** How a drop reaches its buyers: a shipped drop needs a shipping address at checkout. */
+export const FULFILMENTS = ['shipped', 'pickup', 'digital'] as const;
+export type Fulfilment = (typeof FULFILMENTS)[number];
+
 export interface Drop extends MirroredDrop {
   brandId: string;
   title: string;
   description: string;
   sku: string;
+  fulfilment: Fulfilment;
   /** Admission paused by an operator. */
   admissionPaused: boolean;
   /** The operator's word to waiting shoppers while paused (one line, at most 200 characters); null: none. */

@@ -5,7 +5,14 @@
  * orders/ (reconciliation re-mirrors a drop) may enter it, and infra/ wires it (the Redis mirror, the status
  * publisher).
  */
-export type { AdmissionSettings, Drop, DropFields, DropStatus } from './drop.js';
+export {
+  FULFILMENTS,
+  type AdmissionSettings,
+  type Drop,
+  type DropFields,
+  type DropStatus,
+  type Fulfilment,
+} from './drop.js';
 export { createDropsStore, type AuditEntry, type DropsStore, type ListPage } from './drops-store.js';
 export { createDropsService, type DropsService, type DropsServiceDeps } from './drops-service.js';
 export { actorName, DROP_DEFAULTS, type Actor, type NewDrop } from './actor-changes.js';

@@ -5,7 +5,7 @@
  * payment) and orders/ (consuming) may enter it, and infra/ wires it. edge/ may not: a request publishes through
  * checkout/.
  */
-export { ensureEventStream, eventSubject, MAX_DELIVER, type EventsConfig } from './stream.js';
+export { ensureDurable, ensureEventStream, eventSubject, MAX_DELIVER, type EventsConfig } from './stream.js';
 export {
   createEventPublisher,
   createStatusPublisher,

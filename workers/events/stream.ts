@@ -44,6 +44,26 @@ async function found(lookup: () => Promise<unknown>, notFound: JetStreamApiCodes
   }
 }
 
+/**
+ * Creates a durable consumer of the stream when missing (another reader of the events, such as the receipts'),
+ * filtered to `filter`; leaves an existing one as it is.
+ */
+export async function ensureDurable(
+  jsm: JetStreamManager,
+  stream: string,
+  { durable, filter }: { durable: string; filter: string },
+): Promise<void> {
+  if (await found(() => jsm.consumers.info(stream, durable), JetStreamApiCodes.ConsumerNotFound)) return;
+  await jsm.consumers.add(stream, {
+    durable_name: durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: filter,
+    max_deliver: MAX_DELIVER,
+    ack_wait: ACK_WAIT_NS,
+  });
+}
+
 /** Creates the stream and the workers' consumer when missing; leaves existing ones as they are. */
 export async function ensureEventStream(jsm: JetStreamManager, c: EventsConfig): Promise<void> {
   if (!(await found(() => jsm.streams.info(c.stream), JetStreamApiCodes.StreamNotFound))) {

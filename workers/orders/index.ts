@@ -5,7 +5,7 @@
  * It may import inventory/, events/ and drops/ (a drop's stock and its re-mirroring); edge/ (order pages) may
  * enter it, and infra/ wires it.
  */
-export type { Order, OrderStatus } from './order.js';
+export type { Order, OrderAddress, OrderStatus, ShopperOrder } from './order.js';
 export { createOrdersStore, type OrderPage, type OrdersStore, type OrderTotals } from './orders-store.js';
 export {
   startEventProjector,

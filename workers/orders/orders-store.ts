@@ -5,7 +5,7 @@
 import type { PendingQuery, Row, Sql } from 'postgres';
 import type { InventoryEvent } from '../../inventory/index.js';
 import { applyEvents } from './apply-events.js';
-import type { Order, OrderStatus } from './order.js';
+import type { Order, OrderAddress, OrderStatus, ShopperOrder } from './order.js';
 
 interface OrderRow {
   id: string;
@@ -30,6 +30,47 @@ const toOrder = (r: OrderRow): Order => ({
   paidAt: r.paid_at,
   expiresAt: r.expires_at,
 });
+
+interface ShopperOrderRow extends OrderRow {
+  number: string | null;
+  title: string;
+  brand_name: string;
+  currency: string;
+  buyer_name: string | null;
+  buyer_email: string | null;
+  shipping_address: OrderAddress | null;
+}
+
+const toShopperOrder = (r: ShopperOrderRow): ShopperOrder => ({
+  ...toOrder(r),
+  number: r.number,
+  title: r.title,
+  brandName: r.brand_name,
+  currency: r.currency,
+  buyer:
+    r.buyer_name !== null && r.buyer_email !== null
+      ? { name: r.buyer_name, email: r.buyer_email, address: r.shipping_address }
+      : null,
+});
+
+/** The shopper's orders `where` selects, with their drop, brand and checkout details; newest first. */
+async function shopperOrdersOf(
+  sql: Sql,
+  where: PendingQuery<Row[]>,
+  page: OrderPage,
+): Promise<ShopperOrder[]> {
+  const rows = await sql<ShopperOrderRow[]>`
+    SELECT o.*, d.title, d.currency, b.name AS brand_name, od.number, od.buyer_name, od.buyer_email,
+           od.shipping_address
+    FROM orders o
+      JOIN drops d ON d.id = o.drop_id
+      JOIN brands b ON b.id = d.brand_id
+      LEFT JOIN order_details od ON od.reservation_id = o.id
+    WHERE ${where}
+      ${page.before ? sql`AND (o.created_at, o.id) < (${page.before.createdAt}, ${page.before.id})` : sql``}
+    ORDER BY o.created_at DESC, o.id DESC LIMIT ${page.limit}`;
+  return rows.map(toShopperOrder);
+}
 
 export interface OrderTotals {
   paidUnits: number;
@@ -116,6 +157,16 @@ export function createOrdersStore(sql: Sql) {
     },
 
     listForUser: (userId: string, page: OrderPage) => pageOf(sql, sql`user_id = ${userId}`, page),
+
+    /** One page of the user's orders as the user reads them (product, brand, number, buyer). */
+    shopperOrders: (userId: string, page: OrderPage) =>
+      shopperOrdersOf(sql, sql`o.user_id = ${userId}`, page),
+
+    /** One order as its shopper reads it, if it is the user's. */
+    async shopperOrder(userId: string, id: string): Promise<ShopperOrder | null> {
+      const [order] = await shopperOrdersOf(sql, sql`o.id = ${id} AND o.user_id = ${userId}`, { limit: 1 });
+      return order ?? null;
+    },
 
     listForDrop: (dropId: string, page: OrderPage) => pageOf(sql, sql`drop_id = ${dropId}`, page),
 

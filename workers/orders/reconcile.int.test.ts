@@ -1,5 +1,5 @@
 import { describe, expect, vi } from 'vitest';
-import { clearPrefix, countOf, test } from '../../infra/testing/index.js';
+import { clearPrefix, countOf, payBody, test } from '../../infra/testing/index.js';
 import { createAdmissionTokens } from '../../edge/index.js';
 
 const WAIT = { timeout: 20_000, interval: 100 };
@@ -49,7 +49,7 @@ describe('reconciliation', () => {
     for (const h of holds.slice(0, 5)) {
       const paid = await api.post(`/api/reservations/${h.id}/pay`, {
         token: h.guest.token,
-        body: { card: '4242424242424242' },
+        body: payBody(),
       });
       expect(paid.status).toBe(200);
     }
@@ -98,14 +98,14 @@ describe('reconciliation', () => {
       (
         await api.post(`/api/reservations/${held0.id}/pay`, {
           token: held0.guest.token,
-          body: { card: '4242424242424242' },
+          body: payBody(),
         })
       ).status,
     ).toBe(200);
     // Paying again sells nothing more: 409, or 200 with the same order where checkout answers a retry with it.
     const again = await api.post(`/api/reservations/${held0.id}/pay`, {
       token: held0.guest.token,
-      body: { card: '4242424242424242' },
+      body: payBody(),
     });
     expect([409, 200]).toContain(again.status);
     if (again.status === 200) expect(again.body.orderId ?? again.body.id).toBe(held0.id);

@@ -7,12 +7,11 @@
  */
 import { describe, expect, vi } from 'vitest';
 import { createAdmissionTokens } from '../../edge/index.js';
-import { countOf, test, type Api, type Config } from '../../infra/testing/index.js';
+import { type Api, type Config, countOf, payBody, test } from '../../infra/testing/index.js';
 import { createInventoryKeys, createRebuild } from '../../inventory/index.js';
 import { createQueueKeys } from '../../queue/index.js';
 
 const WAIT = { timeout: 20_000, interval: 100 };
-const CARD = { card: '4242424242424242' };
 
 async function openDrop(api: Api, stock: number): Promise<string> {
   const op = await api.operator();
@@ -54,7 +53,7 @@ function shoppers(api: Api, config: Config, dropId: string) {
       reserved: r,
       id,
       reserveAgain: reserve,
-      pay: () => api.post(`/api/reservations/${id}/pay`, { token: guest.token, body: CARD }),
+      pay: () => api.post(`/api/reservations/${id}/pay`, { token: guest.token, body: payBody() }),
       release: () => api.delete(`/api/reservations/${id}`, { token: guest.token }),
     };
   };
