@@ -42,7 +42,9 @@ export const inventoryEvent = z.discriminatedUnion('type', [
   z.object({ ...holdEvent, type: z.literal('reservation.released') }),
   z.object({ ...holdEvent, type: z.literal('reservation.expired') }),
   z.object({ ...holdEvent, type: z.literal('payment.completed'), paidAt: ms }),
-  // Numbered per drop (`seq`): the highest one applied decides whether the drop is sold out.
+  // Numbered per drop (`seq`): the highest one applied decides whether the drop is sold out. drop.sold_out: every
+  // unit sold and none held, sold out for good. drop.reopened: only a drop marked sold out under the former rule
+  // (every unit merely held) whose units came back; kept so such drops and their events still apply.
   z.object({ ...availabilityEvent, type: z.literal('drop.sold_out') }),
   z.object({ ...availabilityEvent, type: z.literal('drop.reopened') }),
 ]);

@@ -4,7 +4,7 @@
  *
  *   <prefix>{drop:<id>}:meta                hash    the drop as mirrored from PostgreSQL: status, stock, price,
  *                                                   perUserLimit, holdSeconds, version; seq (counts every change of
- *                                                   units or holds), availabilitySeq (sold-out/reopened counter),
+ *                                                   units or holds), availabilitySeq (numbers drop.sold_out events),
  *                                                   fenced (set while Redis is rebuilt from PostgreSQL)
  *   <prefix>{drop:<id>}:stock               hash    units: total, available, held, sold (available + held + sold = total)
  *   <prefix>{drop:<id>}:holds               hash    reservation id → JSON hold record (see holds.ts)

@@ -83,7 +83,11 @@ async function call(
 }
 
 const over = (status: string) =>
-  status === 'sold_out' || status === 'closed' || status === 'expired' || status === 'left';
+  status === 'sold_out' ||
+  status === 'all_sold' ||
+  status === 'closed' ||
+  status === 'expired' ||
+  status === 'left';
 
 const NSP = '/drops';
 const JOIN_ACK = 1;
@@ -153,7 +157,10 @@ function waitForTurn(edge: Edge, late: boolean, token: string): Promise<Turn> {
         } else if (packet.type === 3 && packet.id === JOIN_ACK) {
           record('join', performance.now() - joinStarted, late);
           const [answer] = packet.data as [JoinAck];
-          if ('error' in answer || !answer.status) fail(new Error(`join: ${JSON.stringify(answer)}`));
+          // A drop sold out for good closes its line: the join is refused with sold_out.
+          if ('error' in answer && answer.error.code === 'sold_out')
+            done({ admitted: false, status: 'all_sold' });
+          else if ('error' in answer || !answer.status) fail(new Error(`join: ${JSON.stringify(answer)}`));
           else if (answer.status === 'admitted' && answer.admission)
             done({ admitted: true, token: answer.admission.token });
           else if (over(answer.status)) done({ admitted: false, status: answer.status });
@@ -171,7 +178,7 @@ function waitForTurn(edge: Edge, late: boolean, token: string): Promise<Turn> {
 async function shopper(edge: Edge, late: boolean, token: string): Promise<void> {
   const turn = await waitForTurn(edge, late, token);
   if (!turn.admitted) {
-    if (turn.status === 'sold_out') return void outcomes.soldOut++;
+    if (turn.status === 'sold_out' || turn.status === 'all_sold') return void outcomes.soldOut++;
     outcomes.failed++;
     failures.push(`queue: ${turn.status}`);
     return;

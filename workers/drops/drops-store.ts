@@ -46,8 +46,9 @@ export interface DropsStore {
   /** The highest sold-out / reopened sequence applied to the drop (0 for none or an unknown drop). */
   availabilitySeq(id: string): Promise<number>;
   /**
-   * Sets a selling drop sold out or open again from the inventory's numbered events, once per number and never
-   * back to an older one; null when nothing changed.
+   * Sets a selling drop sold out (for good: every unit sold) or, for a drop marked sold out under the former rule,
+   * open again, from the inventory's numbered events, once per number and never back to an older one; audits a
+   * change of status only, so an event that finds the drop as it says changes nothing. Null when nothing changed.
    */
   setAvailability(id: string, soldOut: boolean, seq: number, actor: string): Promise<Drop | null>;
   /** Drops whose scheduled transitions may still be due: scheduled, open or sold out. */

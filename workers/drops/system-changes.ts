@@ -1,6 +1,7 @@
 /**
  * What happens to drops without an actor asking: the schedule opening and closing them, the inventory's sold-out
- * and reopened events, and a restart or a Redis that lost its data (mirror and schedule everything again).
+ * events (sold out for good: every unit sold, none held; the reopened events of drops marked sold out under the
+ * former rule), and a restart or a Redis that lost its data (mirror and schedule everything again).
  */
 import type { Drop } from './drop.js';
 import type { DropScheduling, DropSync } from './drop-sync.js';
