@@ -13,6 +13,7 @@ import { connect } from '@nats-io/transport-node';
 import { dropDatabase } from '../db.js';
 import { clearPrefix } from '../redis.js';
 import { createBenchContext, http, type BenchContext, type DroplineSession } from './context.js';
+import { etaPromise, etaRows } from './eta-promise.js';
 import { eventPipeline } from './events.js';
 import { joinStorm } from './join-storm.js';
 import { benchOptions, fail, type BenchOptions } from './options.js';
@@ -162,6 +163,12 @@ async function powScenario({ ctx, opts }: Run): Promise<Outcome> {
   return { figures: { proofOfWork: r }, rows: powRows(r) };
 }
 
+/** Whether the promised waits (etaSeconds) hold, with the rate binding and with maxActive binding. */
+async function etaScenario({ ctx, dropline, opts }: Run): Promise<Outcome> {
+  const r = await etaPromise(ctx, dropline, opts.quick ? 15 : 60);
+  return { figures: { promisedWaits: r }, rows: etaRows(r) };
+}
+
 /** Last: the hashes a flood leaves queued would otherwise run into the next scenario. */
 async function loginScenario({ ctx, dropline, opts }: Run): Promise<Outcome> {
   const r = await loginFlood(ctx, dropline, opts.quick ? 3 : 20);
@@ -175,6 +182,7 @@ const SCENARIO_RUNS = [
   ['storm', stormScenario],
   ['events', eventsScenario],
   ['pow', powScenario],
+  ['eta', etaScenario],
   ['login', loginScenario],
 ] as const;
 

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 
-export const SCENARIOS = ['stock', 'rush', 'storm', 'events', 'pow', 'login'] as const;
+export const SCENARIOS = ['stock', 'rush', 'storm', 'events', 'pow', 'eta', 'login'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 const USAGE = `usage: npm run bench [-- --quick] [--only ${SCENARIOS.join(',')}] [--seconds N] [--shoppers N] [--admission N] [--clients N] [--edges N]`;
 
