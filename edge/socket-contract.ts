@@ -67,6 +67,10 @@ export interface StockPush {
   available: number;
   held: number;
   sold: number;
+  /** The earliest deadline of a live hold (ISO time); null when nothing is held. See GET …/stock. */
+  nextReturnAt: string | null;
+  /** The latest deadline of a live hold (ISO time); null when nothing is held. */
+  heldUntil: string | null;
 }
 
 /**

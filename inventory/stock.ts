@@ -61,6 +61,15 @@ export function createStockReader({ redis, keys }: { redis: Redis; keys: Invento
         heldUntil: deadlineOf(results?.[3]?.[1]),
       };
     },
+    /** When the drop's held units return at the latest (the two ends of its holds' deadline index, O(log n)). */
+    async returns(dropId: string): Promise<HeldReturns> {
+      const results = await redis
+        .multi()
+        .zrange(keys.deadlines(dropId), '0', '0', 'WITHSCORES')
+        .zrange(keys.deadlines(dropId), '-1', '-1', 'WITHSCORES')
+        .exec();
+      return { nextReturnAt: deadlineOf(results?.[0]?.[1]), heldUntil: deadlineOf(results?.[1]?.[1]) };
+    },
     /** The drop's units, or null when Redis holds none for it. */
     async read(dropId: string): Promise<StockFigures | null> {
       return parse(dropId, await redis.hmget(keys.stock(dropId), 'total', 'available', 'held', 'sold'));

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { etaSeconds, type TickResult, type WaitingRoom } from '../../queue/index.js';
 import type { AdmissionTokens } from '../auth/admission.js';
-import type { AdmissionSummary, AdmittedBatch, QueuePush } from '../socket-contract.js';
+import type { AdmissionSummary, AdmittedBatch, QueuePush, StockPush } from '../socket-contract.js';
 import type { DropsNamespace } from './types.js';
 import { moveKey, type Watcher, type Watchers } from './watchers.js';
 
@@ -23,7 +23,14 @@ export interface FanOutDeps {
   watchers: Watchers;
   log: Logger;
   clock: Pick<DateConstructor, 'now'>;
+  /** When the drop's held units return (for `stock` pushes while units are held); none: pushed as null. */
+  heldReturns?: (dropId: string) => Promise<HeldReturnsJson>;
 }
+
+/** The stock's return figures as pushed (ISO times; null when nothing is held). */
+export type HeldReturnsJson = Pick<StockPush, 'nextReturnAt' | 'heldUntil'>;
+
+const NOTHING_HELD: HeldReturnsJson = { nextReturnAt: null, heldUntil: null };
 
 export interface FanOut {
   /** Hands one admission tick (this edge leads the drop) to every edge's shoppers. */
@@ -100,7 +107,7 @@ export function createFanOut(drops: DropsNamespace, deps: FanOutDeps): FanOut {
         deliverAdmitted(batch);
         drops.serverSideEmit('admitted', batch);
       }
-      tellRoom(drops, result, last, now);
+      tellRoom(drops, result, last, now, deps);
       // Sold out for good is told at once: the waiting shoppers' line has closed.
       const allSold = allSoldOf(result);
       if (now - last.summaryAt >= SUMMARY_EVERY_MS || allSold !== (last.allSold ?? false)) {
@@ -133,7 +140,13 @@ async function signAdmissions(result: TickResult, admissionTokens: AdmissionToke
 }
 
 /** Tells the drop's room, on every edge, of a new status at once and of changed stock at most once a second. */
-function tellRoom(drops: DropsNamespace, result: TickResult, last: Told, now: number): void {
+function tellRoom(
+  drops: DropsNamespace,
+  result: TickResult,
+  last: Told,
+  now: number,
+  { heldReturns, log }: FanOutDeps,
+): void {
   const room = drops.to(`d:${result.dropId}`);
   if (last.status !== result.dropStatus) {
     last.status = result.dropStatus;
@@ -144,7 +157,13 @@ function tellRoom(drops: DropsNamespace, result: TickResult, last: Told, now: nu
     if (stock !== last.stock && now - last.stockAt >= SUMMARY_EVERY_MS) {
       last.stock = stock;
       last.stockAt = now;
-      room.emit('stock', { dropId: result.dropId, ...result.stock });
+      const figures = { dropId: result.dropId, ...result.stock };
+      // One read of the holds' deadlines, only while units are held and only when the figures changed.
+      const returns =
+        result.stock.held > 0 && heldReturns ? heldReturns(result.dropId) : Promise.resolve(NOTHING_HELD);
+      returns
+        .then((r) => room.emit('stock', { ...figures, ...r }))
+        .catch((error: unknown) => log.error({ err: error }, 'reading when held units return failed'));
     }
   }
 }

@@ -232,11 +232,14 @@ describe('Socket.IO gateway', () => {
     // The leader may have told the drop's 10 units before this socket watched: a change is what must reach it.
     const stockKey = `${prefix}{drop:${dropId}}:stock`;
     await dropline.redis.multi().hincrby(stockKey, 'available', -2).hincrby(stockKey, 'held', 2).exec();
+    // Units moved by hand have no holds, hence no deadlines: when they return is unknown (null).
     expect(await s!.next('stock', (e) => e.available === 8)).toEqual({
       dropId,
       available: 8,
       held: 2,
       sold: 0,
+      nextReturnAt: null,
+      heldUntil: null,
     });
   });
 });

@@ -17,7 +17,7 @@ import { unlimited, type RateLimiter } from '../middleware/rate-limit.js';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents } from '../socket-contract.js';
 import { connectionCap, CONNECT_TIMEOUT_MS, refuseDefaultNamespace } from './connections.js';
 import type { EventRate } from './event-rate.js';
-import { createFanOut } from './fan-out.js';
+import { createFanOut, type FanOutDeps } from './fan-out.js';
 import { authenticate } from './handshake.js';
 import { serveRequests } from './requests.js';
 import type { DropsNamespace, DropsServer, SocketData } from './types.js';
@@ -55,6 +55,8 @@ export interface GatewayDeps {
   eventRate?: EventRate;
   /** Connections one address may hold on this edge; undefined: no cap. */
   connectionsPerAddress?: number;
+  /** When a drop's held units return, for its `stock` pushes (fan-out.ts). */
+  heldReturns?: FanOutDeps['heldReturns'];
 }
 
 /** Attaches the gateway to the edge's HTTP server. */
@@ -87,7 +89,14 @@ export function attachGateway(server: HttpServer, deps: GatewayDeps): Gateway {
     trustProxy,
     eventRate: deps.eventRate ?? { perSecond: 10, burst: 40 },
   });
-  const fanOut = createFanOut(drops, { waitingRoom, admissionTokens, watchers, log, clock });
+  const fanOut = createFanOut(drops, {
+    waitingRoom,
+    admissionTokens,
+    watchers,
+    log,
+    clock,
+    ...(deps.heldReturns ? { heldReturns: deps.heldReturns } : {}),
+  });
 
   return {
     io,

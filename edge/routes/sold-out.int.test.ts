@@ -11,6 +11,7 @@ import {
   connectSocket,
   type Dropline,
   expectProblem,
+  payBody,
   type RecordingSocket,
   test,
 } from '../../infra/testing/index.js';
@@ -18,7 +19,6 @@ import { createAdmissionTokens } from '../index.js';
 
 /** The workers apply events to PostgreSQL asynchronously (target p99 < 1 s); this is the deadline for seeing them. */
 const PIPELINE = { timeout: 15_000, interval: 50 };
-const CARD = '4242424242424242';
 
 interface Fixtures {
   api: Api;
@@ -61,8 +61,7 @@ async function pausedDrop({ api, config, dropline }: Fixtures, stock: number, ho
         api.post(`${path}/reservations`, { token: guest.token, headers: { 'x-admission-token': admission } });
       return { guest, reserve };
     },
-    pay: (token: string, id: string) =>
-      api.post(`/api/reservations/${id}/pay`, { token, body: { card: CARD } }),
+    pay: (token: string, id: string) => api.post(`/api/reservations/${id}/pay`, { token, body: payBody() }),
     me: (token: string) => api.get(`${path}/queue/me`, { token }),
     status: async () => (await api.get(path)).body.status as string,
     /** The drop's status changes in its audit log, oldest first. */
@@ -135,6 +134,15 @@ describe('sold out for good', () => {
         heldUntil: deadlines[1],
       });
     }, PIPELINE);
+    // The stock push says it too.
+    expect(await socks[0]!.next('stock', (p) => p.held === 2, PIPELINE.timeout)).toEqual({
+      dropId: d.drop.id,
+      available: 0,
+      held: 2,
+      sold: 0,
+      nextReturnAt: deadlines[0],
+      heldUntil: deadlines[1],
+    });
     await d.settled();
     expect(await d.status()).toBe('open');
     expect(await d.statusAudit()).toEqual(['scheduled→open']);
@@ -152,6 +160,11 @@ describe('sold out for good', () => {
     const told = await Promise.all(socks.map((s) => s.next('queue', (p) => p.status === 'all_sold')));
     expect(new Set(told.map((p) => p.position)).size).toBe(20);
     await Promise.all(socks.map((s) => s.next('status', (p) => p.status === 'sold_out')));
+    expect(await socks[0]!.next('stock', (p) => p.sold === 2, PIPELINE.timeout)).toMatchObject({
+      held: 0,
+      nextReturnAt: null,
+      heldUntil: null,
+    });
     expect(await d.status()).toBe('sold_out');
     await d.settled();
     expect(await d.statusAudit()).toEqual(['scheduled→open', 'open→sold_out']);

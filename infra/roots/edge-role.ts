@@ -199,6 +199,13 @@ export function composeEdge(conn: Connections, core: Core, options: EdgeOptions)
           ? { connectionsPerAddress: config.sockets.connectionsPerAddress }
           : {}),
         adapter: createAdapter(pub, sub, { key: `${config.redisPrefix}socket.io` }),
+        heldReturns: async (dropId) => {
+          const { nextReturnAt, heldUntil } = await core.stock.returns(dropId);
+          return {
+            nextReturnAt: nextReturnAt?.toISOString() ?? null,
+            heldUntil: heldUntil?.toISOString() ?? null,
+          };
+        },
       });
       return server;
     },
