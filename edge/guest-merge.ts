@@ -26,7 +26,7 @@ export interface MergedJson {
   places: number;
   /** Live holds now the account's, payable by it. */
   holds: number;
-  /** Reservations of any status (orders) PostgreSQL moved to the account. */
+  /** Paid orders PostgreSQL moved to the account (a held one counts among `holds`). */
   orders: number;
 }
 

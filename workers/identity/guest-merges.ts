@@ -12,7 +12,9 @@
 import type { Sql } from 'postgres';
 
 export interface GuestMergeRecords {
-  /** Orders (reservations, any status) that were the guest's and are now the account's. */
+  /** Reservations (rows of orders, any status) that were the guest's and are now the account's. */
+  reservations: number;
+  /** Of those, the paid ones: the guest's orders. */
   orders: number;
   /** Payments records moved along. */
   payments: number;
@@ -56,9 +58,8 @@ export function createGuestMerges(sql: Sql): GuestMerges {
       return sql.begin(async (tx) => {
         // The guest is recorded by its first event; one that had none yet is recorded here, so it can be locked.
         await tx`INSERT INTO users (id, role, guest) VALUES (${guestId}, 'shopper', true) ON CONFLICT (id) DO NOTHING`;
-        const [guest] = await tx<
-          { guest: boolean }[]
-        >`SELECT guest FROM users WHERE id = ${guestId} FOR UPDATE`;
+        const [guest] = await tx<{ guest: boolean }[]>`
+          SELECT guest FROM users WHERE id = ${guestId} FOR UPDATE`;
         if (!guest?.guest) return null;
         await tx`
           INSERT INTO guest_merges (guest_id, account_id) VALUES (${guestId}, ${accountId})
@@ -66,10 +67,15 @@ export function createGuestMerges(sql: Sql): GuestMerges {
         const [merged] = await tx<{ account_id: string }[]>`
           SELECT account_id FROM guest_merges WHERE guest_id = ${guestId}`;
         if (merged?.account_id !== accountId) return null;
-        const orders = await tx`UPDATE orders SET user_id = ${accountId} WHERE user_id = ${guestId}`;
-        const payments =
-          await tx`UPDATE payments SET shopper_id = ${accountId} WHERE shopper_id = ${guestId}`;
-        return { orders: orders.count, payments: payments.count };
+        const moved = await tx<{ status: string }[]>`
+          UPDATE orders SET user_id = ${accountId} WHERE user_id = ${guestId} RETURNING status`;
+        const payments = await tx`
+          UPDATE payments SET shopper_id = ${accountId} WHERE shopper_id = ${guestId}`;
+        return {
+          reservations: moved.length,
+          orders: moved.filter((r) => r.status === 'paid').length,
+          payments: payments.count,
+        };
       });
     },
   };
