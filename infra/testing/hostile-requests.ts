@@ -220,7 +220,12 @@ function queueRoutes({ open }: Ids): HostileRoute[] {
 
 function adminRoutes({ open, write, cursorIds }: Ids, known: KnownIds): HostileRoute[] {
   const query = paging(cursorIds);
-  const admission = { perMinute: hostileNumber, maxActive: hostileNumber, paused: fc.boolean() };
+  const admission = {
+    perMinute: hostileNumber,
+    maxActive: hostileNumber,
+    paused: fc.boolean(),
+    pauseMessage: fc.oneof(fc.constant(null), hostileString(210)),
+  };
   return [
     route({ method: 'GET', route: '/api/admin/drops/:id/admission', caller: 'operator', ids: open }),
     route({
