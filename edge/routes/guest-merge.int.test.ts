@@ -235,6 +235,67 @@ describe('a guest who signs up or signs in keeps what it earned', () => {
     });
   });
 
+  test('past perUserLimit after the merge, the account keeps every hold, pays them and reserves no more', async ({
+    api,
+    config,
+  }) => {
+    const { drop } = await api.openDrop({ stock: 5, perUserLimit: 1 });
+    const d = shop(api, config, drop.id);
+    const account = await signUp(api);
+    const own = await d.reserve(account);
+    const guest = await api.guest();
+    const guests = await d.reserve(guest);
+    const signedIn = await api.post('/api/auth/login', {
+      token: guest.token,
+      body: { email: account.user.email, password: PASSWORD },
+    });
+    const merged = signedIn.body as SignInResponse;
+    expect(merged.merged.holds).toBe(1);
+    const limited = await api.post(`/api/drops/${drop.id}/reservations`, {
+      token: merged.token,
+      headers: {
+        'x-admission-token': await createAdmissionTokens({
+          key: new TextEncoder().encode(config.jwtSecret),
+        }).sign({ shopperId: account.user.id, dropId: drop.id, expiresAt: new Date(Date.now() + 60_000) }),
+      },
+    });
+    expect(limited.body).toMatchObject({ code: 'limit_reached' });
+    for (const hold of [own, guests]) {
+      const paid = await api.post(`/api/reservations/${hold.id}/pay`, {
+        token: merged.token,
+        body: payBody(),
+      });
+      expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+    }
+  });
+
+  test('in the pre-queue, the smaller drawn score is kept', async ({ api, config, dropline }) => {
+    const { drop } = await api.openDrop({ stock: 5 }, { open: false });
+    const d = shop(api, config, drop.id);
+    const pre = createQueueKeys(config.redisPrefix).pre(drop.id);
+    const pairs = await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        const guest = await api.guest();
+        const account = await signUp(api);
+        await d.join(guest);
+        await d.join(account);
+        const scores = await Promise.all([guest, account].map((s) => dropline.redis.zscore(pre, s.user.id)));
+        return { guest, account, best: Math.min(...scores.map(Number)) };
+      }),
+    );
+    for (const { guest, account, best } of pairs) {
+      const r = await api.post('/api/auth/login', {
+        token: guest.token,
+        body: { email: account.user.email, password: PASSWORD },
+      });
+      expect((r.body as SignInResponse).merged.places).toBe(1);
+      expect(Number(await dropline.redis.zscore(pre, account.user.id))).toBe(best);
+      expect(await dropline.redis.zscore(pre, guest.user.id)).toBeNull();
+      expect((await d.me(account.token)).status).toBe('prequeue');
+    }
+    expect(await dropline.redis.zcard(pre)).toBe(4);
+  });
+
   test('merges during admission ticks and hold expiries leave every count consistent', async ({
     api,
     config,
