@@ -41,7 +41,13 @@ export type {
   PayResponse,
   ReservationJson,
 } from './routes/reservations.js';
-export type { OrderJson, OrderListResponse, DropOrdersResponse } from './routes/orders.js';
+export type {
+  OrderJson,
+  OrderListResponse,
+  DropOrdersResponse,
+  ShopperOrderJson,
+  ShopperOrderListResponse,
+} from './routes/orders.js';
 export type {
   AdmissionSummary,
   AdmittedBatch,

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { test, type Api } from '../infra/testing/index.js';
+import { fillPayForm, test, type Api } from '../infra/testing/index.js';
 import type { MyReservationsResponse } from './index.js';
 
 const SHOTS = fileURLToPath(new URL('../test-artifacts/screenshots/', import.meta.url));
@@ -104,7 +104,7 @@ describe('a held unit on any tab', () => {
       await two.page.getByRole('heading', { name: '1 held for you' }).waitFor(WAIT);
       await two.page.screenshot({ path: `${SHOTS}hold-second-context-${name}.png`, fullPage: true });
 
-      await two.page.getByLabel('Card number').fill('4242 4242 4242 4242');
+      await fillPayForm(two.page);
       await two.page.getByRole('button', { name: /^Pay / }).click();
       await two.page.getByRole('heading', { name: 'Order confirmed' }).waitFor(WAIT);
       await one.page.getByRole('heading', { name: 'Order confirmed' }).waitFor(WAIT);

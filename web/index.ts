@@ -25,6 +25,8 @@ export type {
   ReservationJson,
   ServerToClientEvents,
   SessionResponse,
+  ShopperOrderJson,
+  ShopperOrderListResponse,
   StatusPush,
   StockPush,
   StockSnapshot,

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { test, type Api } from '../infra/testing/index.js';
+import { fillPayForm, test, type Api } from '../infra/testing/index.js';
 
 const SHOTS = fileURLToPath(new URL('../test-artifacts/screenshots/', import.meta.url));
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -124,7 +124,7 @@ describe('the shopper', () => {
     expect(await accessibilityViolations(page)).toEqual([]);
 
     // A declined card is shown at the card field, and the hold stays.
-    await page.getByLabel('Card number').fill('4000 0000 0000 0002');
+    await fillPayForm(page, { card: '4000 0000 0000 0002' });
     await page.getByRole('button', { name: /^Pay / }).click();
     await page.getByText('the card was declined. Try another card.').waitFor(WAIT);
     await photograph(page, 'shopper-checkout');
@@ -137,7 +137,7 @@ describe('the shopper', () => {
     await expect
       .poll(async () => {
         await page.reload();
-        return page.getByRole('cell', { name: 'paid' }).count();
+        return page.locator('article.order .badge', { hasText: 'paid' }).count();
       }, WAIT)
       .toBe(1);
     await photograph(page, 'shopper-orders');

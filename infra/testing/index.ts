@@ -90,6 +90,7 @@ export const test = base
   });
 export { spawnDropline, type DroplineProcess } from './process.js';
 export { CARD_NUMBER, DECLINED_NUMBER, payBody, TEST_BUYER, testCard } from './checkout.js';
+export { fillPayForm, futureExpiry, type PayFormValues } from './pay-form.js';
 
 /** Deletes a JetStream stream if it exists. */
 export async function deleteStream(natsUrl: string, stream: string): Promise<void> {

@@ -4,6 +4,7 @@ import { api, ApiError } from '../api.js';
 import { deviceId, proofHeader } from '../proof-of-work.js';
 import { errorText, showFieldErrors } from '../ui.js';
 import { setQueue, type DropActions, type DropPage } from './drop-state.js';
+import { readCheckout, showCheckoutErrors } from './states/holding.js';
 import { forgetProgress } from './states/waiting.js';
 
 /** `watch` follows the place live once the shopper is in line. */
@@ -103,17 +104,26 @@ async function pay(
   form: HTMLFormElement,
 ) {
   s.notice = null;
+  // The form was checked before `pay` was called; read again here for the buyer and the card's other fields.
+  const body = readCheckout(form);
+  if ('errors' in body) return void showFieldErrors(form, body.errors);
   try {
     const paid = await api<PayResponse>(`/api/reservations/${s.reservation!.id}/pay`, {
-      body: { card },
-      headers: { 'idempotency-key': `${s.reservation!.id}:${card}` },
+      body,
+      // A double click or a retry with the same card is one payment; the key holds no more of the card than its end.
+      headers: { 'idempotency-key': `${s.reservation!.id}:${card.slice(-4)}` },
     });
     s.orderId = paid.orderId;
     s.admission = null;
   } catch (error) {
     // A declined card keeps the hold: the shopper tries another at the card field.
     if (error instanceof ApiError && error.code === 'payment_declined') {
-      showFieldErrors(form, [{ field: 'card', message: `${error.message}. Try another card.` }]);
+      showFieldErrors(form, [{ field: 'card.number', message: `${error.message}. Try another card.` }]);
+      return;
+    }
+    // Refused fields are shown where they were typed; the hold stays.
+    if (error instanceof ApiError && error.code === 'validation_failed') {
+      showCheckoutErrors(form, error.errors, error.message);
       return;
     }
     if (error instanceof ApiError && error.code === 'hold_expired')

@@ -1,0 +1,162 @@
+/**
+ * Checkout in a real browser (Debian's Chromium driven by playwright-core) at desktop and phone widths: a guest
+ * holds a unit of a EUR drop that ships, a bad CVC is refused in the page (no pay request leaves it), the form
+ * pays, the paid state links to the receipt (number, product, brand, amount in euros, paid at with its zone,
+ * shipping address), and "Your orders" lists the order with its product, brand, number and currency and leads back
+ * to the receipt; nothing scrolls sideways and axe finds no serious WCAG 2 A/AA violation.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { fillPayForm, test } from '../infra/testing/index.js';
+
+const SHOTS = fileURLToPath(new URL('../test-artifacts/screenshots/', import.meta.url));
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const WAIT = { timeout: 15_000 };
+const NUMBER = /DL-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}/;
+
+let browser: Browser;
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+    ],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.evaluate(readFileSync(AXE, 'utf8'));
+  const result = await page.evaluate<{ violations: { id: string; impact: string; nodes: unknown[] }[] }>(
+    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } })`,
+  );
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.nodes.length})`);
+}
+
+/** Whether the page is wider than its window (it would scroll sideways). */
+const scrollsSideways = (page: Page) =>
+  page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
+
+describe('checkout and receipt', () => {
+  for (const [name, viewport] of [
+    ['desktop', { width: 1280, height: 900 }],
+    ['phone', { width: 390, height: 844 }],
+  ] as const) {
+    test(`at ${viewport.width} px: a bad CVC is refused in the page; the form pays; the receipt and the orders list`, async ({
+      api,
+      dropline,
+    }) => {
+      const server = await dropline.listen(0, '127.0.0.1');
+      const base = `http://127.0.0.1:${server.port}`;
+      const { drop } = await api.openDrop({
+        title: 'Wool Scarf',
+        sku: 'WS-1',
+        priceCents: 4_950,
+        currency: 'EUR',
+        stock: 5,
+        admissionPerMinute: 6000,
+      });
+      const context = await browser.newContext({ viewport, locale: 'en-US', timezoneId: 'Europe/Berlin' });
+      context.setDefaultTimeout(WAIT.timeout);
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      const payRequests: string[] = [];
+      page.on('request', (r) => {
+        if (r.method() === 'POST' && r.url().endsWith('/pay')) payRequests.push(r.url());
+      });
+
+      await page.goto(`${base}/#/drops/${drop.id}`);
+      await page.getByRole('button', { name: 'Continue as guest' }).click();
+      await page.getByRole('button', { name: 'Join the queue' }).click();
+      await page.getByRole('button', { name: 'Reserve' }).click();
+      await page.getByRole('heading', { name: '1 held for you' }).waitFor(WAIT);
+
+      // Every field has its label and autocomplete.
+      const autocomplete = async (label: string) =>
+        page.getByLabel(label, { exact: true }).getAttribute('autocomplete');
+      expect(
+        await Promise.all(
+          [
+            'Full name',
+            'Street and number',
+            'Postal code',
+            'Country (2 letters)',
+            'Card number',
+            'Expiry (MM/YY)',
+            'CVC',
+          ].map(autocomplete),
+        ),
+      ).toEqual(['name', 'address-line1', 'postal-code', 'country', 'cc-number', 'cc-exp', 'cc-csc']);
+      expect(await page.getByLabel(/^Email for the receipt/).getAttribute('autocomplete')).toBe('email');
+
+      // A bad CVC and a wrong card number are refused next to their fields; nothing is sent.
+      await fillPayForm(page, { cvc: '12', card: '4242 4242 4242 4241' });
+      await page.getByRole('button', { name: /^Pay / }).click();
+      const cvc = page.getByLabel(/^CVC/);
+      await expect.poll(() => cvc.getAttribute('aria-invalid'), WAIT).toBe('true');
+      expect(await page.locator('[id="f-card.cvc-error"]').textContent()).toBe(
+        'Enter the 3 or 4 digits on the back of the card.',
+      );
+      expect(await page.locator('[id="f-card.number-error"]').textContent()).toBe(
+        'This card number is not valid. Check the digits.',
+      );
+      expect(payRequests).toEqual([]);
+      expect(await accessibilityViolations(page)).toEqual([]);
+      expect(await scrollsSideways(page)).toBe(false);
+      await page.screenshot({ path: `${SHOTS}checkout-refused-${name}.png`, fullPage: true });
+
+      await fillPayForm(page);
+      await page.getByRole('button', { name: /^Pay / }).click();
+      await page.getByRole('heading', { name: 'Order confirmed' }).waitFor(WAIT);
+      expect(payRequests).toHaveLength(1);
+      await page.getByRole('link', { name: 'See your receipt' }).click();
+
+      const receipt = page.locator('article.receipt');
+      await receipt.waitFor(WAIT);
+      const text = (await receipt.textContent()) ?? '';
+      expect(text).toMatch(NUMBER);
+      const number = NUMBER.exec(text)![0];
+      for (const shown of [
+        'Wool Scarf',
+        'Test Brand',
+        '€49.50',
+        '12 Linden Road',
+        '10115 Berlin',
+        'Ada Shopper',
+      ])
+        expect(text).toContain(shown);
+      // Paid at, with the shopper's time zone.
+      expect(text).toMatch(/Paid at.*\d{1,2}:\d{2}.*GMT\+1|Paid at.*\d{1,2}:\d{2}.*CET/);
+      expect(await accessibilityViolations(page)).toEqual([]);
+      expect(await scrollsSideways(page)).toBe(false);
+      await page.screenshot({ path: `${SHOTS}receipt-${name}.png`, fullPage: true });
+
+      await page.getByRole('link', { name: 'Your orders' }).first().click();
+      const order = page.locator('article.order');
+      await order.waitFor(WAIT);
+      const listed = (await order.textContent()) ?? '';
+      for (const shown of ['Wool Scarf', 'Test Brand', number, '€49.50']) expect(listed).toContain(shown);
+      expect(await accessibilityViolations(page)).toEqual([]);
+      expect(await scrollsSideways(page)).toBe(false);
+      await page.screenshot({ path: `${SHOTS}orders-${name}.png`, fullPage: true });
+
+      await page.getByRole('link', { name: 'Wool Scarf' }).click();
+      await page.getByRole('heading', { name: `Order ${number}` }).waitFor(WAIT);
+      expect(problems).toEqual([]);
+      await context.close();
+    }, 90_000);
+  }
+});
