@@ -1,7 +1,7 @@
 /**
  * A guest who holds a unit keeps it by signing up, in a real browser (Debian's Chromium driven by playwright-core):
  * signing out first warns of what it would lose, with confirm and cancel; signing up mid-hold brings the page back
- * as the account's with the same hold and its time left, and the account's session pays it. Photographed into test-artifacts/screenshots/
+ * as the account's with the same hold and its time left, and the account pays it in the checkout form. Photographed into test-artifacts/screenshots/
  * (git-ignored).
  */
 import { randomBytes } from 'node:crypto';
@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { payBody, test, type Api } from '../infra/testing/index.js';
+import { fillPayForm, test, type Api } from '../infra/testing/index.js';
 import type { MyReservationsResponse } from './index.js';
 
 const SHOTS = fileURLToPath(new URL('../test-artifacts/screenshots/', import.meta.url));
@@ -105,25 +105,34 @@ describe('a guest holding a unit', () => {
     const mine = await myReservations(page);
     expect(mine.reservations).toMatchObject([{ id: held?.id, status: 'held' }]);
 
-    // The account pays the hold with the page's own session (its cookie), as the checkout form sends it.
-    const paid = await page.evaluate(
-      async ({ id, body }) => {
-        const r = await fetch(`/api/reservations/${id}/pay`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(body),
-        });
-        return { status: r.status, body: await r.json() };
-      },
-      { id: held!.id, body: payBody() },
-    );
-    expect(paid).toMatchObject({ status: 200, body: { orderId: held!.id, status: 'paid' } });
-    // The page follows the payment (pushed to the account's connections): the hold is no longer waiting to be paid.
-    await page.getByRole('heading', { name: '1 held for you' }).waitFor({ state: 'detached', ...WAIT });
+    // The account pays the same hold in the page's checkout form.
+    await fillPayForm(page);
+    await page.getByRole('button', { name: /^Pay / }).click();
+    await page.getByRole('heading', { name: 'Order confirmed' }).waitFor(WAIT);
     await expect
       .poll(async () => (await myReservations(page)).reservations.map((r) => r.status), WAIT)
       .toEqual(['paid']);
+
+    // Another guest holding a unit confirms: signed out, the page offers to sign in again.
+    const other = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const second = await other.newPage();
+    second.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    await second.goto(`${base}/#/drops/${dropId}`);
+    await second.getByRole('button', { name: 'Continue as guest' }).click();
+    await second.getByRole('button', { name: 'Join the queue' }).click();
+    await second.getByRole('button', { name: 'Reserve' }).click();
+    await second.getByRole('heading', { name: '1 held for you' }).waitFor(WAIT);
+    await expect.poll(async () => (await myReservations(second)).reservations.length, WAIT).toBe(1);
+    await second.getByRole('button', { name: 'Sign out' }).click();
+    await second
+      .getByRole('dialog', { name: 'Sign out?' })
+      .getByRole('button', { name: 'Sign out anyway' })
+      .click();
+    await second.getByRole('button', { name: 'Continue as guest' }).waitFor(WAIT);
+    expect(await second.getByRole('button', { name: 'Sign out' }).count()).toBe(0);
+
     expect(problems).toEqual([]);
+    await other.close();
     await context.close();
   }, 90_000);
 });
