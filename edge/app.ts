@@ -125,6 +125,8 @@ export function createApp(deps: EdgeDeps): Edge {
     passwords: deps.passwords,
     loginGuard: deps.loginGuard,
     trustProxy: deps.trustProxy,
+    guestMerge: deps.guestMerge,
+    ...(deps.holdPushes ? { holdPushes: deps.holdPushes } : {}),
   });
   registerDrops(app, { drops: deps.drops });
   registerQueue(app, {

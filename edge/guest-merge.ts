@@ -5,8 +5,8 @@
  * - Redis first, one script per drop (commands/guest-merge-11.lua: the waiting room's entry and the inventory's
  *   holds of one drop in one step, so an admission tick or an expiry never sees half a merge). The drops looked at
  *   are every drop scheduled, open or sold out and every drop of the guest's reservations (PostgreSQL), and the
- *   drops whose holds are swept or whose line is ticked (Redis): a drop where the guest has nothing costs three
- *   hash reads.
+ *   drops whose holds are swept or whose line is ticked (Redis): a drop where the guest has nothing costs a few
+ *   reads and no write but a no-op ZREM.
  * - Then PostgreSQL, one transaction (workers/identity's guest merges): orders and payments move and the merge is
  *   recorded, so that the guest's events still on their way land on the account.
  *
@@ -28,6 +28,14 @@ export interface MergedJson {
   holds: number;
   /** Paid orders PostgreSQL moved to the account (a held one counts among `holds`). */
   orders: number;
+}
+
+/** A live hold that became the account's (to tell the account's connections). */
+export interface MovedHold {
+  dropId: string;
+  reservationId: string;
+  quantity: number;
+  expiresAt: Date;
 }
 
 export interface GuestMergeDeps {
@@ -58,18 +66,30 @@ export function createGuestMerge({ redis, merges, inventoryKeys, queueKeys }: Gu
     );
     if (reply === EdgeCode.MERGE_FENCED)
       throw new HttpProblem('unavailable', 'a drop is being restored; sign in again in a moment');
-    const [code, entry, holds] = Array.isArray(reply) ? (reply as unknown[]) : [];
+    const [code, entry, ...flat] = Array.isArray(reply) ? (reply as unknown[]) : [];
     if (code !== EdgeCode.OK) throw new Error(`edge guest-merge: unexpected reply ${JSON.stringify(reply)}`);
-    return { places: Number(entry), holds: Number(holds) };
+    const holds: MovedHold[] = [];
+    for (let i = 0; i + 2 < flat.length; i += 3)
+      holds.push({
+        dropId,
+        reservationId: String(flat[i]),
+        quantity: Number(flat[i + 1]),
+        expiresAt: new Date(Number(flat[i + 2])),
+      });
+    return { places: Number(entry), holds };
   }
 
   return {
-    /** Merges the guest into the account; what moved (all 0 when the guest was merged into another account). */
-    async merge(guestId: string, accountId: string): Promise<MergedJson> {
+    /**
+     * Merges the guest into the account: what moved, and the live holds among it (none when the guest was merged
+     * into another account).
+     */
+    async merge(guestId: string, accountId: string): Promise<{ merged: MergedJson; holds: MovedHold[] }> {
       const merged: MergedJson = { places: 0, holds: 0, orders: 0 };
-      if (guestId === accountId) return merged;
+      const holds: MovedHold[] = [];
+      if (guestId === accountId) return { merged, holds };
       const earlier = await merges.accountOf(guestId);
-      if (earlier !== null && earlier !== accountId) return merged;
+      if (earlier !== null && earlier !== accountId) return { merged, holds };
       const drops = await merges.dropsOf(guestId);
       const [swept, ticked] = await Promise.all([
         redis.smembers(inventoryKeys.live()),
@@ -83,12 +103,13 @@ export function createGuestMerge({ redis, merges, inventoryKeys, queueKeys }: Gu
         );
         for (const d of done) {
           merged.places += d.places;
-          merged.holds += d.holds;
+          holds.push(...d.holds);
         }
       }
+      merged.holds = holds.length;
       const records = await merges.merge(guestId, accountId);
       merged.orders = records?.orders ?? 0;
-      return merged;
+      return { merged, holds };
     },
   };
 }

@@ -10,7 +10,7 @@
     ARGV[1] guest id   ARGV[2] account id   ARGV[3..] the guest's reservations of the drop that PostgreSQL knows
 
   Output (codes: edge/scripts.ts):
-    { OK, entry moved 0/1, live holds moved }
+    { OK, entry moved 0/1, reservation id, quantity, deadline ms, … } (each live hold moved)
     MERGE_FENCED   the guest has units on the drop and the drop is fenced while Redis is rebuilt: nothing written
 ]]
 -- @include holds
@@ -28,5 +28,7 @@ for i = 3, #ARGV do
   candidates[#candidates + 1] = ARGV[i]
 end
 local entry = mergeEntry(KEYS[9], KEYS[10], KEYS[11], KEYS[8], guest, account)
-local holds = mergeHolds(guest, account, candidates)
-return { OK, entry, holds }
+local reply = mergeHolds(guest, account, candidates)
+table.insert(reply, 1, entry)
+table.insert(reply, 1, OK)
+return reply

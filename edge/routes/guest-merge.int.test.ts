@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, vi } from 'vitest';
-import { type Api, type Config, payBody, test } from '../../infra/testing/index.js';
+import { type Api, type Config, connectSocket, payBody, test } from '../../infra/testing/index.js';
 import { createAdmissionTokens, createGuestMerge, createTokenService } from '../index.js';
 import { createGuestMerges } from '../../workers/identity/index.js';
 import type { OrderListResponse } from './orders.js';
@@ -170,6 +170,33 @@ describe('a guest who signs up or signs in keeps what it earned', () => {
     expect(((await api.get('/api/orders', { token: other.token })).body as OrderListResponse).orders).toEqual(
       [],
     );
+  });
+
+  test('the account’s other connections are told of the holds it got', async ({ api, config, dropline }) => {
+    const server = await dropline.listen(0, '127.0.0.1');
+    const { drop } = await api.openDrop({ stock: 5 });
+    const d = shop(api, config, drop.id);
+    const account = await signUp(api);
+    const elsewhere = await connectSocket(`http://127.0.0.1:${server.port}`, account.token);
+    try {
+      const guest = await api.guest();
+      const hold = await d.reserve(guest);
+      const signedIn = await api.post('/api/auth/login', {
+        token: guest.token,
+        body: { email: account.user.email, password: PASSWORD },
+      });
+      expect((signedIn.body as SignInResponse).merged.holds).toBe(1);
+      const pushed = await elsewhere.next('hold', (p) => p.reservationId === hold.id);
+      expect(pushed).toEqual({
+        dropId: drop.id,
+        reservationId: hold.id,
+        status: 'held',
+        quantity: 1,
+        expiresAt: hold.expiresAt,
+      });
+    } finally {
+      elsewhere.close();
+    }
   });
 
   test('an event of the guest still in the outbox at the merge is applied to the account', async ({
@@ -363,7 +390,7 @@ describe('a guest who signs up or signs in keeps what it earned', () => {
     expect(await redis.hgetall(inv.heldBy(drop.id))).toEqual({});
     for (const units of Object.values(await redis.hgetall(inv.units(drop.id)))) expect(units).toBe('0');
     expect(await redis.zcard(inv.deadlines(drop.id))).toBe(0);
-    expect(merged.reduce((n, m) => n + m.holds, 0)).toBeLessThanOrEqual(30);
+    expect(merged.reduce((n, m) => n + m.merged.holds, 0)).toBe(merged.flatMap((m) => m.holds).length);
     // No guest is left in the line or active; each account from the line is there once, as waiting or admitted.
     const states = await redis.hgetall(q.state(drop.id));
     for (const g of guests.slice(30)) expect(states[g]).toMatch(/^left\|/);
@@ -372,7 +399,7 @@ describe('a guest who signs up or signs in keeps what it earned', () => {
     for (const id of [...active, ...waiting]) expect(guestIds.has(id)).toBe(false);
     expect(new Set([...active, ...waiting]).size).toBe(active.length + waiting.length);
     for (const id of accounts.slice(30)) expect(states[id]).toMatch(/^(waiting|admitted)\|/);
-    expect(merged.slice(30).map((m) => m.places)).toEqual(Array.from({ length: 10 }, () => 1));
+    expect(merged.slice(30).map((m) => m.merged.places)).toEqual(Array.from({ length: 10 }, () => 1));
     // In PostgreSQL every reservation ends as its account's and expired, whichever of its events was applied before
     // or after the merge that moved it.
     await vi.waitFor(async () => {

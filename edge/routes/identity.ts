@@ -9,6 +9,7 @@ import type { Role, Session, TokenService } from '../auth/tokens.js';
 import type { EdgeEnv } from '../context.js';
 import type { GuestChallenges } from '../guest-challenge.js';
 import type { GuestMerge, MergedJson } from '../guest-merge.js';
+import type { HoldPushes } from '../shopper-holds.js';
 import { HttpProblem } from '../problems.js';
 import { PROOF_HEADER, readProof } from '../proof-of-work.js';
 import { clientAddress } from '../middleware/rate-limit.js';
@@ -91,6 +92,8 @@ export interface IdentityDeps {
   trustProxy: number;
   /** Hands a guest's places, holds and orders to the account it signs up or signs in as. */
   guestMerge: GuestMerge;
+  /** Tells the account's connections (other tabs and devices) of the holds a merge gave it. */
+  holdPushes?: Pick<HoldPushes, 'push'>;
 }
 
 export function registerIdentity(app: Hono<EdgeEnv>, deps: IdentityDeps) {
@@ -119,7 +122,16 @@ export function registerIdentity(app: Hono<EdgeEnv>, deps: IdentityDeps) {
   async function mergeGuest(c: Context<EdgeEnv>, account: { id: string; role: Role }): Promise<MergedJson> {
     const current = c.get('session');
     if (!current?.guest || account.role !== 'shopper') return { places: 0, holds: 0, orders: 0 };
-    return deps.guestMerge.merge(current.userId, account.id);
+    const { merged, holds } = await deps.guestMerge.merge(current.userId, account.id);
+    for (const h of holds)
+      deps.holdPushes?.push(account.id, {
+        dropId: h.dropId,
+        reservationId: h.reservationId,
+        status: 'held',
+        quantity: h.quantity,
+        expiresAt: h.expiresAt.toISOString(),
+      });
+    return merged;
   }
 
   app.post('/api/auth/signup', passwordLimit, async (c) => {

@@ -8,12 +8,12 @@
   (HOLDING_SCORE), as a reserve leaves a holder; `from` leaves the active set. Stock figures, deadlines and the drop's `seq` do not change: no unit
   moves, and every later event of a moved hold names `to`.
 
-  Returns the number of live holds moved.
+  Returns the live holds moved, flat: { reservation id, quantity, deadline ms, … }.
 ]]
 local function mergeHolds(from, to, candidates)
   local held = tonumber(redis.call('HGET', KEYS[6], from) or '0')
   local units = tonumber(redis.call('HGET', KEYS[5], from) or '0')
-  local moved = 0
+  local moved = {}
   local function take(resId, live)
     local raw = redis.call('HGET', KEYS[3], resId)
     if not raw then
@@ -27,7 +27,9 @@ local function mergeHolds(from, to, candidates)
     r.g = false
     redis.call('HSET', KEYS[3], resId, cjson.encode(r))
     if r.st == 'held' then
-      moved = moved + 1
+      moved[#moved + 1] = resId
+      moved[#moved + 1] = r.q
+      moved[#moved + 1] = r.d
     end
   end
   -- The deadlines set holds the drop's live holds only (at most its held units): scanned only when `from` holds some.
