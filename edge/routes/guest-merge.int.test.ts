@@ -451,6 +451,11 @@ describe('a guest who signs up or signs in keeps what it earned', () => {
     });
     expect((signedIn.body as SignInResponse).merged).toEqual({ places: 0, holds: 0, orders: 0 });
 
+    // Signing in to an account that is not a shopper's (an operator) carries nothing over either.
+    const asOperator = await api.post('/api/auth/login', { token: guest.token, body: config.operator });
+    expect(asOperator.status).toBe(200);
+    expect((asOperator.body as SignInResponse).merged).toEqual({ places: 0, holds: 0, orders: 0 });
+
     // The guest keeps everything.
     expect((await d.me(guest.token)).status).toBe('waiting');
     expect((await api.get(`/api/reservations/${hold.id}`, { token: guest.token })).body.status).toBe('held');
