@@ -58,6 +58,7 @@ describe('creating drops', () => {
       ...body,
       currency: 'USD',
       description: '',
+      fulfilment: 'shipped',
       closesAt: null,
       perUserLimit: 1,
       holdSeconds: 1800,
@@ -70,6 +71,37 @@ describe('creating drops', () => {
     const malformed = await api.post('/api/drops', { token: brand.token, body: { ...body, brandId: 'x' } });
     expect(malformed.status).toBe(201);
     expect(malformed.body.brandId).toBe(brand.user.brandId);
+  });
+
+  test('fulfilment: shipped by default, pickup or digital when asked, anything else 400; PATCH changes it', async ({
+    api,
+    dropline,
+  }) => {
+    const op = await api.operator();
+    const brand = await api.brand(op.token);
+    for (const fulfilment of ['pickup', 'digital'] as const) {
+      const drop = await createDrop(api, brand.token, { fulfilment });
+      expect(drop.fulfilment).toBe(fulfilment);
+      expect((await api.get(`/api/drops/${drop.id}`)).body.fulfilment).toBe(fulfilment);
+    }
+    const before = await countDrops(dropline.sql);
+    for (const fulfilment of ['boat', 'SHIPPED', null, 1]) {
+      const r = await api.post('/api/drops', { token: brand.token, body: { ...validBody(), fulfilment } });
+      expectProblem(r, 400, 'validation_failed');
+      expect(fieldsOf(r)).toEqual(['fulfilment']);
+    }
+    expect(await countDrops(dropline.sql)).toBe(before);
+    const drop = await createDrop(api, brand.token);
+    const patched = await api.patch(`/api/drops/${drop.id}`, {
+      token: brand.token,
+      body: { fulfilment: 'pickup' },
+    });
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    expect(patched.body.fulfilment).toBe('pickup');
+    const [row] = await dropline.sql<
+      { fulfilment: string }[]
+    >`SELECT fulfilment FROM drops WHERE id = ${drop.id}`;
+    expect(row?.fulfilment).toBe('pickup');
   });
 
   test('an operator must name an existing brand', async ({ api, dropline }) => {
