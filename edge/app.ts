@@ -132,6 +132,7 @@ export function createApp(deps: EdgeDeps): Edge {
   registerQueue(app, {
     waitingRoom: deps.waitingRoom,
     shopperHolds,
+    holdPushes: deps.holdPushes ?? { push: () => {}, place: () => {} },
     admissionTokens: deps.admissionTokens,
     joinLimit: limit(deps.limiters.join),
   });
@@ -144,7 +145,7 @@ export function createApp(deps: EdgeDeps): Edge {
   registerReservations(app, {
     holds: deps.holds,
     shopperHolds,
-    holdPushes: deps.holdPushes ?? { push: () => {} },
+    holdPushes: deps.holdPushes ?? { push: () => {}, place: () => {} },
     checkout: deps.checkout,
     drops: deps.drops,
     admissionTokens: deps.admissionTokens,

@@ -55,6 +55,7 @@ export type {
   ClientToServerEvents,
   DropRequest,
   HoldPush,
+  PlacePush,
   InterServerEvents,
   JoinAck,
   QueuePush,

@@ -6,7 +6,7 @@
 import { ReservationNotFoundError, type Hold, type HoldStatus, type Holds } from '../inventory/index.js';
 import type { DropsService } from '../workers/drops/index.js';
 import type { Order, OrderPage, OrdersStore } from '../workers/orders/index.js';
-import type { HoldPush } from './socket-contract.js';
+import type { HoldPush, PlacePush } from './socket-contract.js';
 
 /** A reservation of the shopper as `GET /api/reservations` lists it. */
 export interface ShopperReservation {
@@ -21,9 +21,13 @@ export interface ShopperReservation {
   paidAt: Date | null;
 }
 
-/** Tells the shopper's sockets (room `u:<shopper>`, on every edge) of a hold made, paid or given back. */
+/**
+ * Tells the shopper's sockets (room `u:<shopper>`, on every edge) of what the shopper did in another tab or device:
+ * a hold made, paid or given back (`push`), a line joined or left (`place`).
+ */
 export interface HoldPushes {
   push(shopperId: string, push: HoldPush): void;
+  place(shopperId: string, push: PlacePush): void;
 }
 
 export interface ShopperHoldsDeps {
@@ -98,10 +102,14 @@ export function createShopperHolds({ holds, orders, drops, clock }: ShopperHolds
 
     /** The shopper's hold on the drop that is live in Redis now, or null. */
     async liveOn(userId: string, dropId: string): Promise<Hold | null> {
-      // Most shoppers who ask hold nothing: Redis says so in one read, and PostgreSQL is asked only for a holder.
-      if ((await holds.heldUnits(dropId, userId)) === 0) return null;
-      const candidates = await orders.heldOnDrop(userId, dropId);
+      // Most shoppers who ask hold nothing: Redis says so in one read, which also names the latest hold, live there
+      // the moment it is made. PostgreSQL (which trails by the event pipeline) is asked only for an older one.
+      const latest = await holds.latestHold(dropId, userId);
+      if (latest.units === 0) return null;
       const now = clock.now();
+      const newest = latest.id === null ? null : await redisHold(holds, latest.id, userId);
+      if (newest && liveStatus(newest, now) === 'held') return newest;
+      const candidates = await orders.heldOnDrop(userId, dropId);
       for (const order of candidates) {
         const hold = await redisHold(holds, order.id, userId);
         if (hold && liveStatus(hold, now) === 'held') return hold;

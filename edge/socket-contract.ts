@@ -74,6 +74,14 @@ export interface StockPush {
 }
 
 /**
+ * `place`: to the shopper only, on every one of its connections but the one that acted, when the shopper joined or
+ * left a drop's line (through any tab or device): ask again (`watch`), as the push does not carry the state.
+ */
+export interface PlacePush {
+  dropId: string;
+}
+
+/**
  * `hold`: to the shopper only, on every one of its connections, when one of its holds is made, paid or given back
  * (through any tab or device), so every tab shows the same state.
  */
@@ -90,6 +98,7 @@ export interface HoldPush {
 export interface ServerToClientEvents {
   queue: (push: QueuePush) => void;
   hold: (push: HoldPush) => void;
+  place: (push: PlacePush) => void;
   admitted: (push: AdmittedPush) => void;
   status: (push: StatusPush) => void;
   stock: (push: StockPush) => void;

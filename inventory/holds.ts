@@ -153,6 +153,23 @@ export function createHolds(deps: HoldsDeps) {
       return Number((await redis.hget(keys.heldBy(dropId), shopperId)) ?? 0);
     },
 
+    /**
+     * The units the shopper holds on the drop now, and its latest hold while that one is held (null once it ended,
+     * or after a rebuild from PostgreSQL, which does not restore it): one round trip.
+     */
+    async latestHold(dropId: string, shopperId: string): Promise<{ units: number; id: string | null }> {
+      const replies = await redis
+        .multi()
+        .hget(keys.heldBy(dropId), shopperId)
+        .hget(keys.units(dropId), `live:${shopperId}`)
+        .exec();
+      const [units, id] = (replies ?? []).map(([error, value]) => {
+        if (error) throw error;
+        return value as string | null;
+      });
+      return { units: Number(units ?? 0), id: id ?? null };
+    },
+
     /** Every hold Redis keeps for the drop (for reconciliation). */
     async list(dropId: string): Promise<Hold[]> {
       const all = await redis.hgetall(keys.holds(dropId));

@@ -9,7 +9,8 @@
  *   <prefix>{drop:<id>}:stock               hash    units: total, available, held, sold (available + held + sold = total)
  *   <prefix>{drop:<id>}:holds               hash    reservation id → JSON hold record (see holds.ts)
  *   <prefix>{drop:<id>}:deadlines           zset    reservation id → deadline (ms), for holds still held
- *   <prefix>{drop:<id>}:units               hash    shopper → units held or paid (what perUserLimit counts)
+ *   <prefix>{drop:<id>}:units               hash    shopper → units held or paid (what perUserLimit counts);
+ *                                                   live:<shopper> → the shopper's latest hold while it is held
  *   <prefix>{drop:<id>}:heldby              hash    shopper → units held now (the shopper is active while > 0)
  *   <prefix>{drop:<id>}:outbox              stream  events written by the scripts, relayed to JetStream
  *   <prefix>{drop:<id>}:outbox:lease        string  the relay that drains this outbox (owner id, expires)

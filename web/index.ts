@@ -14,6 +14,7 @@ export type {
   FieldError,
   HoardingJson,
   HoldPush,
+  PlacePush,
   MyReservationsResponse,
   OrderJson,
   OrderListResponse,

@@ -73,6 +73,8 @@ function serveSocket(socket: DropsSocket, deps: RequestDeps): void {
       await joinLimiter(address);
       const proof = readProof(payload.proof, 'proof');
       const { created, view } = await waitingRoom.join(dropId, session.userId, proof);
+      // The shopper's other tabs and devices ask again (as POST …/queue tells them).
+      if (created) socket.to(`u:${session.userId}`).emit('place', { dropId });
       return { created, ...(await follow(dropId, view)) };
     }),
   );

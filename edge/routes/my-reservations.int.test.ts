@@ -186,6 +186,27 @@ describe('GET /api/drops/:id/queue/me and the shopper’s hold', () => {
     expect((await d.me(me)).hold).toBeNull();
   });
 
+  test('carries a hold the moment it is made, before PostgreSQL has heard of it', async ({
+    api,
+    config,
+    dropline,
+  }) => {
+    // No outbox relay: the hold's events stay in Redis, so PostgreSQL never learns of it in this test.
+    await dropline.background.stop();
+    const d = await openDrop(api, config);
+    const me = await api.shopper();
+    const first = await d.reserve(me);
+    expect((await d.me(me)).hold?.reservationId).toBe(first.id);
+    // A second hold is the latest, and is the one told (an older one is found through PostgreSQL, which by then
+    // has long heard of it).
+    const second = await d.reserve(me);
+    expect((await d.me(me)).hold?.reservationId).toBe(second.id);
+    expect((await api.delete(`/api/reservations/${second.id}`, { token: me.token })).status).toBe(200);
+    expect((await api.get('/api/orders', { token: me.token })).body.orders).toEqual([]);
+    expect((await api.delete(`/api/reservations/${first.id}`, { token: me.token })).status).toBe(200);
+    expect((await d.me(me)).hold).toBeNull();
+  });
+
   test('another drop’s hold is not this drop’s', async ({ api, config }) => {
     const a = await openDrop(api, config);
     const b = await openDrop(api, config);

@@ -9,13 +9,15 @@ import type { EdgeEnv } from '../context.js';
 import { requireRole } from '../middleware/session.js';
 import { PROOF_HEADER, readProof } from '../proof-of-work.js';
 import { queueStateJson, type QueueStateJson } from '../queue-state.js';
-import type { ShopperHolds } from '../shopper-holds.js';
+import type { HoldPushes, ShopperHolds } from '../shopper-holds.js';
 import { pathId } from '../validation.js';
 
 export interface QueueRouteDeps {
   waitingRoom: WaitingRoom;
   /** For `GET …/queue/me`: the shopper's live hold on the drop. */
   shopperHolds: ShopperHolds;
+  /** Tells the shopper's other tabs and devices that it joined or left. */
+  holdPushes: HoldPushes;
   admissionTokens: AdmissionTokens;
   /** Applied to joining; a pass-through when rate limits are off. */
   joinLimit: MiddlewareHandler<EdgeEnv>;
@@ -35,13 +37,14 @@ export interface QueueMeJson extends QueueStateJson {
 
 export function registerQueue(
   app: Hono<EdgeEnv>,
-  { waitingRoom, shopperHolds, admissionTokens, joinLimit }: QueueRouteDeps,
+  { waitingRoom, shopperHolds, holdPushes, admissionTokens, joinLimit }: QueueRouteDeps,
 ) {
   app.post('/api/drops/:id/queue', joinLimit, async (c) => {
     const shopper = requireRole(c, 'shopper');
     const dropId = pathId(c, 'id', 'drop');
     const proof = readProof(c.req.header(PROOF_HEADER));
     const { created, view } = await waitingRoom.join(dropId, shopper.userId, proof);
+    if (created) holdPushes.place(shopper.userId, { dropId });
     return c.json(
       await queueStateJson(view, { dropId, shopperId: shopper.userId }, admissionTokens),
       created ? 201 : 200,
@@ -77,7 +80,9 @@ export function registerQueue(
 
   app.delete('/api/drops/:id/queue/me', async (c) => {
     const shopper = requireRole(c, 'shopper');
-    await waitingRoom.leave(pathId(c, 'id', 'drop'), shopper.userId);
+    const dropId = pathId(c, 'id', 'drop');
+    await waitingRoom.leave(dropId, shopper.userId);
+    holdPushes.place(shopper.userId, { dropId });
     return c.body(null, 204);
   });
 }

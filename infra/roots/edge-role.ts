@@ -166,7 +166,10 @@ export function composeEdge(conn: Connections, core: Core, options: EdgeOptions)
     limiters,
     hashPool,
     // The gateway starts with the server; through its Redis adapter a push reaches the shopper on every edge.
-    holdPushes: { push: (shopperId, push) => gateway?.drops.to(`u:${shopperId}`).emit('hold', push) },
+    holdPushes: {
+      push: (shopperId, push) => gateway?.drops.to(`u:${shopperId}`).emit('hold', push),
+      place: (shopperId, push) => gateway?.drops.to(`u:${shopperId}`).emit('place', push),
+    },
   });
 
   return {

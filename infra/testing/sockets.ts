@@ -90,6 +90,7 @@ function recordPushes(socket: DropSocket) {
     status: [],
     stock: [],
     hold: [],
+    place: [],
     error: [],
   };
   const waiters = new Set<() => void>();
@@ -104,6 +105,7 @@ function recordPushes(socket: DropSocket) {
   socket.on('status', record('status'));
   socket.on('stock', record('stock'));
   socket.on('hold', record('hold'));
+  socket.on('place', record('place'));
   socket.on('error', record('error'));
   return { events, waiters };
 }

@@ -71,6 +71,8 @@ local record = cjson.encode(r)
 redis.call('HSET', KEYS[3], resId, record)
 redis.call('ZADD', KEYS[4], r.d, resId)
 redis.call('HINCRBY', KEYS[5], shopper, qty)
+-- The shopper's latest live hold, so any tab finds it at once (endHold clears it).
+redis.call('HSET', KEYS[5], 'live:' .. shopper, resId)
 redis.call('HINCRBY', KEYS[6], shopper, qty)
 redis.call('HINCRBY', KEYS[2], 'available', -qty)
 redis.call('HINCRBY', KEYS[2], 'held', qty)

@@ -97,6 +97,9 @@ local function endHold(dropId, resId, r, status, now)
     redis.call('HINCRBY', KEYS[2], 'available', r.q)
     redis.call('HINCRBY', KEYS[5], r.s, -r.q)
   end
+  if redis.call('HGET', KEYS[5], 'live:' .. r.s) == resId then
+    redis.call('HDEL', KEYS[5], 'live:' .. r.s)
+  end
   if redis.call('HINCRBY', KEYS[6], r.s, -r.q) <= 0 then
     redis.call('HDEL', KEYS[6], r.s)
     redis.call('ZADD', KEYS[8], 'XX', FINISHED_SCORE, r.s)

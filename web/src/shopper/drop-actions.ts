@@ -60,6 +60,13 @@ export function createDropActions(page: DropPage, watch: () => void): DropAction
       render();
     },
     async release() {
+      const units = s.reservation!.quantity === 1 ? 'the unit' : `the ${s.reservation!.quantity} units`;
+      if (
+        !confirm(
+          `Give back ${units} you hold? Someone else in line can then buy ${s.reservation!.quantity === 1 ? 'it' : 'them'}.`,
+        )
+      )
+        return;
       try {
         await api<ReservationJson>(`/api/reservations/${s.reservation!.id}`, { method: 'DELETE' });
         s.reservation = null;

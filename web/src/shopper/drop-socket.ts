@@ -4,6 +4,7 @@ import type {
   AdmittedPush,
   DropJson,
   HoldPush,
+  PlacePush,
   QueuePush,
   StatusPush,
   StockPush,
@@ -93,6 +94,12 @@ function handlers(page: DropPage, socket: DropSocket, ask: () => void) {
       } else s.reservation = { id, dropId, quantity, status: p.status, expiresAt };
       render('state');
     },
+    // Joined or left in another tab or device: this tab asks for its place again.
+    place: (p: PlacePush) => {
+      if (p.dropId !== dropId) return;
+      if (s.queue?.status !== 'left') s.admission = null;
+      ask();
+    },
     stock: (p: StockPush) => {
       if (p.dropId !== dropId) return;
       // A push carries no total: it updates the snapshot the page read, it cannot stand in for one.
@@ -116,6 +123,7 @@ function listen(page: DropPage, socket: DropSocket, ask: () => void): void {
     .on('queue', on.queue)
     .on('admitted', on.admitted)
     .on('hold', on.hold)
+    .on('place', on.place)
     .on('stock', on.stock)
     .on('status', on.status);
   page.app.onLeave(() =>
@@ -125,6 +133,7 @@ function listen(page: DropPage, socket: DropSocket, ask: () => void): void {
       .off('queue', on.queue)
       .off('admitted', on.admitted)
       .off('hold', on.hold)
+      .off('place', on.place)
       .off('stock', on.stock)
       .off('status', on.status),
   );
