@@ -296,6 +296,44 @@ describe('a guest who signs up or signs in keeps what it earned', () => {
     }
   });
 
+  test('a drop being restored refuses the merge whole (503) and the next sign-in finishes it', async ({
+    api,
+    config,
+    dropline,
+  }) => {
+    const { drop } = await api.openDrop({ stock: 5 });
+    const d = shop(api, config, drop.id);
+    const address = email();
+    await api.post('/api/auth/signup', { body: { email: address, password: PASSWORD } });
+    const guest = await api.guest();
+    const hold = await d.reserve(guest);
+    const meta = createInventoryKeys(config.redisPrefix).dropMeta(drop.id);
+    await dropline.redis.hset(meta, 'fenced', '1');
+    const refused = await api.post('/api/auth/login', {
+      token: guest.token,
+      body: { email: address, password: PASSWORD },
+    });
+    expect(refused.status).toBe(503);
+    expect(refused.body.code).toBe('unavailable');
+    expect(
+      JSON.parse(
+        (await dropline.redis.hget(createInventoryKeys(config.redisPrefix).holds(drop.id), hold.id))!,
+      ),
+    ).toMatchObject({
+      s: guest.user.id,
+    });
+    await dropline.redis.hdel(meta, 'fenced');
+    const done = await api.post('/api/auth/login', {
+      token: guest.token,
+      body: { email: address, password: PASSWORD },
+    });
+    expect((done.body as SignInResponse).merged.holds).toBe(1);
+    expect(
+      (await api.get(`/api/reservations/${hold.id}`, { token: (done.body as SignInResponse).token })).body
+        .status,
+    ).toBe('held');
+  });
+
   test('in the pre-queue, the smaller drawn score is kept', async ({ api, config, dropline }) => {
     const { drop } = await api.openDrop({ stock: 5 }, { open: false });
     const d = shop(api, config, drop.id);
