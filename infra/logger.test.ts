@@ -16,6 +16,10 @@ describe('the logger', () => {
     log.warn({ body: JSON.stringify({ buyer }) }, 'body');
     log.info({ mail: { to: buyer.email, text: `Thank you, ${buyer.name}` } }, 'mail');
     log.error({ err: { message: 'insert failed', parameters: [buyer.name, buyer.email] } }, 'failed');
+    log.error(
+      { err: { message: 'check failed', detail: `Failing row contains (${buyer.name}).` } },
+      'failed',
+    );
     log.info(
       { row: { buyer_name: buyer.name, buyer_email: buyer.email, shipping_address: buyer.address } },
       'row',

@@ -25,8 +25,11 @@ export const REDACTED_PATHS = [
   '*.text',
   'to',
   '*.to',
+  // PostgreSQL's errors: the statement's parameters, and a detail that may quote the failing row.
   'err.parameters',
   '*.err.parameters',
+  'err.detail',
+  '*.err.detail',
 ];
 
 /** A logger on stdout, or on `destination` (tests). */
