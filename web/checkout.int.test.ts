@@ -159,4 +159,46 @@ describe('checkout and receipt', () => {
       await context.close();
     }, 90_000);
   }
+
+  test('a digital drop asks no address; a registered shopper’s email is optional and the account’s is used', async ({
+    api,
+    dropline,
+  }) => {
+    const server = await dropline.listen(0, '127.0.0.1');
+    const base = `http://127.0.0.1:${server.port}`;
+    const { drop } = await api.openDrop({
+      title: 'Sound Pack',
+      sku: 'SP-1',
+      priceCents: 1_200,
+      currency: 'JPY',
+      fulfilment: 'digital',
+      admissionPerMinute: 6000,
+    });
+    const email = `listener-${Date.now()}@example.com`;
+    expect(
+      (await api.post('/api/auth/signup', { body: { email, password: 'correct horse battery' } })).status,
+    ).toBe(201);
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
+    context.setDefaultTimeout(WAIT.timeout);
+    const page = await context.newPage();
+    await page.goto(`${base}/#/drops/${drop.id}`);
+    await page.getByLabel(/^Email/).fill(email);
+    await page.getByLabel(/^Password/).fill('correct horse battery');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Join the queue' }).click();
+    await page.getByRole('button', { name: 'Reserve' }).click();
+    await page.getByRole('heading', { name: '1 held for you' }).waitFor(WAIT);
+    await page.getByLabel('Email for the receipt (optional)').waitFor(WAIT);
+    expect(await page.getByLabel(/^Street and number/).count()).toBe(0);
+    await fillPayForm(page, { noAddress: true, email: '' });
+    await page.getByRole('button', { name: 'Pay ¥1,200' }).click();
+    await page.getByRole('link', { name: 'See your receipt' }).click();
+    const receipt = page.locator('article.receipt');
+    await receipt.waitFor(WAIT);
+    const text = (await receipt.textContent()) ?? '';
+    // Yen have no minor unit: 1200 is ¥1,200.
+    for (const shown of ['Sound Pack', '¥1,200', email]) expect(text).toContain(shown);
+    expect(text).not.toContain('Shipping to');
+    await context.close();
+  }, 60_000);
 });

@@ -5,7 +5,8 @@
  */
 import type { DropJson, FieldError, ReservationJson } from '../../../index.js';
 import { currentUser } from '../../api.js';
-import { alert, countdown, field, h, money, showFieldErrors, type Child } from '../../ui.js';
+import { alert, countdown, field, h, showFieldErrors, type Child } from '../../ui.js';
+import { amount } from '../receipt-page.js';
 
 /** The body of `POST /api/reservations/:id/pay`, as the form gives it. */
 export interface CheckoutBody {
@@ -204,7 +205,7 @@ function payForm(
     h(
       'div',
       { class: 'row' },
-      h('button', { type: 'submit' }, `Pay ${money(drop.priceCents * hold.quantity, drop.currency)}`),
+      h('button', { type: 'submit' }, `Pay ${amount(drop.priceCents * hold.quantity, drop.currency)}`),
       h('button', { type: 'button', class: 'secondary', onclick: release }, 'Give it back'),
     ),
   );
