@@ -47,6 +47,10 @@ function admissionForm(): HTMLFormElement {
         min: 0,
         max: 28,
       }),
+      field('Message to waiting shoppers while paused (optional)', 'pauseMessage', {
+        maxlength: 200,
+        placeholder: 'Back in five minutes: restocking sizes',
+      }),
     ),
     h(
       'div',
@@ -68,6 +72,7 @@ function admissionControls(dropId: string, initial: AdmissionJson, onChanged: ()
     input('perMinute').value = String(admission.perMinute);
     input('maxActive').value = String(admission.maxActive);
     input('challengeBits').value = String(admission.challengeBits);
+    input('pauseMessage').value = admission.pauseMessage ?? '';
     pause.textContent = admission.paused ? 'Resume admission' : 'Pause admission';
   };
   const put = (body: Partial<AdmissionJson>) =>
@@ -97,9 +102,11 @@ function admissionControls(dropId: string, initial: AdmissionJson, onChanged: ()
       ...(bitsOk ? [] : [{ field: 'challengeBits', message: 'A whole number from 0 to 28.' }]),
     ];
     if (errors.length > 0) return void showFieldErrors(form, errors);
-    void put({ perMinute, maxActive, challengeBits });
+    void put({ perMinute, maxActive, challengeBits, pauseMessage: message() });
   });
-  pause.addEventListener('click', () => void put({ paused: !admission.paused }));
+  // Pausing says the message too: waiting shoppers read it in place of their wait.
+  const message = () => input('pauseMessage').value.trim() || null;
+  pause.addEventListener('click', () => void put({ paused: !admission.paused, pauseMessage: message() }));
   return { status, form, show };
 }
 

@@ -40,8 +40,11 @@ export function mount(target: HTMLElement, ...children: Child[]): void {
   );
 }
 
-export const money = (cents: number, currency = 'USD') =>
-  new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(cents / 100);
+/** An amount in the currency's minor units (cents, or yen for JPY) as the currency writes it. */
+export function money(minor: number, currency = 'USD'): string {
+  const format = new Intl.NumberFormat(undefined, { style: 'currency', currency });
+  return format.format(minor / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
+}
 
 /** "2 d 03:04:05", "03:04" … until `to`; "now" once passed. */
 export function countdown(to: Date, now = Date.now()): string {

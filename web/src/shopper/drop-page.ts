@@ -66,7 +66,8 @@ function stateCard(state: ShopperState, app: ShopperApp, s: DropState, actions: 
   const joinAgain = () => void actions.leaveLine(true);
   switch (state) {
     case 'signed_out':
-      return [signInCard(app, () => void app.route())];
+      // The sign-in card's content, not the card: no card inside the state's card.
+      return [...signInCard(app, () => void app.route()).childNodes];
     case 'none':
       return joiningCard(d, () => void actions.join(), s.solving);
     case 'prequeue':
