@@ -5,15 +5,14 @@
  * shipping address), and "Your orders" lists the order with its product, brand, number and currency and leads back
  * to the receipt; nothing scrolls sideways and axe finds no serious WCAG 2 A/AA violation.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { accessibilityViolations } from './browser-testing.js';
 import { fillPayForm, test } from '../infra/testing/index.js';
 
 const SHOTS = fileURLToPath(new URL('../test-artifacts/screenshots/', import.meta.url));
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const WAIT = { timeout: 15_000 };
 const NUMBER = /DL-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}/;
 
@@ -34,16 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-async function accessibilityViolations(page: Page): Promise<string[]> {
-  await page.evaluate(readFileSync(AXE, 'utf8'));
-  const result = await page.evaluate<{ violations: { id: string; impact: string; nodes: unknown[] }[] }>(
-    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } })`,
-  );
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.nodes.length})`);
-}
 
 /** Whether the page is wider than its window (it would scroll sideways). */
 const scrollsSideways = (page: Page) =>

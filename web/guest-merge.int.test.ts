@@ -6,29 +6,16 @@
  * (git-ignored).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { accessibilityViolations } from './browser-testing.js';
 import { fillPayForm, test, type Api } from '../infra/testing/index.js';
 import type { MyReservationsResponse } from './index.js';
 
 const SHOTS = fileURLToPath(new URL('../test-artifacts/screenshots/', import.meta.url));
 const WAIT = { timeout: 15_000 };
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-
-/** axe's serious and critical WCAG 2 A/AA violations on the page as it is now (the open dialog included). */
-async function accessibilityViolations(page: Page): Promise<string[]> {
-  // Through the DevTools protocol: the pages' CSP refuses inline scripts.
-  await page.evaluate(readFileSync(AXE, 'utf8'));
-  const result = await page.evaluate<{ violations: { id: string; impact: string; nodes: unknown[] }[] }>(
-    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } })`,
-  );
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.nodes.length})`);
-}
 
 let browser: Browser;
 beforeAll(async () => {

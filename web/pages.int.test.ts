@@ -4,15 +4,14 @@
  * rate and a waiting shopper's ETA falls. Each page is checked with axe (WCAG 2 A and AA) and photographed at
  * desktop and phone widths into test-artifacts/screenshots/ (git-ignored).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { accessibilityViolations } from './browser-testing.js';
 import { fillPayForm, test, type Api } from '../infra/testing/index.js';
 
 const SHOTS = fileURLToPath(new URL('../test-artifacts/screenshots/', import.meta.url));
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const DESKTOP = { width: 1280, height: 860 };
 const PHONE = { width: 390, height: 844 };
 const WAIT = { timeout: 15_000 };
@@ -49,19 +48,6 @@ async function newPage(viewport = DESKTOP): Promise<Page> {
 }
 
 const problemsOf = (page: Page) => (page as Page & { problems: string[] }).problems;
-
-/** axe's serious and critical WCAG 2 A/AA violations on the page as it is now. */
-async function accessibilityViolations(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol: the pages' CSP refuses inline scripts, and an added script tag is one.
-  await page.evaluate(readFileSync(AXE, 'utf8'));
-  // Evaluated in the page, where axe is a global.
-  const result = await page.evaluate<{ violations: { id: string; impact: string; nodes: unknown[] }[] }>(
-    `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } })`,
-  );
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.nodes.length})`);
-}
 
 /** A screenshot at desktop width, and the same URL at phone width. */
 async function photograph(page: Page, name: string): Promise<void> {

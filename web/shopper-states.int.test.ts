@@ -4,21 +4,19 @@
  * waiting, sold out for now, admitted, holding, paid, sold out for good, expired, closed, cancelled — driven as
  * shoppers, brands and operators drive them, at desktop and phone widths. At each step the page shows that state's
  * card and nothing of any other state's: each state's heading and message, collected on the way, is absent from
- * every other step's screen. Photographed into test-artifacts/screenshots/ (git-ignored).
+ * every other step's screen, and axe finds nothing serious or critical on it (WCAG 2 A and AA). Photographed into
+ * test-artifacts/screenshots/ (git-ignored).
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect } from 'vitest';
+import { accessibilityViolations, useBrowser, WIDTHS } from './browser-testing.js';
 import { test, type Api } from '../infra/testing/index.js';
 import type { QueueMeJson, ReservationJson } from './index.js';
 import { SHOPPER_STATES, type ShopperState } from './src/shopper/shopper-state.js';
 
 const SHOTS = fileURLToPath(new URL('../test-artifacts/screenshots/', import.meta.url));
-const WIDTHS = [
-  { name: 'desktop', viewport: { width: 1280, height: 860 } },
-  { name: 'phone', viewport: { width: 390, height: 844 } },
-];
 const WAIT = { timeout: 15_000 };
 const CARD = {
   number: '4242424242424242',
@@ -32,17 +30,8 @@ const BUYER = {
   address: { line1: 'Storgata 1', city: 'Oslo', postalCode: '0155', country: 'NO' },
 };
 
-let browser: Browser;
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
+mkdirSync(SHOTS, { recursive: true });
 
 interface Seen {
   state: ShopperState;
@@ -76,6 +65,7 @@ async function expectState(page: Page, state: ShopperState, seen: Seen[], shot: 
     );
   const screen = await page.locator('main').innerText();
   seen.push({ state, words: words.filter((w) => w.length > 0), screen });
+  expect(await accessibilityViolations(page), `axe on the ${state} screen`).toEqual([]);
   await page.screenshot({ path: `${SHOTS}state-${shot}.png`, fullPage: true });
 }
 
@@ -88,7 +78,7 @@ const fromPage = <T>(page: Page, path: string, init: { method?: string; body?: u
         headers: { 'content-type': 'application/json' },
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
       });
-      return (await res.json()) as unknown;
+      return await res.json();
     },
     { path, init },
   ) as Promise<T>;
@@ -154,7 +144,7 @@ describe('the shopper’s drop page', () => {
         const operator = await api.operator();
         const brand = await api.brand(operator.token, 'Fjell × Nord');
         const seen: Seen[] = [];
-        const page = await (await browser.newContext({ viewport })).newPage();
+        const page = await (await browser().newContext({ viewport })).newPage();
         const problems: string[] = [];
         page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
         const step = (state: ShopperState) => expectState(page, state, seen, `${name}-${state}`);
@@ -197,7 +187,7 @@ describe('the shopper’s drop page', () => {
         });
         await step('paid');
         // Every unit sold: a visitor finds the line closed for good.
-        const visitor = await (await browser.newContext({ viewport })).newPage();
+        const visitor = await (await browser().newContext({ viewport })).newPage();
         await visitor.goto(`${base}/#/drops/${dropId}`);
         await expectState(visitor, 'sold_out_for_good', seen, `${name}-sold_out_for_good`);
 

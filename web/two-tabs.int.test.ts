@@ -3,28 +3,16 @@
  * stories for longer than a push: joining, leaving, holding and giving back in either shows in the other, in a real
  * browser (Debian's Chromium driven by playwright-core), at desktop and phone widths.
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect } from 'vitest';
+import { useBrowser, WIDTHS } from './browser-testing.js';
 import { test } from '../infra/testing/index.js';
 import type { ShopperState } from './src/shopper/shopper-state.js';
 
-const WIDTHS = [
-  { name: 'desktop', viewport: { width: 1280, height: 860 } },
-  { name: 'phone', viewport: { width: 390, height: 844 } },
-];
 /** A push arrives within this (the socket is up, nothing is polled). */
 const PUSH = { timeout: 5_000 };
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 const showing = (page: Page, state: ShopperState) =>
   page.locator(`#state-card[data-state="${state}"]`).waitFor(PUSH);
@@ -44,13 +32,13 @@ describe('two tabs of one shopper', () => {
           admissionPerMinute: 600,
           holdSeconds: 600,
         });
-        const first = await browser.newContext({ viewport });
+        const first = await browser().newContext({ viewport });
         const one = await first.newPage();
         await one.goto(`${base}/#/drops/${drop.id}`);
         await one.getByRole('button', { name: 'Continue as guest' }).click();
         await showing(one, 'none');
         // The same shopper on a second device: its session cookie, another browser context.
-        const second = await browser.newContext({ viewport, storageState: await first.storageState() });
+        const second = await browser().newContext({ viewport, storageState: await first.storageState() });
         const two = await second.newPage();
         await two.goto(`${base}/#/drops/${drop.id}`);
         await showing(two, 'none');

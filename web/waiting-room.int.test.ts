@@ -4,15 +4,12 @@
  * their message, is shown and spoken at once, and focus follows to the new card's heading; a visitor's page moves to
  * open by itself at the opening time; a drop selling out for good while 20 shoppers wait tells every one of them.
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, vi } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, vi } from 'vitest';
+import { useBrowser, WIDTHS } from './browser-testing.js';
 import { test, type Api } from '../infra/testing/index.js';
 import type { QueueMeJson } from './index.js';
 
-const WIDTHS = [
-  { name: 'desktop', viewport: { width: 1280, height: 860 } },
-  { name: 'phone', viewport: { width: 390, height: 844 } },
-];
 const WAIT = { timeout: 15_000 };
 const PAYMENT = {
   card: { number: '4242424242424242', expMonth: 12, expYear: new Date().getFullYear() + 3, cvc: '123' },
@@ -23,19 +20,10 @@ const PAYMENT = {
   },
 };
 
-let browser: Browser;
-beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function shopperPage(viewport: { width: number; height: number }, url: string) {
-  const context = await browser.newContext({ viewport });
+  const context = await browser().newContext({ viewport });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
@@ -55,6 +43,8 @@ async function apiShopper(api: Api, dropId: string) {
   return {
     me,
     join: async () => expect((await api.post(`/api/drops/${dropId}/queue`, { token })).status).toBe(201),
+    leave: async () =>
+      expect((await api.delete(`/api/drops/${dropId}/queue/me`, { token })).status).toBe(204),
     async holdAndPay(quantity: number, pay: () => Promise<void>): Promise<void> {
       const admission = await vi.waitFor(async () => {
         const state = await me();
@@ -87,27 +77,40 @@ describe('the waiting room', () => {
       const server = await dropline.listen(0, '127.0.0.1');
       const base = `http://127.0.0.1:${server.port}`;
       const { drop } = await api.openDrop({ stock: 5, maxActive: 1, admissionPerMinute: 600 });
-      // The one active place is taken: the page's shopper waits.
+      // The one active place is taken and two wait ahead: the page's shopper is third.
       const first = await apiShopper(api, drop.id);
       await first.join();
       await first.admitted();
+      const ahead = [await apiShopper(api, drop.id), await apiShopper(api, drop.id)];
+      for (const a of ahead) await a.join();
       const shopper = await shopperPage(viewport, `${base}/#/drops/${drop.id}`);
       const { page } = shopper;
       await page.getByRole('button', { name: 'Continue as guest' }).click();
       await page.getByRole('button', { name: 'Join the queue' }).click();
       await showing(page, 'waiting');
-      expect(await page.locator('#stat-position').textContent()).toBe('1st');
+      expect(await page.locator('#stat-position').textContent()).toBe('3rd');
+      const progress = () => page.locator('[role="progressbar"]').getAttribute('aria-valuenow');
+      expect(await progress()).toBe('0');
+
+      // The admitted one leaves: the next is let in, and the page's shopper is half way to the front.
+      await first.leave();
+      await expect.poll(() => page.locator('#stat-position').textContent(), WAIT).toBe('2nd');
+      expect(await progress()).toBe('50');
+      // The way come is kept across a reload.
+      await page.reload();
+      await showing(page, 'waiting');
+      await expect.poll(progress, WAIT).toBe('50');
 
       // Someone joins behind: the count moves in place, the focus stays, nothing is spoken.
       await page.getByRole('button', { name: 'Leave the line' }).focus();
       const spoken = await page.locator('#announcer').textContent();
       await (await apiShopper(api, drop.id)).join();
-      await expect.poll(() => page.locator('#stat-in-line').textContent(), WAIT).toBe('2');
+      await expect.poll(() => page.locator('#stat-in-line').textContent(), WAIT).toBe('3');
       expect(await focused(page)).toBe('BUTTON:Leave the line');
       expect(await page.locator('#announcer').textContent()).toBe(spoken);
 
       // The organiser pauses, with a word for those waiting, from the console.
-      const operator = await browser.newPage({ viewport });
+      const operator = await browser().newPage({ viewport });
       await operator.goto(`${base}/operator?drop=${drop.id}`);
       await operator.getByLabel('Email').fill(config.operator!.email);
       await operator.getByLabel('Password').fill(config.operator!.password);

@@ -109,7 +109,7 @@ export function tickCountdowns(root: ParentNode): void {
 
 /**
  * A figure above its label; `id` names the figure for live updates and tests. A `text` figure (a date, a phrase)
- * is set smaller than a number, so it keeps to a line or two.
+ * is set smaller than a number and takes two columns, so it keeps to one line.
  */
 export function stat(
   label: string,
@@ -119,7 +119,7 @@ export function stat(
 ): HTMLElement {
   return h(
     'div',
-    { class: 'stat' },
+    { class: kind === 'text' ? 'stat wide' : 'stat' },
     h('div', { class: kind === 'text' ? 'value text' : 'value', id }, value),
     h('div', { class: 'label' }, label),
   );
