@@ -76,7 +76,15 @@ describe('joining', () => {
   }) => {
     const d = await dropOf(api);
     const shopper = await api.shopper();
-    const prequeue = { status: 'prequeue', position: null, ahead: null, queueLength: 0, etaSeconds: null };
+    const prequeue = {
+      status: 'prequeue',
+      position: null,
+      ahead: null,
+      queueLength: 0,
+      etaSeconds: null,
+      paused: false,
+      pauseMessage: null,
+    };
     const first = await d.join(shopper.token);
     expect(first.status).toBe(201);
     expect(first.body).toEqual(prequeue);
@@ -101,6 +109,8 @@ describe('joining', () => {
         ahead: v.position! - 1,
         queueLength: 8,
         etaSeconds: (v.position! - 1) * 60,
+        paused: false,
+        pauseMessage: null,
       });
     }
     // A repeat join after opening is the same place, not an error.
@@ -117,6 +127,8 @@ describe('joining', () => {
       ahead: 8,
       queueLength: 9,
       etaSeconds: 480,
+      paused: false,
+      pauseMessage: null,
     });
   });
 
@@ -189,7 +201,15 @@ describe('reading one’s place', () => {
   test('GET /me is none before joining', async ({ api }) => {
     const d = await dropOf(api);
     const shopper = await api.shopper();
-    const none = { status: 'none', position: null, ahead: null, queueLength: 0, etaSeconds: null };
+    const none = {
+      status: 'none',
+      position: null,
+      ahead: null,
+      queueLength: 0,
+      etaSeconds: null,
+      paused: false,
+      pauseMessage: null,
+    };
     expect((await d.me(shopper.token)).body).toEqual(none);
     await d.open();
     const r = await d.me(shopper.token);
@@ -223,6 +243,8 @@ describe('reading one’s place', () => {
         ahead: k,
         queueLength: 12,
         etaSeconds: etas[k],
+        paused: false,
+        pauseMessage: null,
       });
     }
 
@@ -238,6 +260,8 @@ describe('reading one’s place', () => {
         ahead,
         queueLength: 11,
         etaSeconds: Math.ceil(ahead / 10),
+        paused: false,
+        pauseMessage: null,
       });
     }
   });
@@ -266,6 +290,8 @@ describe('reading one’s place', () => {
       ahead: null,
       queueLength: 0,
       etaSeconds: null,
+      paused: false,
+      pauseMessage: null,
       admission: { token: expect.any(String), expiresAt: expect.any(String) },
     });
     // The window starts at admission, somewhere between the join and the read that saw it.
@@ -316,7 +342,15 @@ describe('reading one’s place', () => {
 
     // B waits behind A's active admission (maxActive 1) and is shown nothing of it.
     const waiting = await d.me(b!.token);
-    expect(waiting.body).toEqual({ status: 'waiting', position: 2, ahead: 0, queueLength: 1, etaSeconds: 0 });
+    expect(waiting.body).toEqual({
+      status: 'waiting',
+      position: 2,
+      ahead: 0,
+      queueLength: 1,
+      etaSeconds: 0,
+      paused: false,
+      pauseMessage: null,
+    });
     expect(JSON.stringify(waiting.body)).not.toContain(aToken);
 
     // A leaves, which frees the slot: B is admitted with a token of its own.
@@ -358,6 +392,8 @@ describe('leaving', () => {
       ahead: 0,
       queueLength: 1,
       etaSeconds: 0,
+      paused: false,
+      pauseMessage: null,
     });
 
     expectProblem(await d.leave(a!.token), 404, 'not_found');
@@ -365,7 +401,15 @@ describe('leaving', () => {
 
     const back = await d.join(a!.token);
     expect(back.status).toBe(201);
-    expect(back.body).toEqual({ status: 'waiting', position: 3, ahead: 1, queueLength: 2, etaSeconds: 60 });
+    expect(back.body).toEqual({
+      status: 'waiting',
+      position: 3,
+      ahead: 1,
+      queueLength: 2,
+      etaSeconds: 60,
+      paused: false,
+      pauseMessage: null,
+    });
   });
 
   test('leaving the pre-queue gives up the place that opening would have given', async ({ api }) => {
@@ -396,6 +440,8 @@ describe('one place per account', () => {
       ahead: 0,
       queueLength: 1,
       etaSeconds: 0,
+      paused: false,
+      pauseMessage: null,
     });
   });
 
