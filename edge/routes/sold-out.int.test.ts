@@ -253,7 +253,8 @@ describe('sold out for good', () => {
     expect(answers.filter((s) => s !== 201 && s !== 409)).toEqual([]);
     expect(await d.units()).toEqual({ available: 0, held: 0, sold: 25 });
     await d.settled();
-    expect(await d.status()).toBe('sold_out');
+    // The drop's status is applied by its own consumer, which may trail the inventory's.
+    await vi.waitFor(async () => expect(await d.status()).toBe('sold_out'), PIPELINE);
     expect(await d.statusAudit()).toEqual(['scheduled→open', 'open→sold_out']);
     const [row] = await dropline.sql<{ availability_seq: number }[]>`
       SELECT availability_seq FROM drops WHERE id = ${d.drop.id}`;
