@@ -7,32 +7,17 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { accessibilityViolations } from './browser-testing.js';
+import type { Page } from 'playwright-core';
+import { describe, expect } from 'vitest';
+import { accessibilityViolations, useBrowser } from './browser-testing.js';
 import { fillPayForm, test } from '../infra/testing/index.js';
 
 const SHOTS = fileURLToPath(new URL('../test-artifacts/screenshots/', import.meta.url));
 const WAIT = { timeout: 15_000 };
 const NUMBER = /DL-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}/;
 
-let browser: Browser;
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-    ],
-  });
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
+mkdirSync(SHOTS, { recursive: true });
 
 /** Whether the page is wider than its window (it would scroll sideways). */
 const scrollsSideways = (page: Page) =>
@@ -57,7 +42,7 @@ describe('checkout and receipt', () => {
         stock: 5,
         admissionPerMinute: 6000,
       });
-      const context = await browser.newContext({ viewport, locale: 'en-US', timezoneId: 'Europe/Berlin' });
+      const context = await browser().newContext({ viewport, locale: 'en-US', timezoneId: 'Europe/Berlin' });
       context.setDefaultTimeout(WAIT.timeout);
       const page = await context.newPage();
       const problems: string[] = [];
@@ -167,7 +152,7 @@ describe('checkout and receipt', () => {
     expect(
       (await api.post('/api/auth/signup', { body: { email, password: 'correct horse battery' } })).status,
     ).toBe(201);
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
+    const context = await browser().newContext({ viewport: { width: 390, height: 844 }, locale: 'en-US' });
     context.setDefaultTimeout(WAIT.timeout);
     const page = await context.newPage();
     await page.goto(`${base}/#/drops/${drop.id}`);

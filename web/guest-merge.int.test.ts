@@ -8,26 +8,17 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { accessibilityViolations } from './browser-testing.js';
+import type { Page } from 'playwright-core';
+import { describe, expect } from 'vitest';
+import { accessibilityViolations, useBrowser } from './browser-testing.js';
 import { fillPayForm, test, type Api } from '../infra/testing/index.js';
 import type { MyReservationsResponse } from './index.js';
 
 const SHOTS = fileURLToPath(new URL('../test-artifacts/screenshots/', import.meta.url));
 const WAIT = { timeout: 15_000 };
 
-let browser: Browser;
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
+mkdirSync(SHOTS, { recursive: true });
 
 async function scheduledDrop(api: Api): Promise<{ brandToken: string; dropId: string }> {
   const op = await api.operator();
@@ -60,7 +51,7 @@ describe('a guest holding a unit', () => {
     const server = await dropline.listen(0, '127.0.0.1');
     const base = `http://127.0.0.1:${server.port}`;
     const { brandToken, dropId } = await scheduledDrop(api);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const context = await browser().newContext({ viewport: { width: 1280, height: 860 } });
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
@@ -118,7 +109,7 @@ describe('a guest holding a unit', () => {
       .toEqual(['paid']);
 
     // Another guest holding a unit confirms: signed out, the page offers to sign in again.
-    const other = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const other = await browser().newContext({ viewport: { width: 1280, height: 860 } });
     const second = await other.newPage();
     second.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     await second.goto(`${base}/#/drops/${dropId}`);

@@ -6,8 +6,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect } from 'vitest';
+import { useBrowser } from './browser-testing.js';
 import { fillPayForm, test, type Api } from '../infra/testing/index.js';
 import type { MyReservationsResponse } from './index.js';
 
@@ -18,17 +19,8 @@ const WIDTHS = [
 ];
 const WAIT = { timeout: 15_000 };
 
-let browser: Browser;
-beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
+mkdirSync(SHOTS, { recursive: true });
 
 /** A page that records uncaught errors and console errors other than the 4xx answers the page handles. */
 async function pageIn(context: BrowserContext): Promise<{ page: Page; problems: string[] }> {
@@ -75,7 +67,7 @@ describe('a held unit on any tab', () => {
       const server = await dropline.listen(0, '127.0.0.1');
       const base = `http://127.0.0.1:${server.port}`;
       const { brandToken, dropId } = await scheduledDrop(api);
-      const first = await browser.newContext({ viewport });
+      const first = await browser().newContext({ viewport });
       const one = await pageIn(first);
 
       await one.page.goto(`${base}/#/drops/${dropId}`);
@@ -98,7 +90,7 @@ describe('a held unit on any tab', () => {
       await one.page.getByLabel('Card number').waitFor(WAIT);
       await one.page.screenshot({ path: `${SHOTS}hold-after-refresh-${name}.png`, fullPage: true });
 
-      const second = await browser.newContext({ viewport, storageState: await first.storageState() });
+      const second = await browser().newContext({ viewport, storageState: await first.storageState() });
       const two = await pageIn(second);
       await two.page.goto(`${base}/#/drops/${dropId}`);
       await two.page.getByRole('heading', { name: '1 held for you' }).waitFor(WAIT);

@@ -2,24 +2,15 @@
  * The proof of work in a real browser (Chromium, headless): the operator asks a drop's joiners for one in the
  * console, and the shopper's join button solves it in a Web Worker, showing its progress, and joins.
  */
-import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
+import { useBrowser } from './browser-testing.js';
 import { test } from '../infra/testing/index.js';
 
 const WAIT = { timeout: 15_000 };
-let browser: Browser;
-beforeAll(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
-});
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 async function newPage() {
-  const page = await (await browser.newContext()).newPage();
+  const page = await (await browser().newContext()).newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (m) => {
