@@ -149,10 +149,6 @@ export function createHolds(deps: HoldsDeps) {
     },
 
     /** Units the shopper holds on the drop now (not paid, not ended): 0 when none. */
-    async heldUnits(dropId: string, shopperId: string): Promise<number> {
-      return Number((await redis.hget(keys.heldBy(dropId), shopperId)) ?? 0);
-    },
-
     /**
      * The units the shopper holds on the drop now, and its latest hold while that one is held (null once it ended,
      * or after a rebuild from PostgreSQL, which does not restore it): one round trip.

@@ -56,6 +56,7 @@ describe('a guest who signs up or signs in keeps what it earned', () => {
   test('admitted and holding, the guest signs up: the account sees the hold and the admission, and pays', async ({
     api,
     config,
+    dropline,
   }) => {
     const { drop } = await api.openDrop({ stock: 5, perUserLimit: 2, admissionPerMinute: 6000 });
     const d = shop(api, config, drop.id);
@@ -80,6 +81,10 @@ describe('a guest who signs up or signs in keeps what it earned', () => {
     expect(me.admission!.expiresAt).toBe(admitted.admission!.expiresAt);
     expect(me.admission!.token).not.toBe(admitted.admission!.token);
     expect(me.hold).toMatchObject({ reservationId: hold.id, expiresAt: hold.expiresAt });
+    // Named as the account's latest hold in Redis, the guest's name for it gone.
+    const units = createInventoryKeys(config.redisPrefix).units(drop.id);
+    expect(await dropline.redis.hget(units, `live:${account.user.id}`)).toBe(hold.id);
+    expect(await dropline.redis.hget(units, `live:${guest.user.id}`)).toBeNull();
 
     // The guest has nothing left: its admission reserves no more, its hold is not its own.
     expect((await d.me(guest.token)).status).toBe('left');

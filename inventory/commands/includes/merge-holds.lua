@@ -45,6 +45,12 @@ local function mergeHolds(from, to, candidates)
     redis.call('HINCRBY', KEYS[5], to, units)
     redis.call('HDEL', KEYS[5], from)
   end
+  -- The guest's latest live hold (see reserve-9.lua) is now the account's, which queue/me names at once.
+  local latest = redis.call('HGET', KEYS[5], 'live:' .. from)
+  if latest then
+    redis.call('HSET', KEYS[5], 'live:' .. to, latest)
+    redis.call('HDEL', KEYS[5], 'live:' .. from)
+  end
   -- `from` is merged away: it keeps no slot among the active shoppers (one its ended holds left finished included).
   redis.call('ZREM', KEYS[8], from)
   if held > 0 then

@@ -97,7 +97,8 @@ function handlers(page: DropPage, socket: DropSocket, ask: () => void) {
     // Joined or left in another tab or device: this tab asks for its place again.
     place: (p: PlacePush) => {
       if (p.dropId !== dropId) return;
-      if (s.queue?.status !== 'left') s.admission = null;
+      // Joining elsewhere brings no admission, and leaving ends one: the ack tells what there is now.
+      s.admission = null;
       ask();
     },
     stock: (p: StockPush) => {

@@ -50,7 +50,7 @@ export const SHOPPER_STATES: readonly ShopperState[] = [
 ];
 
 /** Whether the line of this drop is over because every unit is sold (none held, none to come back). */
-export function soldOutForGood({ drop, queue }: Pick<ShopperFacts, 'drop' | 'queue'>): boolean {
+function soldOutForGood({ drop, queue }: Pick<ShopperFacts, 'drop' | 'queue'>): boolean {
   return drop.status === 'sold_out' || queue?.status === 'all_sold';
 }
 

@@ -253,14 +253,3 @@ export function holdingCard(
     payForm(drop, hold, pay, release),
   ];
 }
-
-/** The hold ran out unpaid; while still admitted, the shopper may reserve again (`retry`). */
-export function holdExpiredCard(retry: (() => void) | null): Child[] {
-  return [
-    h('h2', { id: 'checkout-title' }, 'Your hold expired'),
-    alert('error', 'It was not paid in time and the units went back on sale.'),
-    retry
-      ? h('button', { type: 'button', onclick: retry }, 'Try again')
-      : h('a', { href: '#/' }, 'See other drops'),
-  ];
-}

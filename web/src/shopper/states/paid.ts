@@ -13,11 +13,3 @@ export function paidCard(orderId: string): Child[] {
     ),
   ];
 }
-
-export function finishedCard(): Child[] {
-  return [
-    h('h2', { id: 'queue-title' }, 'You are done here'),
-    h('p', {}, 'Thanks for shopping this drop.'),
-    h('a', { href: '#/orders' }, 'See your orders'),
-  ];
-}
