@@ -338,7 +338,21 @@ describe('sold out for good', () => {
     const holdsBy = [s.redis, ...range(3).map(() => connect(config.redisUrl))].map(s.holdsOn);
     const checkouts = holdsBy.map(s.checkoutOn);
     const shoppers = range(300).map(() => randomUUID());
-    const statuses: string[] = [];
+    // Status and stock read together (one MULTI): the drop is sold out exactly when every unit is sold.
+    const observations: { status: string | null; sold: number; held: number; available: number }[] = [];
+    const observe = async () => {
+      const [[, status], [, stock]] = (await s.redis
+        .multi()
+        .hget(s.keys.dropMeta(dropId), 'status')
+        .hgetall(s.keys.stock(dropId))
+        .exec()) as [[null, string | null], [null, Record<string, string>]];
+      observations.push({
+        status,
+        sold: Number(stock.sold),
+        held: Number(stock.held),
+        available: Number(stock.available),
+      });
+    };
 
     // Rounds of everyone without a unit reserving at once on four connections; every third winner gives its hold
     // back (those units are raced for again next round), the others pay at once, racing the next reservations.
@@ -358,16 +372,17 @@ describe('sold out for good', () => {
           }
           await checkouts[(i + 2) % 4]!.pay({ reservationId: held.hold.id, shopperId, card: CARD });
           bought.add(shopperId);
-          statuses.push((await s.status(dropId)) ?? 'none');
+          await observe();
         }),
       );
     }
     expect(bought.size).toBe(40);
     expect(await s.stock(dropId)).toEqual({ total: 40, available: 0, held: 0, sold: 40 });
     expect(await s.status(dropId)).toBe('sold_out');
-    // While a unit was held or available, the drop stayed open.
-    expect(statuses.filter((st) => st === 'sold_out')).toHaveLength(1);
-    expect(statuses.at(-1)).toBe('sold_out');
+    // While a unit was held or available, the drop stayed open; once all were sold, it was sold out.
+    expect(observations).toHaveLength(40);
+    for (const o of observations) expect(o.status).toBe(o.sold === 40 ? 'sold_out' : 'open');
+    expect(observations.filter((o) => o.status === 'open').length).toBeGreaterThan(0);
 
     // One transition: one drop.sold_out event, the first of its kind, and never a reopened one.
     const events = await s.outbox(dropId);
