@@ -1,19 +1,16 @@
 /**
- * What brands and operators do to drops, with the contract's rules: who may change a drop (its brand or an
+ * What brands and operators do to drops, with the contract's rules: who may change a drop (its lead brand or an
  * operator), which times are valid, which status allows which change. Every change is audited under the actor.
  */
 import { randomUUID } from 'node:crypto';
-import type { Role } from '../identity/index.js';
-import type { AdmissionSettings, Drop, DropFields, DropStatus } from './drop.js';
+import { checkBrandShares } from './brand-shares.js';
+import type { AdmissionSettings, BrandShare, Drop, DropFields, DropStatus } from './drop.js';
+import { mayChange, type Actor } from './drop-roles.js';
 import type { DropSync } from './drop-sync.js';
 import type { DropsStore } from './drops-store.js';
 import { ConflictError, ForbiddenError, InvalidInputError, type FieldError } from './errors.js';
 
-export interface Actor {
-  id: string;
-  role: Role;
-  brandId: string | null;
-}
+export type { Actor } from './drop-roles.js';
 
 /** Who is acting, as written in the audit log. */
 export const actorName = (actor: Actor) => `${actor.role}:${actor.id}`;
@@ -29,7 +26,14 @@ export type NewDrop = Omit<
   | 'admissionPerMinute'
   | 'maxActive'
 > &
-  Partial<DropFields> & { brandId?: string };
+  Partial<DropFields> & {
+    brandId?: string;
+    /** The drop's brands, the lead included; absent: the lead alone at 100. */
+    brands?: BrandShare[];
+  };
+
+/** What a brand or an operator changes on a scheduled drop: its fields, and its brands (the full list). */
+export type DropPatch = Partial<DropFields> & { brands?: BrandShare[] };
 
 export const DROP_DEFAULTS = {
   description: '',
@@ -79,7 +83,7 @@ async function brandOf(
     throw new InvalidInputError([{ field: 'brandId', message: 'required when an operator creates a drop' }]);
   if (!UUID.test(input.brandId) || !(await brandExists(input.brandId)))
     throw new InvalidInputError([{ field: 'brandId', message: 'no such brand' }]);
-  return input.brandId;
+  return input.brandId.toLowerCase();
 }
 
 export function actorChanges({ store, sync, brandExists, clock }: ActorChangesDeps) {
@@ -87,8 +91,8 @@ export function actorChanges({ store, sync, brandExists, clock }: ActorChangesDe
 
   async function loadManaged(actor: Actor, id: string): Promise<Drop> {
     const drop = await load(id);
-    if (actor.role !== 'operator' && !(actor.role === 'brand' && actor.brandId === drop.brandId)) {
-      throw new ForbiddenError('only the drop’s brand or an operator may change it');
+    if (!mayChange(actor, drop)) {
+      throw new ForbiddenError('only the drop’s lead brand or an operator may change it');
     }
     return drop;
   }
@@ -109,13 +113,15 @@ export function actorChanges({ store, sync, brandExists, clock }: ActorChangesDe
   return {
     async create(actor: Actor, input: NewDrop): Promise<Drop> {
       const brandId = await brandOf(actor, input, brandExists);
-      const { brandId: _ignored, ...fields } = input;
+      const { brandId: _ignored, brands: named, ...fields } = input;
       const full: DropFields = { ...DROP_DEFAULTS, ...fields };
       checkTimes(full, true, clock.now());
-      return changed(await store.insert({ id: randomUUID(), brandId, ...full }));
+      const brands = named === undefined ? [] : await checkBrandShares(named, brandId, brandExists);
+      return changed(await store.insert({ id: randomUUID(), brandId, brands, ...full }));
     },
 
-    async patch(actor: Actor, id: string, fields: Partial<DropFields>): Promise<Drop> {
+    async patch(actor: Actor, id: string, patch: DropPatch): Promise<Drop> {
+      const { brands: named, ...fields } = patch;
       const drop = await loadManaged(actor, id);
       if (drop.status !== 'scheduled')
         throw new ConflictError(`a ${drop.status} drop can no longer be changed`);
@@ -125,7 +131,13 @@ export function actorChanges({ store, sync, brandExists, clock }: ActorChangesDe
         fields.opensAt !== undefined,
         clock.now(),
       );
-      const updated = await store.updateScheduled(id, fields);
+      const brands =
+        named === undefined ? undefined : await checkBrandShares(named, drop.brandId, brandExists);
+      const updated = await store.updateScheduled(
+        id,
+        fields,
+        brands && { shares: brands, actor: actorName(actor) },
+      );
       if (!updated) throw new ConflictError('the drop opened while it was being changed');
       return changed(updated);
     },

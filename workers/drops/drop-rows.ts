@@ -1,6 +1,6 @@
-/** PostgreSQL rows of `drops` and `drop_audit`, and the mapping between them and a Drop. */
-import type { TransactionSql } from 'postgres';
-import type { Drop, DropFields, DropStatus, Fulfilment } from './drop.js';
+/** PostgreSQL rows of `drops`, `drop_brands` and `drop_audit`, and the mapping between them and a Drop. */
+import type { Sql, TransactionSql } from 'postgres';
+import type { Drop, DropBrand, DropFields, DropStatus, Fulfilment } from './drop.js';
 
 export interface DropRow {
   id: string;
@@ -23,11 +23,29 @@ export interface DropRow {
   admission_pause_message: string | null;
   challenge_bits: number;
   version: number;
+  /** From `brandsColumn`: the drop's brands as JSON, the lead first. */
+  brands: DropBrand[];
 }
+
+/**
+ * The `brands` column of a query on `drops` (unaliased): the drop's brands with their names, the lead first, in the
+ * same statement as the drop, so a page of drops costs one query. A drop with no `drop_brands` rows (written
+ * straight to the table) shows its lead alone at 100.
+ */
+export const brandsColumn = (q: Sql | TransactionSql) => q`(
+  SELECT coalesce(
+    json_agg(
+      json_build_object('id', b.id, 'name', b.name, 'sharePercent', db.share_percent, 'lead', db.lead)
+      ORDER BY db.lead DESC, db.share_percent DESC, b.name, b.id),
+    (SELECT json_build_array(json_build_object('id', l.id, 'name', l.name, 'sharePercent', 100, 'lead', true))
+     FROM brands l WHERE l.id = drops.brand_id))
+  FROM drop_brands db JOIN brands b ON b.id = db.brand_id
+  WHERE db.drop_id = drops.id) AS brands`;
 
 export const toDrop = (r: DropRow): Drop => ({
   id: r.id,
   brandId: r.brand_id,
+  brands: r.brands,
   title: r.title,
   description: r.description,
   sku: r.sku,
@@ -85,3 +103,7 @@ export const insertAudit = (
 ) =>
   tx`INSERT INTO drop_audit (drop_id, actor, field, from_value, to_value)
      VALUES (${dropId}, ${actor}, ${field}, ${tx.json(from as never)}, ${tx.json(to as never)})`;
+
+/** A drop's brands as the audit log shows them: `Acme (lead) 60%, Beta 40%`. */
+export const brandsText = (brands: readonly DropBrand[]): string =>
+  brands.map((b) => `${b.name}${b.lead ? ' (lead)' : ''} ${b.sharePercent}%`).join(', ');

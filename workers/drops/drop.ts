@@ -11,8 +11,26 @@ export type DropStatus = MirroredStatus;
 export const FULFILMENTS = ['shipped', 'pickup', 'digital'] as const;
 export type Fulfilment = (typeof FULFILMENTS)[number];
 
-export interface Drop extends MirroredDrop {
+/** One brand releasing a drop: the lead (the drop's `brandId`) or a partner, with its share of the takings. */
+export interface DropBrand {
+  id: string;
+  name: string;
+  /** Whole percent, 1..100; the shares of a drop add up to 100. */
+  sharePercent: number;
+  lead: boolean;
+}
+
+/** A brand and its share, as a brand or an operator names it when creating or changing a drop. */
+export interface BrandShare {
   brandId: string;
+  sharePercent: number;
+}
+
+export interface Drop extends MirroredDrop {
+  /** The lead brand: it changes and runs the drop (with operators). */
+  brandId: string;
+  /** The brands releasing the drop, the lead first; a single-brand drop has its lead alone at 100. */
+  brands: DropBrand[];
   title: string;
   description: string;
   sku: string;
@@ -25,10 +43,10 @@ export interface Drop extends MirroredDrop {
   challengeBits: number;
 }
 
-/** The fields a brand sets; everything but the id, brand, status, pause and version. */
+/** The fields a brand sets; everything but the id, brands, status, pause and version. */
 export type DropFields = Omit<
   Drop,
-  'id' | 'brandId' | 'status' | 'admissionPaused' | 'pauseMessage' | 'challengeBits' | 'version'
+  'id' | 'brandId' | 'brands' | 'status' | 'admissionPaused' | 'pauseMessage' | 'challengeBits' | 'version'
 >;
 
 /** What an operator tunes while a drop runs. */

@@ -1,15 +1,17 @@
 /**
- * Drops and their audit log in PostgreSQL. Reads; edits (what a brand sets while the drop is scheduled, what an
- * operator tunes while it runs); and status moves, each conditional on the status it moves from, in one
- * transaction with its audit row.
+ * Drops, their brands and their audit log in PostgreSQL. Reads (every drop with its brands, in the same query);
+ * edits (what a brand sets while the drop is scheduled, its brands included, what an operator tunes while it runs);
+ * and status moves, each conditional on the status it moves from, in one transaction with its audit row.
  */
-import type { Sql } from 'postgres';
-import type { AdmissionSettings, Drop, DropFields, DropStatus } from './drop.js';
-import { insertAudit, toColumns, toDrop, type DropRow } from './drop-rows.js';
+import type { Sql, TransactionSql } from 'postgres';
+import type { AdmissionSettings, BrandShare, Drop, DropBrand, DropFields, DropStatus } from './drop.js';
+import { brandsColumn, brandsText, insertAudit, toColumns, toDrop, type DropRow } from './drop-rows.js';
 
 export interface AuditEntry {
   at: Date;
   actor: string;
+  /** The acting user's email (a `role:userId` actor whose user has one); null for `system:*` actors. */
+  actorEmail: string | null;
   field: string;
   from: unknown;
   to: unknown;
@@ -17,17 +19,28 @@ export interface AuditEntry {
 
 export interface ListPage {
   status?: DropStatus;
+  /** Only the drops this brand releases, as the lead or a partner. */
+  brand?: string;
   limit: number;
   /** Keyset position: the (opensAt, id) of the last drop of the previous page. */
   after?: { opensAt: Date; id: string };
 }
 
 export interface DropsStore {
-  insert(drop: { id: string; brandId: string } & DropFields): Promise<Drop>;
+  /** Writes the drop and its brands (`brands` names the lead too; empty: the lead alone at 100) together. */
+  insert(drop: { id: string; brandId: string; brands: readonly BrandShare[] } & DropFields): Promise<Drop>;
   get(id: string): Promise<Drop | null>;
   list(page: ListPage): Promise<Drop[]>;
-  /** Updates fields of a drop that is still `scheduled`; null when it is not (or does not exist). */
-  updateScheduled(id: string, fields: Partial<DropFields>): Promise<Drop | null>;
+  /**
+   * Updates fields of a drop that is still `scheduled`, and with `brands` replaces its brands (the full list, the
+   * lead included) and audits that change under `brands.actor`, in one transaction; null when the drop is not
+   * scheduled (or does not exist).
+   */
+  updateScheduled(
+    id: string,
+    fields: Partial<DropFields>,
+    brands?: { shares: readonly BrandShare[]; actor: string },
+  ): Promise<Drop | null>;
   /**
    * Moves a drop from one of `from` to `to` and audits it, atomically; null when the drop is in another status,
    * which is what makes a transition happen once however many processes attempt it.
@@ -53,42 +66,74 @@ export interface DropsStore {
   setAvailability(id: string, soldOut: boolean, seq: number, actor: string): Promise<Drop | null>;
   /** Drops whose scheduled transitions may still be due: scheduled, open or sold out. */
   listLive(): Promise<Drop[]>;
+  /**
+   * What an operator watches, in one query: drops open now (the latest opening time first), then drops scheduled to
+   * open by `until` (the soonest first); at most `limit`.
+   */
+  listWatched(until: Date, limit: number): Promise<Drop[]>;
   audit(dropId: string, limit: number, beforeId?: number): Promise<(AuditEntry & { id: number })[]>;
 }
 
-function dropReads(sql: Sql): Pick<DropsStore, 'get' | 'list' | 'listLive' | 'audit'> {
+function dropReads(sql: Sql): Pick<DropsStore, 'get' | 'list' | 'listLive' | 'listWatched' | 'audit'> {
   return {
     async get(id) {
-      const [row] = await sql<DropRow[]>`SELECT * FROM drops WHERE id = ${id}`;
+      const [row] = await sql<DropRow[]>`SELECT drops.*, ${brandsColumn(sql)} FROM drops WHERE id = ${id}`;
       return row ? toDrop(row) : null;
     },
-    async list({ status, limit, after }) {
+    async list({ status, brand, limit, after }) {
       const rows = await sql<DropRow[]>`
-        SELECT * FROM drops
+        SELECT drops.*, ${brandsColumn(sql)} FROM drops
         WHERE true
           ${status ? sql`AND status = ${status}` : sql``}
+          ${
+            brand
+              ? sql`AND (brand_id = ${brand} OR EXISTS (
+                  SELECT 1 FROM drop_brands db WHERE db.drop_id = drops.id AND db.brand_id = ${brand}))`
+              : sql``
+          }
           ${after ? sql`AND (opens_at, id) > (${after.opensAt}, ${after.id})` : sql``}
         ORDER BY opens_at, id
         LIMIT ${limit}`;
       return rows.map(toDrop);
     },
     async listLive() {
-      const rows = await sql<
-        DropRow[]
-      >`SELECT * FROM drops WHERE status IN ('scheduled', 'open', 'sold_out')`;
+      const rows = await sql<DropRow[]>`
+        SELECT drops.*, ${brandsColumn(sql)} FROM drops WHERE status IN ('scheduled', 'open', 'sold_out')`;
+      return rows.map(toDrop);
+    },
+    async listWatched(until, limit) {
+      const rows = await sql<DropRow[]>`
+        SELECT drops.*, ${brandsColumn(sql)} FROM drops
+        WHERE status = 'open' OR (status = 'scheduled' AND opens_at <= ${until})
+        ORDER BY status = 'scheduled', CASE WHEN status = 'open' THEN opens_at END DESC, opens_at, id
+        LIMIT ${limit}`;
       return rows.map(toDrop);
     },
     async audit(dropId, limit, beforeId) {
+      // An actor is `role:userId` or `system:<what>`; only the former names a user, whose email is joined here.
       const rows = await sql<
-        { id: string; at: Date; actor: string; field: string; from_value: unknown; to_value: unknown }[]
+        {
+          id: string;
+          at: Date;
+          actor: string;
+          actor_email: string | null;
+          field: string;
+          from_value: unknown;
+          to_value: unknown;
+        }[]
       >`
-        SELECT id, at, actor, field, from_value, to_value FROM drop_audit
-        WHERE drop_id = ${dropId} ${beforeId === undefined ? sql`` : sql`AND id < ${beforeId}`}
-        ORDER BY id DESC LIMIT ${limit}`;
+        SELECT a.id, a.at, a.actor, u.email AS actor_email, a.field, a.from_value, a.to_value
+        FROM drop_audit a
+        LEFT JOIN users u ON a.actor NOT LIKE 'system:%' AND u.id = (
+          CASE WHEN split_part(a.actor, ':', 2) ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+               THEN split_part(a.actor, ':', 2)::uuid END)
+        WHERE a.drop_id = ${dropId} ${beforeId === undefined ? sql`` : sql`AND a.id < ${beforeId}`}
+        ORDER BY a.id DESC LIMIT ${limit}`;
       return rows.map((r) => ({
         id: Number(r.id),
         at: r.at,
         actor: r.actor,
+        actorEmail: r.actor_email,
         field: r.field,
         from: r.from_value,
         to: r.to_value,
@@ -100,25 +145,49 @@ function dropReads(sql: Sql): Pick<DropsStore, 'get' | 'list' | 'listLive' | 'au
 function dropEdits(sql: Sql): Pick<DropsStore, 'insert' | 'updateScheduled' | 'updateAdmission'> {
   return {
     async insert(drop) {
-      const [row] = await sql<DropRow[]>`
-        INSERT INTO drops ${sql({ id: drop.id, brand_id: drop.brandId, ...toColumns(drop) })} RETURNING *`;
-      return toDrop(row!);
+      return sql.begin(async (tx) => {
+        await tx`INSERT INTO drops ${tx({ id: drop.id, brand_id: drop.brandId, ...toColumns(drop) })}`;
+        await writeBrands(tx, drop.id, drop.brandId, drop.brands);
+        const [row] = await tx<
+          DropRow[]
+        >`SELECT drops.*, ${brandsColumn(tx)} FROM drops WHERE id = ${drop.id}`;
+        return toDrop(row!);
+      });
     },
-    async updateScheduled(id, fields) {
-      const columns = toColumns(fields);
-      if (Object.keys(columns).length === 0) {
-        const [row] = await sql<DropRow[]>`SELECT * FROM drops WHERE id = ${id} AND status = 'scheduled'`;
-        return row ? toDrop(row) : null;
-      }
-      const [row] = await sql<DropRow[]>`
-        UPDATE drops SET ${sql(columns)}, version = version + 1, updated_at = now()
-        WHERE id = ${id} AND status = 'scheduled'
-        RETURNING *`;
-      return row ? toDrop(row) : null;
+    async updateScheduled(id, fields, brands) {
+      return sql.begin(async (tx) => {
+        const [row] = await tx<DropRow[]>`
+          SELECT drops.*, ${brandsColumn(tx)} FROM drops WHERE id = ${id} AND status = 'scheduled' FOR UPDATE`;
+        if (!row) return null;
+        const columns = toColumns(fields);
+        const newBrands = brands && !sameShares(row.brands, brands.shares) ? brands : undefined;
+        if (Object.keys(columns).length === 0 && !newBrands) return toDrop(row);
+        if (newBrands) await writeBrands(tx, id, row.brand_id, newBrands.shares, true);
+        const [updated] =
+          Object.keys(columns).length === 0
+            ? await tx<DropRow[]>`
+                UPDATE drops SET version = version + 1, updated_at = now()
+                WHERE id = ${id} RETURNING *, ${brandsColumn(tx)}`
+            : await tx<DropRow[]>`
+                UPDATE drops SET ${tx(columns)}, version = version + 1, updated_at = now()
+                WHERE id = ${id} RETURNING *, ${brandsColumn(tx)}`;
+        if (newBrands) {
+          await insertAudit(
+            tx,
+            id,
+            newBrands.actor,
+            'brands',
+            brandsText(row.brands),
+            brandsText(updated!.brands),
+          );
+        }
+        return toDrop(updated!);
+      });
     },
     async updateAdmission(id, changes, statuses, actor) {
       return sql.begin(async (tx) => {
-        const [row] = await tx<DropRow[]>`SELECT * FROM drops WHERE id = ${id} FOR UPDATE`;
+        const [row] = await tx<DropRow[]>`
+          SELECT drops.*, ${brandsColumn(tx)} FROM drops WHERE id = ${id} FOR UPDATE`;
         if (!row || !statuses.includes(row.status)) return null;
         const before: AdmissionSettings = {
           perMinute: row.admission_per_minute,
@@ -137,7 +206,7 @@ function dropEdits(sql: Sql): Pick<DropsStore, 'insert' | 'updateScheduled' | 'u
                            admission_paused = ${after.paused}, challenge_bits = ${after.challengeBits},
                            admission_pause_message = ${after.pauseMessage},
                            version = version + 1, updated_at = now()
-          WHERE id = ${id} RETURNING *`;
+          WHERE id = ${id} RETURNING *, ${brandsColumn(tx)}`;
         for (const field of changed) await insertAudit(tx, id, actor, field, before[field], after[field]);
         return toDrop(updated!);
       });
@@ -161,7 +230,7 @@ function dropMoves(sql: Sql): Pick<DropsStore, 'transition' | 'setAvailability' 
         if (!before || !from.includes(before.status)) return null;
         const [row] = await tx<DropRow[]>`
           UPDATE drops SET status = ${to}, version = version + 1, updated_at = now()
-          WHERE id = ${id} RETURNING *`;
+          WHERE id = ${id} RETURNING *, ${brandsColumn(tx)}`;
         await insertAudit(tx, id, actor, 'status', before.status, to);
         return toDrop(row!);
       });
@@ -179,12 +248,38 @@ function dropMoves(sql: Sql): Pick<DropsStore, 'transition' | 'setAvailability' 
         }
         const [updated] = await tx<DropRow[]>`
           UPDATE drops SET status = ${to}, availability_seq = ${seq}, version = version + 1, updated_at = now()
-          WHERE id = ${id} RETURNING *`;
+          WHERE id = ${id} RETURNING *, ${brandsColumn(tx)}`;
         if (row.status !== to) await insertAudit(tx, id, actor, 'status', row.status, to);
         return toDrop(updated!);
       });
     },
   };
+}
+
+/** Whether `brands` (as read) are `shares` (as asked), in any order. */
+function sameShares(brands: readonly DropBrand[], shares: readonly BrandShare[]): boolean {
+  return (
+    brands.length === shares.length &&
+    shares.every((s) => brands.some((b) => b.id === s.brandId && b.sharePercent === s.sharePercent))
+  );
+}
+
+/** Writes a drop's brands (replacing its former ones with `replace`); the lead alone at 100 when none are named. */
+async function writeBrands(
+  tx: TransactionSql,
+  dropId: string,
+  leadId: string,
+  shares: readonly BrandShare[],
+  replace = false,
+): Promise<void> {
+  if (replace) await tx`DELETE FROM drop_brands WHERE drop_id = ${dropId}`;
+  const rows = (shares.length > 0 ? shares : [{ brandId: leadId, sharePercent: 100 }]).map((s) => ({
+    drop_id: dropId,
+    brand_id: s.brandId,
+    share_percent: s.sharePercent,
+    lead: s.brandId === leadId,
+  }));
+  await tx`INSERT INTO drop_brands ${tx(rows)}`;
 }
 
 export function createDropsStore(sql: Sql): DropsStore {

@@ -8,14 +8,18 @@
 export {
   FULFILMENTS,
   type AdmissionSettings,
+  type BrandShare,
   type Drop,
+  type DropBrand,
   type DropFields,
   type DropStatus,
   type Fulfilment,
 } from './drop.js';
 export { createDropsStore, type AuditEntry, type DropsStore, type ListPage } from './drops-store.js';
 export { createDropsService, type DropsService, type DropsServiceDeps } from './drops-service.js';
-export { actorName, DROP_DEFAULTS, type Actor, type NewDrop } from './actor-changes.js';
+export { actorName, DROP_DEFAULTS, type DropPatch, type NewDrop } from './actor-changes.js';
+export { brandRole, mayChange, mayRead, type Actor } from './drop-roles.js';
+export { MAX_DROP_BRANDS } from './brand-shares.js';
 export type { DropScheduling, DropStatusEvent } from './drop-sync.js';
 export {
   createDropScheduler,
