@@ -10,25 +10,33 @@ import type { WaitingRoom } from '../queue/index.js';
 import type { Checkout } from '../workers/checkout/index.js';
 import type { DropsService } from '../workers/drops/index.js';
 import type { UsersStore } from '../workers/identity/index.js';
-import type { OrdersStore } from '../workers/orders/index.js';
+import type { Webhooks } from '../workers/webhooks/index.js';
+import type { DropImages } from '../workers/media/index.js';
+import type { OrdersStore, SalesHistory } from '../workers/orders/index.js';
 import type { AdmissionTokens } from './auth/admission.js';
 import type { TokenService } from './auth/tokens.js';
 import type { EdgeEnv } from './context.js';
-import { bodyLimit } from './middleware/body-limit.js';
+import { bodyLimits } from './middleware/body-limit.js';
 import { crossSite } from './middleware/cross-site.js';
 import { createHttpMetrics, observe } from './middleware/observe.js';
 import { rateLimit, unlimited, type RateLimiter } from './middleware/rate-limit.js';
 import { session } from './middleware/session.js';
 import { problem, problemResponse, toProblem } from './problems.js';
 import { registerAdminDrops } from './routes/admin-drops.js';
+import { registerBrands } from './routes/brands.js';
+import { registerAdminOverview } from './routes/admin-overview.js';
+import { registerDropSales } from './routes/drop-sales.js';
 import { registerDrops } from './routes/drops.js';
+import { isImageUpload, MULTIPART_ALLOWANCE_BYTES, registerDropImages } from './routes/drop-images.js';
+import { registerMedia } from './routes/media.js';
 import { registerHealth, type ReadinessChecks } from './routes/health.js';
 import { registerHoarding } from './routes/hoarding.js';
 import { registerIdentity } from './routes/identity.js';
-import { registerOrders } from './routes/orders.js';
+import { registerOrders, type OnShipped } from './routes/orders.js';
 import { registerQueue } from './routes/queue.js';
 import { registerReservations } from './routes/reservations.js';
 import { registerStock, stockFastPath, type FastPath } from './routes/stock.js';
+import { registerWebhooks } from './routes/webhooks.js';
 import { registerWeb } from './routes/web.js';
 import type { StockCache } from './stock-cache.js';
 import type { GuestChallenges } from './guest-challenge.js';
@@ -51,10 +59,15 @@ export interface EdgeDeps {
   holds: Holds;
   checkout: Checkout;
   orders: OrdersStore;
+  /** A drop's sales over time, from its paid orders (the brand dashboard's charts). */
+  sales: SalesHistory;
   /** Events of a drop not yet applied to PostgreSQL: its outbox plus the workers' consumer backlog. */
   eventsPending: (dropId: string) => Promise<number>;
   readiness: ReadinessChecks;
   bodyLimitBytes: number;
+  /** Drops' product images (stored in PostgreSQL) and the largest image an upload may carry, in bytes. */
+  images: DropImages;
+  imageMaxBytes: number;
   cookieSecure: boolean;
   /** The pages' origin, which cookie-authenticated writes must come from; undefined: the address reached. */
   publicOrigin: string | undefined;
@@ -77,6 +90,10 @@ export interface EdgeDeps {
   holdPushes?: HoldPushes;
   /** Hands a guest's places, holds and orders to the account it signs up or signs in as. */
   guestMerge: GuestMerge;
+  /** Told of an order marked shipped (or given a new tracking), once committed: the brands' webhooks. */
+  onShipped?: OnShipped;
+  /** Brands' webhooks: their endpoints and deliveries (no webhook routes without it). */
+  webhooks?: Webhooks;
 }
 
 const passThrough: MiddlewareHandler<EdgeEnv> = (_c, next) => next();
@@ -107,8 +124,14 @@ export function createApp(deps: EdgeDeps): Edge {
   // Next, ahead of the middleware below: the cached stock read, the hottest path of an opening.
   registerStock(app, { stock: deps.stockCache, drops: deps.drops, metrics });
   app.use(observe({ log: deps.log, metrics }));
-  app.use('/api/*', bodyLimit(deps.bodyLimitBytes));
-  app.use('/api/*', crossSite({ publicOrigin: deps.publicOrigin }));
+  // The JSON routes' limit everywhere but the image upload, which takes its file and the form around it.
+  app.use(
+    '/api/*',
+    bodyLimits(deps.bodyLimitBytes, [
+      { matches: isImageUpload, maxBytes: deps.imageMaxBytes + MULTIPART_ALLOWANCE_BYTES },
+    ]),
+  );
+  app.use('/api/*', crossSite({ publicOrigin: deps.publicOrigin, multipart: isImageUpload }));
   app.use('/api/*', session({ tokens: deps.tokens, lenientPaths: ['/api/auth/logout'] }));
 
   const limit = (limiter: RateLimiter) =>
@@ -128,7 +151,10 @@ export function createApp(deps: EdgeDeps): Edge {
     guestMerge: deps.guestMerge,
     ...(deps.holdPushes ? { holdPushes: deps.holdPushes } : {}),
   });
-  registerDrops(app, { drops: deps.drops });
+  registerBrands(app, { users: deps.users });
+  registerDrops(app, { drops: deps.drops, images: deps.images });
+  registerDropImages(app, { drops: deps.drops, images: deps.images });
+  registerMedia(app, { images: deps.images });
   registerQueue(app, {
     waitingRoom: deps.waitingRoom,
     shopperHolds,
@@ -142,6 +168,12 @@ export function createApp(deps: EdgeDeps): Edge {
     stock: deps.stock,
     eventsPending: deps.eventsPending,
   });
+  registerAdminOverview(app, {
+    drops: deps.drops,
+    waitingRoom: deps.waitingRoom,
+    stock: deps.stock,
+    orders: deps.orders,
+  });
   registerReservations(app, {
     holds: deps.holds,
     shopperHolds,
@@ -154,7 +186,13 @@ export function createApp(deps: EdgeDeps): Edge {
     trustProxy: deps.trustProxy,
   });
   registerHoarding(app, { holders: deps.holders, drops: deps.drops });
-  registerOrders(app, { orders: deps.orders, drops: deps.drops });
+  registerOrders(app, {
+    orders: deps.orders,
+    drops: deps.drops,
+    ...(deps.onShipped ? { onShipped: deps.onShipped } : {}),
+  });
+  registerDropSales(app, { drops: deps.drops, sales: deps.sales });
+  if (deps.webhooks) registerWebhooks(app, { webhooks: deps.webhooks });
   if (deps.webRoot) registerWeb(app, { root: deps.webRoot });
 
   app.notFound((c) => problemResponse(c, problem('not_found', `no route for ${c.req.method} ${c.req.path}`)));

@@ -23,11 +23,13 @@ export { isOutage, PROBLEMS, type Problem, type ProblemCode, type FieldError } f
 export { SESSION_COOKIE } from './middleware/session.js';
 export type { EdgeEnv } from './context.js';
 export type { DropJson, DropListResponse } from './routes/drops.js';
+export type { DropImageJson } from './routes/drop-images.js';
 export type { SessionResponse, SignInResponse, UserJson } from './routes/identity.js';
 export { createGuestMerge, type GuestMerge, type MergedJson } from './guest-merge.js';
 export type { ReadyResponse } from './routes/health.js';
 export type { QueueStateJson } from './queue-state.js';
 export type { AdmissionJson, AuditJson, DropMetricsJson } from './routes/admin-drops.js';
+export type { OverviewDropJson, OverviewJson } from './routes/admin-overview.js';
 export { edgeScripts } from './scripts.js';
 export { createGuestChallenges, type GuestChallenges } from './guest-challenge.js';
 export { createHolders, DEVICE_HEADER, type HoardingReport, type Holders } from './holders.js';
@@ -48,6 +50,7 @@ export type {
   ShopperOrderJson,
   ShopperOrderListResponse,
 } from './routes/orders.js';
+export type { DropSalesResponse, SalesPointJson } from './routes/drop-sales.js';
 export type {
   AdmissionSummary,
   AdmittedBatch,

@@ -245,20 +245,33 @@ describe('the audit log', () => {
     expect(nextCursor).toBeNull();
     const operatorActor = expect.stringContaining(d.operator.user.id);
     const brandActor = expect.stringContaining(d.brand.user.id);
-    const shown = entries.map((e) => ({ actor: e.actor, change: e.change }));
+    const shown = entries.map((e) => ({ actor: e.actor, actorEmail: e.actorEmail, change: e.change }));
+    // Each person by their email, resolved from the actor's user id.
+    const operatorEmail = d.operator.user.email;
+    const brandEmail = d.brand.user.email;
+    expect(operatorEmail).toMatch(/@/);
+    expect(brandEmail).toMatch(/@/);
     // One PUT, two fields: two entries, in either order.
     const onePut = shown.slice(2, 4).sort((a, b) => a.change.field.localeCompare(b.change.field));
     expect([...shown.slice(0, 2), ...onePut, ...shown.slice(4)]).toEqual([
-      { actor: operatorActor, change: { field: 'status', from: 'open', to: 'closed' } },
-      { actor: operatorActor, change: { field: 'paused', from: false, to: true } },
-      { actor: operatorActor, change: { field: 'maxActive', from: 500, to: 40 } },
-      { actor: operatorActor, change: { field: 'perMinute', from: 600, to: 120 } },
-      { actor: brandActor, change: { field: 'status', from: 'scheduled', to: 'open' } },
+      {
+        actor: operatorActor,
+        actorEmail: operatorEmail,
+        change: { field: 'status', from: 'open', to: 'closed' },
+      },
+      { actor: operatorActor, actorEmail: operatorEmail, change: { field: 'paused', from: false, to: true } },
+      { actor: operatorActor, actorEmail: operatorEmail, change: { field: 'maxActive', from: 500, to: 40 } },
+      { actor: operatorActor, actorEmail: operatorEmail, change: { field: 'perMinute', from: 600, to: 120 } },
+      {
+        actor: brandActor,
+        actorEmail: brandEmail,
+        change: { field: 'status', from: 'scheduled', to: 'open' },
+      },
     ]);
     expect(entries.slice(0, -1).every((e) => !e.actor.includes(d.brand.user.id))).toBe(true);
 
     for (const e of entries) {
-      expect(Object.keys(e).sort()).toEqual(['actor', 'at', 'change']);
+      expect(Object.keys(e).sort()).toEqual(['actor', 'actorEmail', 'at', 'change']);
       expect(Object.keys(e.change).sort()).toEqual(['field', 'from', 'to']);
       expect(new Date(e.at).toISOString()).toBe(e.at);
       // PostgreSQL's clock and ours are the same machine's; a little slack for rounding.
@@ -267,6 +280,22 @@ describe('the audit log', () => {
     }
     const times = entries.map((e) => Date.parse(e.at));
     expect(times).toEqual([...times].sort((a, b) => b - a));
+  });
+
+  test('Dropline’s own changes (the schedule, the inventory) name no email', async ({ api, dropline }) => {
+    const d = await dropOf(api);
+    // As the schedule and the inventory write them when a drop opens on time and sells out for good.
+    await dropline.sql`
+      INSERT INTO drop_audit (drop_id, actor, field, from_value, to_value) VALUES
+        (${d.drop.id}, 'system:schedule', 'status', '"scheduled"', '"open"'),
+        (${d.drop.id}, 'system:inventory', 'status', '"open"', '"sold_out"')`;
+    expect((await d.put({ perMinute: 90 })).status).toBe(200);
+    const { entries } = await d.audit();
+    expect(entries.map((e) => [e.actor, e.actorEmail])).toEqual([
+      [`operator:${d.operator.user.id}`, d.operator.user.email],
+      ['system:inventory', null],
+      ['system:schedule', null],
+    ]);
   });
 
   test('?limit=1 pages to the end without duplicates; a bad cursor or limit is 400', async ({ api }) => {

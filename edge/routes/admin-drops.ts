@@ -12,7 +12,14 @@ import { decodeCursor, encodeCursor, paging, pathId, readJson, readQuery } from 
 export type AdmissionJson = AdmissionSettings;
 
 export interface AuditJson {
-  entries: { at: string; actor: string; change: { field: string; from: unknown; to: unknown } }[];
+  entries: {
+    at: string;
+    /** `role:userId` for a person, `system:schedule` or `system:inventory` for Dropline itself. */
+    actor: string;
+    /** The person's email; null for a system actor (or a user with none). */
+    actorEmail: string | null;
+    change: { field: string; from: unknown; to: unknown };
+  }[];
   nextCursor: string | null;
 }
 
@@ -101,6 +108,7 @@ export function registerAdminDrops(
       entries: shown.map((r) => ({
         at: r.at.toISOString(),
         actor: r.actor,
+        actorEmail: r.actorEmail,
         change: { field: r.field, from: r.from, to: r.to },
       })),
       nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,

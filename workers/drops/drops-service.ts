@@ -30,6 +30,9 @@ export function createDropsService(deps: DropsServiceDeps) {
     list: (page: ListPage) => store.list(page),
     /** Drops that are scheduled, open or sold out. */
     listLive: () => store.listLive(),
+    /** What an operator watches: drops open now, and drops opening within `withinMs` of now; at most `limit`. */
+    listWatched: (withinMs: number, limit: number) =>
+      store.listWatched(new Date(deps.clock.now() + withinMs), limit),
     audit: (dropId: string, limit: number, beforeId?: number) => store.audit(dropId, limit, beforeId),
     ...actorChanges({ ...deps, sync }),
     ...systemChanges({ ...deps, sync }),
