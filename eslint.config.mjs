@@ -24,6 +24,7 @@ const workerRooms = {
   checkout: { uses: ['inventory', 'events'], enteredBy: ['edge'] },
   orders: { uses: ['inventory', 'events', 'drops'], enteredBy: ['edge'] },
   receipts: { uses: ['inventory', 'events'], enteredBy: [] },
+  media: { uses: [], enteredBy: ['edge'] },
 };
 const subRooms = Object.keys(workerRooms);
 

@@ -8,6 +8,7 @@ export { startServer, type RunningServer } from './server.js';
 export { attachGateway, type Gateway } from './gateway/index.js';
 export { createAdmissionTokens, type Admission, type AdmissionTokens } from './auth/admission.js';
 export { createTokenService, type Role, type Session, type TokenService } from './auth/tokens.js';
+export { createSessionEnds, type SessionEnds } from './auth/ended-sessions.js';
 export {
   createPasswords,
   hashPassword,
@@ -23,8 +24,15 @@ export { isOutage, PROBLEMS, type Problem, type ProblemCode, type FieldError } f
 export { SESSION_COOKIE } from './middleware/session.js';
 export type { EdgeEnv } from './context.js';
 export type { DropJson, DropListResponse } from './routes/drops.js';
+export type {
+  PutWebhookBody,
+  WebhookDeliveryJson,
+  WebhookDeliveryListResponse,
+  WebhookEndpointJson,
+} from './routes/webhooks.js';
 export type { DropImageJson } from './routes/drop-images.js';
 export type { SessionResponse, SignInResponse, UserJson } from './routes/identity.js';
+export type { AdminUserJson, AdminUserListResponse, UserAuditJson } from './routes/admin-users.js';
 export { createGuestMerge, type GuestMerge, type MergedJson } from './guest-merge.js';
 export type { ReadyResponse } from './routes/health.js';
 export type { QueueStateJson } from './queue-state.js';

@@ -58,6 +58,7 @@ const schema = z.object({
   SOCKET_EVENT_BURST: integer(1, 100_000).default(40),
   SOCKET_CONNECTIONS_PER_ADDRESS: integer(1, 1_000_000).default(50),
   BODY_LIMIT_BYTES: integer(1024, 10 * 1024 * 1024).default(64 * 1024),
+  IMAGE_MAX_BYTES: integer(1024, 20 * 1024 * 1024).default(2 * 1024 * 1024),
   COOKIE_SECURE: onOff.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600).default(10),
@@ -66,6 +67,7 @@ const schema = z.object({
   TEST_PROVIDER_HANG: z.enum(['authorize', 'capture', 'void']).optional(),
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   MAIL_FROM: z.string().trim().min(3).max(320).default('Dropline <receipts@dropline.invalid>'),
+  WEBHOOK_ALLOW_HTTP: onOff.optional(),
 });
 
 export interface Config {
@@ -118,6 +120,8 @@ export interface Config {
    */
   sockets: { eventsPerSecond: number; eventBurst: number; connectionsPerAddress: number | undefined };
   bodyLimitBytes: number;
+  /** The largest product image accepted, in bytes (its upload may be this much plus the form's own fields). */
+  imageMaxBytes: number;
   cookieSecure: boolean;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   shutdownTimeoutSeconds: number;
@@ -138,6 +142,12 @@ export interface Config {
    * ever attempted, when SMTP_URL is unset.
    */
   mail: { smtpUrl: string; from: string } | null;
+  /**
+   * Brands' webhooks: `allowLocal` (WEBHOOK_ALLOW_HTTP, on by default outside production, refused in production)
+   * lets an endpoint be `http://` to a loopback host and reach internal addresses; without it only `https://` to
+   * public addresses.
+   */
+  webhooks: { allowLocal: boolean };
 }
 
 export class ConfigError extends Error {
@@ -166,6 +176,11 @@ function acrossVariables(
     problems.push('PUBLIC_ORIGIN: required when NODE_ENV=production (the https:// origin of the pages)');
   } else if (production && parsed && !parsed.PUBLIC_ORIGIN?.startsWith('https:')) {
     problems.push('PUBLIC_ORIGIN: must be https:// when NODE_ENV=production');
+  }
+  if (production && parsed?.WEBHOOK_ALLOW_HTTP) {
+    problems.push(
+      'WEBHOOK_ALLOW_HTTP: never on when NODE_ENV=production (webhooks go to public https:// only)',
+    );
   }
   if (Boolean(input.OPERATOR_EMAIL) !== Boolean(input.OPERATOR_PASSWORD)) {
     problems.push(
@@ -238,6 +253,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       connectionsPerAddress: (v.RATE_LIMITS ?? production) ? v.SOCKET_CONNECTIONS_PER_ADDRESS : undefined,
     },
     bodyLimitBytes: v.BODY_LIMIT_BYTES,
+    imageMaxBytes: v.IMAGE_MAX_BYTES,
     cookieSecure: v.COOKIE_SECURE ?? production,
     logLevel: v.LOG_LEVEL,
     shutdownTimeoutSeconds: v.SHUTDOWN_TIMEOUT_SECONDS,
@@ -245,6 +261,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     payments: v.PAYMENTS ?? 'test',
     testProviderHang: production ? undefined : v.TEST_PROVIDER_HANG,
     mail: v.SMTP_URL ? { smtpUrl: v.SMTP_URL, from: v.MAIL_FROM } : null,
+    webhooks: { allowLocal: !production && (v.WEBHOOK_ALLOW_HTTP ?? true) },
   };
 }
 

@@ -61,3 +61,22 @@ export function bodyLimit(maxBytes: number): MiddlewareHandler<EdgeEnv> {
     return tooLarge(c, incoming ? await drain(incoming) : true);
   };
 }
+
+/** A route that takes a larger body than the rest (an upload): its method and path, and its own limit. */
+export interface LargerBody {
+  matches: (method: string, path: string) => boolean;
+  maxBytes: number;
+}
+
+/**
+ * `maxBytes` for every request but those of `larger` routes, which get their own limit: the JSON routes keep their
+ * small limit while an upload route takes its file.
+ */
+export function bodyLimits(maxBytes: number, larger: readonly LargerBody[]): MiddlewareHandler<EdgeEnv> {
+  const usual = bodyLimit(maxBytes);
+  const own = larger.map((route) => ({ matches: route.matches, limit: bodyLimit(route.maxBytes) }));
+  return (c, next) => {
+    const route = own.find((r) => r.matches(c.req.method, c.req.path));
+    return (route?.limit ?? usual)(c, next);
+  };
+}

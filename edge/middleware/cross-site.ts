@@ -6,6 +6,10 @@
  * so it has nothing to forge. The body must also be declared `application/json`, bodiless or not: a page of another
  * site can send that only after a CORS preflight, which the edge never grants. Bearer clients are not concerned: no
  * other site can make a browser send their header.
+ *
+ * An upload route (`multipart` below) takes `multipart/form-data`, which any page can send without a preflight. There
+ * a cookie-signed write must prove that it comes from our own pages (`Sec-Fetch-Site: same-origin` or our `Origin`):
+ * having neither header is not enough.
  */
 import type { MiddlewareHandler } from 'hono';
 import type { EdgeEnv } from '../context.js';
@@ -15,6 +19,8 @@ import { SESSION_COOKIE } from './session.js';
 export interface CrossSiteOptions {
   /** The pages' origin; undefined (development, test) means the origin the request was addressed to. */
   publicOrigin: string | undefined;
+  /** The routes (method and path) that take `multipart/form-data` from our own pages. */
+  multipart?: (method: string, path: string) => boolean;
 }
 
 /** The request headers the check reads, as Fetch and Node both give them. */
@@ -27,6 +33,7 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** The routes that set the session cookie: a forged sign-in would swap the victim's session for the attacker's. */
 const COOKIE_SETTING = new Set(['/api/auth/guest', '/api/auth/login', '/api/auth/signup']);
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
+const MULTIPART_TYPE = /^multipart\/form-data\s*;/i;
 
 /**
  * Why a browser request is refused as cross-site, or undefined when it may go on. `ownOrigin` is the origin the
@@ -51,17 +58,28 @@ export function hasSessionCookie(cookie: string | undefined): boolean {
   return cookie !== undefined && cookie.split(';').some((c) => c.trim().startsWith(`${SESSION_COOKIE}=`));
 }
 
-export function crossSite({ publicOrigin }: CrossSiteOptions): MiddlewareHandler<EdgeEnv> {
+/** Whether the request shows that it comes from our own pages (not merely that it names no other site). */
+function fromOwnPage({ origin, secFetchSite }: OriginHeaders, expected: string): boolean {
+  return secFetchSite?.toLowerCase() === 'same-origin' || (origin !== undefined && origin === expected);
+}
+
+export function crossSite({ publicOrigin, multipart }: CrossSiteOptions): MiddlewareHandler<EdgeEnv> {
   return async (c, next) => {
     if (!WRITES.has(c.req.method) || c.req.header('authorization') !== undefined) return next();
     if (!COOKIE_SETTING.has(c.req.path) && !hasSessionCookie(c.req.header('cookie'))) return next();
-    const refusal = crossSiteRefusal(
-      { origin: c.req.header('origin'), secFetchSite: c.req.header('sec-fetch-site') },
-      publicOrigin,
-      new URL(c.req.url).origin,
-    );
+    const headers = { origin: c.req.header('origin'), secFetchSite: c.req.header('sec-fetch-site') };
+    const ownOrigin = new URL(c.req.url).origin;
+    const refusal = crossSiteRefusal(headers, publicOrigin, ownOrigin);
     if (refusal) throw new HttpProblem('cross_site', refusal);
-    if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) {
+    const type = c.req.header('content-type') ?? '';
+    if (
+      multipart?.(c.req.method, c.req.path) &&
+      MULTIPART_TYPE.test(type) &&
+      fromOwnPage(headers, publicOrigin ?? ownOrigin)
+    ) {
+      return next();
+    }
+    if (!JSON_TYPE.test(type)) {
       throw new HttpProblem(
         'unsupported_media_type',
         'a request signed in by the session cookie must be sent as Content-Type: application/json',

@@ -21,17 +21,21 @@ import {
   createRateLimiter,
   createStockCache,
   createTokenService,
+  createSessionEnds,
   startServer,
   unlimited,
   type AdmissionTokens,
   type Gateway,
   type HashPool,
   type HoldPushes,
+  type SessionEnds,
   type RunningServer,
   type TokenService,
 } from '../../edge/index.js';
 import { createAdmissionController } from '../../queue/index.js';
-import { createGuestMerges } from '../../workers/identity/index.js';
+import { createGuestMerges, createUserAccess } from '../../workers/identity/index.js';
+import { createDropImages } from '../../workers/media/index.js';
+import { createSalesHistory } from '../../workers/orders/index.js';
 import type { Config } from '../config.js';
 import { createTicker } from '../kit/index.js';
 import type { Connections } from './connections.js';
@@ -66,6 +70,7 @@ interface EdgeAuth {
   limiters: ReturnType<typeof rateLimiters>;
   hashPool: HashPool;
   holdPushes: HoldPushes;
+  sessionEnds: SessionEnds;
 }
 
 /** The Hono app, given what each route needs. */
@@ -96,6 +101,9 @@ function createEdgeApp(conn: Connections, core: Core, { config, log, clock }: Ed
       capPerAddress: config.rateLimits.enabled ? config.rateLimits.holdersPerAddress : 0,
     }),
     users: core.users,
+    userAccess: createUserAccess(conn.sql),
+    sessionEnds: auth.sessionEnds,
+    clock,
     guestMerge: createGuestMerge({
       redis,
       merges: createGuestMerges(conn.sql),
@@ -109,6 +117,7 @@ function createEdgeApp(conn: Connections, core: Core, { config, log, clock }: Ed
     holdPushes: auth.holdPushes,
     checkout: core.checkout,
     orders: core.orders,
+    sales: createSalesHistory(conn.sql),
     stockCache: createStockCache({
       read: async (dropId) => {
         const snapshot = await core.stock.snapshot(dropId);
@@ -131,7 +140,14 @@ function createEdgeApp(conn: Connections, core: Core, { config, log, clock }: Ed
     },
     readiness: conn.readiness,
     bodyLimitBytes: config.bodyLimitBytes,
+    images: createDropImages({ sql: conn.sql, maxBytes: config.imageMaxBytes }),
+    imageMaxBytes: config.imageMaxBytes,
     cookieSecure: config.cookieSecure,
+    webhooks: core.webhooks,
+    // An order marked shipped is sent to its drop's brands' webhooks.
+    onShipped: async (order) => {
+      await core.webhooks.orderShipped(order);
+    },
     publicOrigin: config.publicOrigin,
     webRoot: fileURLToPath(new URL('../../web/dist', import.meta.url)),
   });
@@ -140,13 +156,29 @@ function createEdgeApp(conn: Connections, core: Core, { config, log, clock }: Ed
 export function composeEdge(conn: Connections, core: Core, options: EdgeOptions) {
   const { config, log, clock } = options;
   const { redis } = conn;
-  const tokens = createTokenService({ secret: config.jwtSecret, ttlSeconds: config.tokenTtlSeconds, clock });
+  let gateway: Gateway | undefined;
+  // A user's ended sessions, known to every edge; this edge's sockets of that user are disconnected.
+  const sessionEnds = createSessionEnds({
+    subscriber: conn.duplicateRedis('session ends'),
+    publisher: redis,
+    channel: createEdgeKeys(config.redisPrefix).sessionsEnded(),
+    load: (since) => createUserAccess(conn.sql).sessionsEndedSince(since),
+    ttlSeconds: config.tokenTtlSeconds,
+    log,
+    clock,
+    onEnded: (userId) => gateway?.drops.local.in(`u:${userId}`).disconnectSockets(true),
+  });
+  const tokens = createTokenService({
+    secret: config.jwtSecret,
+    ttlSeconds: config.tokenTtlSeconds,
+    clock,
+    endedSessions: sessionEnds,
+  });
   // Leaving the queue ends an admission: verification reads the shopper's queue status.
   const admissionTokens = createAdmissionTokens({ key: tokens.key, clock, waitingRoom: core.waitingRoom });
   const limiters = rateLimiters(conn, options);
   const hashPool = createHashPool(config.passwordHashing);
   let server: RunningServer | undefined;
-  let gateway: Gateway | undefined;
 
   const onError = (error: unknown) => log.error({ err: error }, 'admission tick failed');
   const controller = createAdmissionController({
@@ -165,6 +197,7 @@ export function composeEdge(conn: Connections, core: Core, options: EdgeOptions)
     admissionTokens,
     limiters,
     hashPool,
+    sessionEnds,
     // The gateway starts with the server; through its Redis adapter a push reaches the shopper on every edge.
     holdPushes: {
       push: (shopperId, push) => gateway?.drops.to(`u:${shopperId}`).emit('hold', push),
@@ -176,6 +209,8 @@ export function composeEdge(conn: Connections, core: Core, options: EdgeOptions)
     app,
     admission,
     gateway: () => gateway,
+    /** Loads the ended sessions and follows them: before the first request. */
+    start: () => sessionEnds.start(),
     /** Starts the HTTP server and the Socket.IO gateway on it. */
     async listen(port: number, host: string): Promise<RunningServer> {
       server = await startServer(app, {
@@ -215,6 +250,7 @@ export function composeEdge(conn: Connections, core: Core, options: EdgeOptions)
     /** Stops admitting, disconnects the sockets, then lets requests in flight finish within the deadline. */
     async close(timeoutMs: number): Promise<void> {
       await admission.stop();
+      await sessionEnds.stop();
       // Sockets first: their long-polling requests would otherwise hold the HTTP server open until the deadline.
       await gateway?.close();
       await server?.stop(timeoutMs);

@@ -110,7 +110,7 @@ export async function countOf(query: PromiseLike<readonly Record<string, unknown
 }
 export { connectSocket, type RecordingSocket } from './sockets.js';
 export { connectPostgres } from '../db.js';
-export { migrate } from '../migrate.js';
+export { migrate, readMigrations } from '../migrate.js';
 export { expectInvalid, expectProblem } from './problems.js';
 export {
   privateNats,
@@ -137,3 +137,4 @@ export {
 } from './hostile-requests.js';
 export * as hostile from './hostile-values.js';
 export { stateSnapshots, type StateSnapshot } from './state-snapshot.js';
+export { testImages, type TestImage } from './images.js';

@@ -1,0 +1,63 @@
+/**
+ * Tiny real images for the image tests, as Chromium's canvas encodes them: a 3×2 PNG, a 5×4 JPEG (with an ICC
+ * profile segment before its frame header), and WebPs in each of the three forms — lossy (VP8), lossless (VP8L) and
+ * extended (VP8X, with an ICC chunk) — the first two taken out of Chromium's extended files.
+ */
+
+const PNG_3X2 =
+  'iVBORw0KGgoAAAANSUhEUgAAAAMAAAACCAYAAACddGYaAAAAF0lEQVR4AWIyPmP8/4wxBDPNTGeAAwAAAAD//wwVCpAAAAAGSURBVAMAirUHmEaGjHsAAAAASUVORK5CYII=';
+
+const JPEG_5X4 =
+  '/9j/4AAQSkZJRgABAQAAAQABAAD/4gHYSUNDX1BST0ZJTEUAAQEAAAHIAAAAAAQwAABtbnRyUkdCIFhZWiAH4AABAAEAAAAAAABhY3NwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAA9tYAAQAAAADTLQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAlkZXNjAAAA8AAAACRyWFlaAAABFAAAABRnWFlaAAABKAAAABRiWFlaAAABPAAAABR3dHB0AAABUAAAABRyVFJDAAABZAAAAChnVFJDAAABZAAAAChiVFJDAAABZAAAAChjcHJ0AAABjAAAADxtbHVjAAAAAAAAAAEAAAAMZW5VUwAAAAgAAAAcAHMAUgBHAEJYWVogAAAAAAAAb6IAADj1AAADkFhZWiAAAAAAAABimQAAt4UAABjaWFlaIAAAAAAAACSgAAAPhAAAts9YWVogAAAAAAAA9tYAAQAAAADTLXBhcmEAAAAAAAQAAAACZmYAAPKnAAANWQAAE9AAAApbAAAAAAAAAABtbHVjAAAAAAAAAAEAAAAMZW5VUwAAACAAAAAcAEcAbwBvAGcAbABlACAASQBuAGMALgAgADIAMAAxADb/2wBDABALDA4MChAODQ4SERATGCgaGBYWGDEjJR0oOjM9PDkzODdASFxOQERXRTc4UG1RV19iZ2hnPk1xeXBkeFxlZ2P/2wBDARESEhgVGC8aGi9jQjhCY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2NjY2P/wAARCAAEAAUDASIAAhEBAxEB/8QAFQABAQAAAAAAAAAAAAAAAAAAAAT/xAAXEAEBAQEAAAAAAAAAAAAAAAABABEh/8QAFQEBAQAAAAAAAAAAAAAAAAAABAb/xAAUEQEAAAAAAAAAAAAAAAAAAAAA/9oADAMBAAIRAxEAPwCBVdeskhqR/9k=';
+
+/** Lossy, 7×6, as an extended file (VP8X, ICCP, VP8). */
+const WEBP_7X6_EXTENDED =
+  'UklGRhoCAABXRUJQVlA4WAoAAAAgAAAABgAABQAASUNDUMgBAAAAAAHIAAAAAAQwAABtbnRyUkdCIFhZWiAH4AABAAEAAAAAAABhY3NwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAA9tYAAQAAAADTLQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAlkZXNjAAAA8AAAACRyWFlaAAABFAAAABRnWFlaAAABKAAAABRiWFlaAAABPAAAABR3dHB0AAABUAAAABRyVFJDAAABZAAAAChnVFJDAAABZAAAAChiVFJDAAABZAAAAChjcHJ0AAABjAAAADxtbHVjAAAAAAAAAAEAAAAMZW5VUwAAAAgAAAAcAHMAUgBHAEJYWVogAAAAAAAAb6IAADj1AAADkFhZWiAAAAAAAABimQAAt4UAABjaWFlaIAAAAAAAACSgAAAPhAAAts9YWVogAAAAAAAA9tYAAQAAAADTLXBhcmEAAAAAAAQAAAACZmYAAPKnAAANWQAAE9AAAApbAAAAAAAAAABtbHVjAAAAAAAAAAEAAAAMZW5VUwAAACAAAAAcAEcAbwBvAGcAbABlACAASQBuAGMALgAgADIAMAAxADZWUDggLAAAAJABAJ0BKgcABgACwEwlsAJ0ugADmAD+6NvnWFVH4f38ao/+Zo/Sb6TdzAAA';
+
+/** Lossless, 2×9, as an extended file (VP8X, ICCP, VP8L). */
+const WEBP_2X9_EXTENDED =
+  'UklGRgYCAABXRUJQVlA4WAoAAAAgAAAAAQAACAAASUNDUMgBAAAAAAHIAAAAAAQwAABtbnRyUkdCIFhZWiAH4AABAAEAAAAAAABhY3NwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAA9tYAAQAAAADTLQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAlkZXNjAAAA8AAAACRyWFlaAAABFAAAABRnWFlaAAABKAAAABRiWFlaAAABPAAAABR3dHB0AAABUAAAABRyVFJDAAABZAAAAChnVFJDAAABZAAAAChiVFJDAAABZAAAAChjcHJ0AAABjAAAADxtbHVjAAAAAAAAAAEAAAAMZW5VUwAAAAgAAAAcAHMAUgBHAEJYWVogAAAAAAAAb6IAADj1AAADkFhZWiAAAAAAAABimQAAt4UAABjaWFlaIAAAAAAAACSgAAAPhAAAts9YWVogAAAAAAAA9tYAAQAAAADTLXBhcmEAAAAAAAQAAAACZmYAAPKnAAANWQAAE9AAAApbAAAAAAAAAABtbHVjAAAAAAAAAAEAAAAMZW5VUwAAACAAAAAcAEcAbwBvAGcAbABlACAASQBuAGMALgAgADIAMAAxADZWUDhMFwAAAC8BAAIAD/Az5s9kzsz8RwsuMBDR//APAA==';
+
+const bytesOf = (base64: string) => new Uint8Array(Buffer.from(base64, 'base64'));
+
+/** A simple-format WebP holding the one chunk (`VP8 ` or `VP8L`) of an extended file. */
+function simpleWebp(extended: Uint8Array, fourcc: 'VP8 ' | 'VP8L'): Uint8Array {
+  const buffer = Buffer.from(extended);
+  for (let at = 12; at + 8 <= buffer.length;) {
+    const size = buffer.readUInt32LE(at + 4);
+    const chunk = buffer.subarray(at, at + 8 + size + (size % 2));
+    if (buffer.toString('latin1', at, at + 4) === fourcc) {
+      const header = Buffer.alloc(12);
+      header.write('RIFF', 0, 'latin1');
+      header.writeUInt32LE(4 + chunk.length, 4);
+      header.write('WEBP', 8, 'latin1');
+      return new Uint8Array(Buffer.concat([header, chunk]));
+    }
+    at += chunk.length;
+  }
+  throw new Error(`no ${fourcc} chunk`);
+}
+
+export interface TestImage {
+  bytes: Uint8Array;
+  contentType: 'image/jpeg' | 'image/png' | 'image/webp';
+  extension: 'jpg' | 'png' | 'webp';
+  width: number;
+  height: number;
+}
+
+const image = (bytes: Uint8Array, contentType: TestImage['contentType'], width: number, height: number) => ({
+  bytes,
+  contentType,
+  extension: ({ 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' } as const)[contentType],
+  width,
+  height,
+});
+
+export const testImages = {
+  png: image(bytesOf(PNG_3X2), 'image/png', 3, 2),
+  jpeg: image(bytesOf(JPEG_5X4), 'image/jpeg', 5, 4),
+  webpLossy: image(simpleWebp(bytesOf(WEBP_7X6_EXTENDED), 'VP8 '), 'image/webp', 7, 6),
+  webpLossless: image(simpleWebp(bytesOf(WEBP_2X9_EXTENDED), 'VP8L'), 'image/webp', 2, 9),
+  webpExtended: image(bytesOf(WEBP_7X6_EXTENDED), 'image/webp', 7, 6),
+} satisfies Record<string, TestImage>;
