@@ -9,12 +9,13 @@ import type { Holds, StockReader } from '../inventory/index.js';
 import type { WaitingRoom } from '../queue/index.js';
 import type { Checkout } from '../workers/checkout/index.js';
 import type { DropsService } from '../workers/drops/index.js';
-import type { UsersStore } from '../workers/identity/index.js';
+import type { UserAccess, UsersStore } from '../workers/identity/index.js';
 import type { Webhooks } from '../workers/webhooks/index.js';
 import type { DropImages } from '../workers/media/index.js';
 import type { OrdersStore, SalesHistory } from '../workers/orders/index.js';
 import type { AdmissionTokens } from './auth/admission.js';
 import type { TokenService } from './auth/tokens.js';
+import type { SessionEnds } from './auth/ended-sessions.js';
 import type { EdgeEnv } from './context.js';
 import { bodyLimits } from './middleware/body-limit.js';
 import { crossSite } from './middleware/cross-site.js';
@@ -23,6 +24,7 @@ import { rateLimit, unlimited, type RateLimiter } from './middleware/rate-limit.
 import { session } from './middleware/session.js';
 import { problem, problemResponse, toProblem } from './problems.js';
 import { registerAdminDrops } from './routes/admin-drops.js';
+import { registerAdminUsers } from './routes/admin-users.js';
 import { registerBrands } from './routes/brands.js';
 import { registerAdminOverview } from './routes/admin-overview.js';
 import { registerDropSales } from './routes/drop-sales.js';
@@ -90,6 +92,12 @@ export interface EdgeDeps {
   holdPushes?: HoldPushes;
   /** Hands a guest's places, holds and orders to the account it signs up or signs in as. */
   guestMerge: GuestMerge;
+  /** The operator's management of users: listing, disabling, new passwords, audit. */
+  userAccess: UserAccess;
+  /** Ends a user's sessions on every edge (disabling, a new password). */
+  sessionEnds: Pick<SessionEnds, 'publish'>;
+  /** The time a user's sessions end at; the tokens' clock. */
+  clock?: Pick<DateConstructor, 'now'>;
   /** Told of an order marked shipped (or given a new tracking), once committed: the brands' webhooks. */
   onShipped?: OnShipped;
   /** Brands' webhooks: their endpoints and deliveries (no webhook routes without it). */
@@ -150,6 +158,14 @@ export function createApp(deps: EdgeDeps): Edge {
     trustProxy: deps.trustProxy,
     guestMerge: deps.guestMerge,
     ...(deps.holdPushes ? { holdPushes: deps.holdPushes } : {}),
+  });
+  registerAdminUsers(app, {
+    users: deps.users,
+    access: deps.userAccess,
+    passwords: deps.passwords,
+    passwordLimit: limit(deps.limiters.password),
+    sessionEnds: deps.sessionEnds,
+    ...(deps.clock ? { clock: deps.clock } : {}),
   });
   registerBrands(app, { users: deps.users });
   registerDrops(app, { drops: deps.drops, images: deps.images });

@@ -5,7 +5,18 @@
  * It may import inventory/, events/ and drops/ (a drop's stock and its re-mirroring); edge/ (order pages) may
  * enter it, and infra/ wires it.
  */
-export type { Order, OrderAddress, OrderStatus, ShopperOrder } from './order.js';
+export type {
+  DropOrder,
+  Order,
+  OrderAddress,
+  OrderBuyer,
+  OrderStatus,
+  Shipment,
+  ShopperOrder,
+} from './order.js';
+export { OrderNotFoundError, OrderNotPaidError } from './errors.js';
+export { splitByShare, type BrandTakings } from './brand-split.js';
+export type { DropOrderPage, MarkShipped } from './fulfilment.js';
 export { createOrdersStore, type OrderPage, type OrdersStore, type OrderTotals } from './orders-store.js';
 export {
   startEventProjector,
@@ -13,5 +24,6 @@ export {
   type EventProjector,
   type EventProjectorDeps,
 } from './projector.js';
+export { createSalesHistory, type SalesHistory, type SalesSeries } from './sales-history.js';
 export { createReconciler, type Reconciler, type Reconciliation, type Verdict } from './reconcile.js';
 export { createRecovery, RECONCILE_JOB, RECONCILE_QUEUE, WATCH_EVERY_MS, type Recovery } from './recovery.js';
