@@ -9,6 +9,7 @@
  *   <prefix>{login:<account>}:pair:<client>   hash    sign-in attempts at one account from one address: n, until (ms)
  *   <prefix>{login:<account>}:all             hash    sign-in attempts at one account from addresses it never used
  *   <prefix>{login:<account>}:known           set     addresses that signed in to the account
+ *   <prefix>sessions:ended                 channel  pub/sub: `{userId, validAfter}` when a user's sessions end
  * The holder keys expire a while after their last hold (edge/holders.ts); `<account>` is a digest of the email, and
  * the sign-in keys expire after a quiet while (edge/auth/login-guard.ts).
  */
@@ -22,6 +23,7 @@ export interface EdgeKeys {
   loginPair(account: string, client: string): string;
   loginAccount(account: string): string;
   loginKnown(account: string): string;
+  sessionsEnded(): string;
 }
 
 export function createEdgeKeys(prefix: string): EdgeKeys {
@@ -33,5 +35,6 @@ export function createEdgeKeys(prefix: string): EdgeKeys {
     loginAccount: (account) => `${prefix}{login:${account}}:all`,
     loginKnown: (account) => `${prefix}{login:${account}}:known`,
     guestChallenge: (challenge) => `${prefix}pow:guest:${challenge}`,
+    sessionsEnded: () => `${prefix}sessions:ended`,
   };
 }

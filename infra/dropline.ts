@@ -15,6 +15,7 @@ import type { TestPaymentProvider } from '../workers/checkout/index.js';
 import type { DropsService } from '../workers/drops/index.js';
 import type { UsersStore } from '../workers/identity/index.js';
 import type { OrdersStore, Reconciler } from '../workers/orders/index.js';
+import type { RetrySchedule, Webhooks } from '../workers/webhooks/index.js';
 import type { Config } from './config.js';
 import type { Sql } from './db.js';
 import type { Ticker } from './kit/index.js';
@@ -28,6 +29,8 @@ export interface DroplineOptions {
   log: Logger;
   roles: { edge: boolean; workers: boolean };
   clock?: Pick<DateConstructor, 'now'>;
+  /** The webhooks' retry schedule (tests make it short); 30 s doubling to 1 h, for a day, by default. */
+  webhookRetry?: RetrySchedule;
 }
 
 export interface Dropline {
@@ -43,6 +46,8 @@ export interface Dropline {
   /** The test payment provider (the only one so far): what it captured and voided. */
   payments: TestPaymentProvider;
   reconciler: Reconciler;
+  /** Brands' webhooks: endpoints, deliveries, `orderShipped`, and the sweep of deliveries left without a job. */
+  webhooks: Webhooks;
   /** Sweeps overdue holds and relays outboxes four times a second; `runOnce` for tests that drive it by hand. */
   background: InventoryBackground & Ticker;
   /** The admission controller (edge role), ticking every live drop four times a second. */
@@ -60,17 +65,21 @@ export async function createDropline({
   log,
   roles,
   clock = Date,
+  webhookRetry,
 }: DroplineOptions): Promise<Dropline> {
   const options = { config, log, clock };
   const conn = await openConnections(config, log);
   // The workers relay outboxes to JetStream; an edge process only sweeps expiries, leaving its CPU to requests.
   const core = await composeCore(conn, { ...options, relays: roles.workers });
   await ensureOperator({ ...options, relays: roles.workers }, core);
-  const workers = roles.workers ? await startWorkersRole(conn, core, options) : undefined;
+  const workers = roles.workers
+    ? await startWorkersRole(conn, core, { ...options, ...(webhookRetry ? { webhookRetry } : {}) })
+    : undefined;
   // Every serving process sweeps overdue holds (a lease keeps one relay per drop at a time); a one-off command
   // (npm run reconcile) runs neither role and sweeps nothing.
   if (roles.edge || roles.workers) core.background.start();
   const edge = roles.edge ? composeEdge(conn, core, options) : undefined;
+  await edge?.start();
   edge?.admission.start();
 
   return {
@@ -86,6 +95,7 @@ export async function createDropline({
     payments: core.payments,
     background: core.background,
     reconciler: core.reconciler,
+    webhooks: core.webhooks,
     admission: edge?.admission,
     gateway: () => edge?.gateway(),
     async listen(port, host) {
@@ -97,6 +107,7 @@ export async function createDropline({
       await core.background.stop();
       await workers?.stop();
       await core.scheduler.close();
+      await core.webhooks.close();
       await conn.close();
     },
   };

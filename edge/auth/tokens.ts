@@ -22,7 +22,17 @@ export interface Session {
   email: string | null;
   brandId: string | null;
   guest: boolean;
+  /** When it was signed (ms precision): a session issued before its user's sessions ended is void. */
+  issuedAt: Date;
   expiresAt: Date;
+}
+
+/** Who a session is for: what signing one takes. */
+export type SessionIdentity = Omit<Session, 'expiresAt' | 'issuedAt'>;
+
+/** Since when each user's sessions are valid (ms), for the few users whose earlier sessions were ended. */
+export interface EndedSessions {
+  validAfter(userId: string): number | undefined;
 }
 
 const sessionClaims = z.object({
@@ -32,6 +42,8 @@ const sessionClaims = z.object({
   email: z.string().nullable().default(null),
   brandId: z.uuid().nullable().default(null),
   guest: z.boolean().default(false),
+  // Tokens signed before sessions carried their issue time count as issued at the epoch: ended with any session.
+  iat: z.number().default(0),
   exp: z.number(),
 });
 
@@ -39,21 +51,31 @@ export interface TokenServiceOptions {
   secret: string;
   ttlSeconds: number;
   clock?: Pick<DateConstructor, 'now'>;
+  /** Users whose sessions issued before some time are void (disabled, or given a new password). */
+  endedSessions?: EndedSessions;
 }
 
 export interface TokenService {
   ttlSeconds: number;
   /** The HMAC key, made once (the admission tokens share it). */
   key: KeyObject;
-  sign(user: Omit<Session, 'expiresAt'>): Promise<{ token: string; expiresAt: Date }>;
-  /** Throws HttpProblem `unauthorized` for anything but a valid, unexpired session token. */
+  sign(user: SessionIdentity): Promise<{ token: string; expiresAt: Date }>;
+  /**
+   * Throws HttpProblem `unauthorized` for anything but a valid, unexpired session token, and for a session issued
+   * before its user's sessions ended ("session ended").
+   */
   verify(token: string): Promise<Session>;
 }
 
 /** The work's result as a promise, a throw as a rejection: the HMAC is synchronous, the API stays a promise. */
 export const settle = <T>(work: () => T): Promise<T> => new Promise<T>((resolve) => resolve(work()));
 
-export function createTokenService({ secret, ttlSeconds, clock = Date }: TokenServiceOptions): TokenService {
+export function createTokenService({
+  secret,
+  ttlSeconds,
+  clock = Date,
+  endedSessions,
+}: TokenServiceOptions): TokenService {
   const key = hmacKey(secret);
   const known = createKnownTokens<Session>({ size: VERIFIED_CACHE_SIZE, clock });
   return {
@@ -61,7 +83,8 @@ export function createTokenService({ secret, ttlSeconds, clock = Date }: TokenSe
     key,
     sign: (user) =>
       settle(() => {
-        const now = Math.floor(clock.now() / 1000);
+        const nowMs = clock.now();
+        const now = Math.floor(nowMs / 1000);
         const exp = now + ttlSeconds;
         const token = signHs256(key, {
           typ: 'session',
@@ -72,12 +95,14 @@ export function createTokenService({ secret, ttlSeconds, clock = Date }: TokenSe
           sub: user.userId,
           iss: TOKEN_ISSUER,
           aud: TOKEN_AUDIENCE,
-          iat: now,
+          // In ms precision (a NumericDate may have a fraction): a session signed in the same second as the
+          // user's sessions ended, just before or just after, is told apart.
+          iat: nowMs / 1000,
           exp,
           jti: randomUUID(),
         });
         const expiresAt = new Date(exp * 1000);
-        known.remember(token, { ...user, expiresAt });
+        known.remember(token, { ...user, issuedAt: new Date(nowMs), expiresAt });
         return { token, expiresAt };
       }),
     verify: (token) =>
@@ -85,6 +110,10 @@ export function createTokenService({ secret, ttlSeconds, clock = Date }: TokenSe
         // A token this process signed or verified before is not verified again until it expires.
         const session = known.get(token) ?? verifyAnew(token);
         known.remember(token, session);
+        // After the cache: a remembered token is refused too once its user's sessions have ended.
+        const validAfter = endedSessions?.validAfter(session.userId);
+        if (validAfter !== undefined && session.issuedAt.getTime() < validAfter)
+          throw new HttpProblem('unauthorized', 'session ended; sign in again');
         return session;
       }),
   };
@@ -116,6 +145,7 @@ export function createTokenService({ secret, ttlSeconds, clock = Date }: TokenSe
       email: c.email,
       brandId: c.brandId,
       guest: c.guest,
+      issuedAt: new Date(Math.round(c.iat * 1000)),
       expiresAt: new Date(c.exp * 1000),
     };
   }

@@ -1,11 +1,11 @@
-/** Sign-up, sign-in, sign-out, guest shoppers and the caller's identity; and operator-created users. */
+/** Sign-up, sign-in, sign-out, guest shoppers and the caller's identity. */
 import type { Context, Hono } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { UsersStore } from '../../workers/identity/index.js';
 import type { LoginGuard } from '../auth/login-guard.js';
 import type { Passwords } from '../auth/password.js';
-import type { Role, Session, TokenService } from '../auth/tokens.js';
+import type { Role, SessionIdentity, TokenService } from '../auth/tokens.js';
 import type { EdgeEnv } from '../context.js';
 import type { GuestChallenges } from '../guest-challenge.js';
 import type { GuestMerge, MergedJson } from '../guest-merge.js';
@@ -13,8 +13,7 @@ import type { HoldPushes } from '../shopper-holds.js';
 import { HttpProblem } from '../problems.js';
 import { PROOF_HEADER, readProof } from '../proof-of-work.js';
 import { clientAddress } from '../middleware/rate-limit.js';
-import { requireRole, requireSession, SESSION_COOKIE } from '../middleware/session.js';
-import { lineText } from '../input-rules.js';
+import { requireSession, SESSION_COOKIE } from '../middleware/session.js';
 import { readJson } from '../validation.js';
 import type { MiddlewareHandler } from 'hono';
 
@@ -37,30 +36,17 @@ export interface SignInResponse extends SessionResponse {
   merged: MergedJson;
 }
 
-const email = z
+export const email = z
   .email('must be an email address')
   .max(254)
   .transform((v) => v.toLowerCase());
-const password = z
+export const password = z
   .string()
   .min(8, 'must be at least 8 characters')
   .max(200, 'must be at most 200 characters');
 const credentials = z.strictObject({ email, password });
-const newUser = z
-  .strictObject({
-    email,
-    password,
-    role: z.enum(['shopper', 'brand', 'operator']),
-    brandName: lineText(200).optional(),
-  })
-  .superRefine((v, ctx) => {
-    if (v.role === 'brand' && !v.brandName)
-      ctx.addIssue({ code: 'custom', path: ['brandName'], message: 'required for a brand user' });
-    if (v.role !== 'brand' && v.brandName)
-      ctx.addIssue({ code: 'custom', path: ['brandName'], message: 'only for a brand user' });
-  });
 
-const userJson = (u: {
+export const userJson = (u: {
   userId?: string;
   id?: string;
   email: string | null;
@@ -99,10 +85,7 @@ export interface IdentityDeps {
 export function registerIdentity(app: Hono<EdgeEnv>, deps: IdentityDeps) {
   const { users, tokens, cookieSecure } = deps;
   const { passwordLimit, passwords, loginGuard } = deps;
-  async function startSession(
-    c: Context<EdgeEnv>,
-    identity: Omit<Session, 'expiresAt'>,
-  ): Promise<SessionResponse> {
+  async function startSession(c: Context<EdgeEnv>, identity: SessionIdentity): Promise<SessionResponse> {
     const { token, expiresAt } = await tokens.sign(identity);
     setCookie(c, SESSION_COOKIE, token, {
       httpOnly: true,
@@ -154,6 +137,8 @@ export function registerIdentity(app: Hono<EdgeEnv>, deps: IdentityDeps) {
     const { ok, rehash } = await passwords.verify(body.password, found?.passwordHash, c.req.raw.signal);
     if (!found || !ok) throw new HttpProblem('unauthorized', 'wrong email or password');
     await loginGuard.succeeded(body.email, address);
+    // Told only to whoever knows the password: a disabled account gets no session until an operator enables it.
+    if (found.user.disabledAt) throw new HttpProblem('account_disabled', 'this account is disabled');
     // An older, cheaper hash is stored again at today's cost; should that fail, the next sign-in tries again.
     if (rehash)
       await passwords
@@ -177,18 +162,7 @@ export function registerIdentity(app: Hono<EdgeEnv>, deps: IdentityDeps) {
   registerGuest(app, deps, startSession);
 
   app.get('/api/auth/me', (c) => c.json({ user: userJson(requireSession(c)) }));
-
-  app.post('/api/admin/users', passwordLimit, async (c) => {
-    requireRole(c, 'operator');
-    const body = await readJson(c, newUser);
-    const user = await users.create({
-      email: body.email,
-      passwordHash: await passwords.hash(body.password),
-      role: body.role,
-      ...(body.brandName ? { brandName: body.brandName } : {}),
-    });
-    return c.json({ user: userJson(user) }, 201);
-  });
+  // Operator-created users: routes/admin-users.ts.
 }
 
 /**
@@ -198,7 +172,7 @@ export function registerIdentity(app: Hono<EdgeEnv>, deps: IdentityDeps) {
 function registerGuest(
   app: Hono<EdgeEnv>,
   { guestLimit, guestChallenges }: Pick<IdentityDeps, 'guestLimit' | 'guestChallenges'>,
-  startSession: (c: Context<EdgeEnv>, identity: Omit<Session, 'expiresAt'>) => Promise<SessionResponse>,
+  startSession: (c: Context<EdgeEnv>, identity: SessionIdentity) => Promise<SessionResponse>,
 ) {
   app.post('/api/auth/guest/challenge', guestLimit, async (c) => {
     const issued = await guestChallenges.issue();

@@ -5,3 +5,10 @@ export class EmailTakenError extends Error {
   override name = 'EmailTakenError';
   readonly code = 'conflict';
 }
+
+/** A brand user was to join a brand that does not exist: a bad field of the request. */
+export class BrandNotFoundError extends Error {
+  override name = 'BrandNotFoundError';
+  readonly code = 'validation_failed';
+  readonly errors = [{ field: 'brandId', message: 'is not a known brand' }];
+}

@@ -4,6 +4,22 @@
  * folder and no sibling; edge/ (sign-up, sign-in, sessions) and drops/ (a drop's actor and its brand) may enter it,
  * and infra/ wires it.
  */
-export { createUsersStore, type NewUser, type Role, type User, type UsersStore } from './users-store.js';
-export { EmailTakenError } from './errors.js';
+export {
+  createUsersStore,
+  type BrandListing,
+  type BrandPage,
+  type NewUser,
+  type Role,
+  type User,
+  type UsersStore,
+} from './users-store.js';
+export { BrandNotFoundError, EmailTakenError } from './errors.js';
+export {
+  createUserAccess,
+  type AccessChange,
+  type ListedUser,
+  type UserAccess,
+  type UserAuditEntry,
+  type UserQuery,
+} from './user-access.js';
 export { createGuestMerges, type GuestMergeRecords, type GuestMerges } from './guest-merges.js';
