@@ -25,6 +25,7 @@ const workerRooms = {
   orders: { uses: ['inventory', 'events', 'drops'], enteredBy: ['edge'] },
   receipts: { uses: ['inventory', 'events'], enteredBy: [] },
   media: { uses: [], enteredBy: ['edge'] },
+  webhooks: { uses: ['inventory', 'events'], enteredBy: ['edge'] },
 };
 const subRooms = Object.keys(workerRooms);
 

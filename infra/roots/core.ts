@@ -31,6 +31,7 @@ import {
 } from '../../workers/events/index.js';
 import { createUsersStore } from '../../workers/identity/index.js';
 import { createOrdersStore, createReconciler, type OrdersStore } from '../../workers/orders/index.js';
+import { createDeliveryQueue, createWebhooks, createWebhooksStore } from '../../workers/webhooks/index.js';
 import type { Config } from '../config.js';
 import { createLease, createTicker } from '../kit/index.js';
 import type { Connections } from './connections.js';
@@ -156,6 +157,15 @@ export async function composeCore(conn: Connections, options: CoreOptions) {
     return info.num_pending + info.num_ack_pending;
   };
   const { holds, rebuild } = rooms;
+  const webhooksStore = createWebhooksStore(sql);
+  /** Brands' webhooks: the edge sets endpoints and enqueues shipments; the workers run the intake and sender. */
+  const webhooks = createWebhooks({
+    store: webhooksStore,
+    queue: createDeliveryQueue({ connection: conn.bullConnection, prefix: bullPrefix }),
+    drop: (id) => drops.get(id),
+    rules: config.webhooks,
+    clock,
+  });
   return {
     ...rooms,
     ...composePayments(conn, options, { holds, orders, publish: publishEvent }),
@@ -166,6 +176,8 @@ export async function composeCore(conn: Connections, options: CoreOptions) {
     scheduler,
     drops,
     backlog,
+    webhooks,
+    webhooksStore,
     reconciler: createReconciler({ drops, orders, holds, rebuild, backlog, clock }),
   };
 }

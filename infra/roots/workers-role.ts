@@ -18,6 +18,12 @@ import {
   startReceiptMailer,
   type ReceiptMailer,
 } from '../../workers/receipts/index.js';
+import {
+  DEFAULT_RETRY_SCHEDULE,
+  startDeliveryWorker,
+  startWebhookIntake,
+  type RetrySchedule,
+} from '../../workers/webhooks/index.js';
 import type { Config } from '../config.js';
 import { startTicker } from '../kit/index.js';
 import type { Connections } from './connections.js';
@@ -60,10 +66,57 @@ async function startReceipts(
   };
 }
 
+/** Every minute: pending deliveries a process left without a job are enqueued again. */
+const WEBHOOK_SWEEP_EVERY_MS = 60_000;
+
+/** The webhooks' intake (JetStream to deliveries), their sender, and the sweep (once now, then every minute). */
+async function startWebhooks(
+  conn: Connections,
+  core: Core,
+  { config, log, schedule }: { config: Config; log: Logger; schedule: RetrySchedule },
+) {
+  const intake = await startWebhookIntake({
+    js: conn.js,
+    jsm: conn.jsm,
+    config: core.events,
+    webhooks: core.webhooks,
+    log,
+    transient: isOutage,
+  });
+  const sender = startDeliveryWorker({
+    connection: conn.bullConnection,
+    prefix: core.bullPrefix,
+    store: core.webhooksStore,
+    schedule,
+    allowInternal: config.webhooks.allowLocal,
+    clock: Date,
+    log,
+  });
+  const sweep = startTicker({
+    everyMs: WEBHOOK_SWEEP_EVERY_MS,
+    run: async () => {
+      await core.webhooks.sweep();
+    },
+    onError: (error) => log.warn({ err: error }, 'webhook sweep failed'),
+  });
+  return {
+    async stop() {
+      await sweep.stop();
+      await intake.stop();
+      await sender.close();
+    },
+  };
+}
+
 export async function startWorkersRole(
   conn: Connections,
   core: Core,
-  { config, log, clock }: { config: Config; log: Logger; clock: Pick<DateConstructor, 'now'> },
+  {
+    config,
+    log,
+    clock,
+    webhookRetry = DEFAULT_RETRY_SCHEDULE,
+  }: { config: Config; log: Logger; clock: Pick<DateConstructor, 'now'>; webhookRetry?: RetrySchedule },
 ): Promise<WorkersRole> {
   const { drops } = core;
   const connection = conn.bullConnection;
@@ -95,6 +148,7 @@ export async function startWorkersRole(
     transient: isOutage,
   });
   const receipts = await startReceipts(conn, core, { config, log });
+  const webhooks = await startWebhooks(conn, core, { config, log, schedule: webhookRetry });
   const settle = await startPaymentSettleJob({
     connection,
     prefix: core.bullPrefix,
@@ -104,6 +158,7 @@ export async function startWorkersRole(
   return {
     async stop() {
       await settle.stop();
+      await webhooks.stop();
       await scheduleWorker.close();
       await projector.stop();
       await receipts?.stop();
