@@ -3,6 +3,8 @@
  * from edge/; these are the response shapes they read and the socket contract of `/drops`.
  */
 export type {
+  AdminUserJson,
+  AdminUserListResponse,
   AdmissionJson,
   AdmittedPush,
   AuditJson,
@@ -35,6 +37,7 @@ export type {
   StatusPush,
   StockPush,
   StockSnapshot,
+  UserAuditJson,
   UserJson,
   WatchAck,
 } from '../edge/index.js';
