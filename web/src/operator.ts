@@ -1,8 +1,15 @@
 /**
- * The operator's console: pick a drop, watch its live figures, tune admission (and its proof of work), read the
- * audit log and the report of suspected hoarding.
+ * The operator's console: an overview of every drop live or opening within a day, and for one drop its live
+ * figures, admission (and its proof of work), the audit log, the report of suspected hoarding and its orders.
  */
-import type { AdmissionJson, AuditJson, DropJson, DropListResponse, DropMetricsJson } from '../index.js';
+import type {
+  AdmissionJson,
+  AuditJson,
+  DropJson,
+  DropListResponse,
+  DropMetricsJson,
+  OverviewJson,
+} from '../index.js';
 import { api, type Me } from './api.js';
 import { lineChart } from './chart.js';
 import { hoardingReport } from './hoarding.js';
@@ -13,16 +20,24 @@ import {
   errorText,
   field,
   h,
+  money,
   mount,
   showFieldErrors,
   showProblem,
   stat,
   table,
   when,
+  whenExact,
 } from './ui.js';
 import './styles.css';
 
+/** The one timer of the view shown: the overview's refresh or a drop's figures. */
 let poll: ReturnType<typeof setInterval> | undefined;
+
+/** The overview is read again this often while shown. */
+const OVERVIEW_REFRESH_MS = 3000;
+/** From here a shopper's phone takes seconds to tens of seconds to join (README: proof of work). */
+const HIGH_CHALLENGE_BITS = 20;
 
 const SERIES: [keyof DropMetricsJson, string][] = [
   ['queueLength', 'Queue length'],
@@ -32,6 +47,54 @@ const SERIES: [keyof DropMetricsJson, string][] = [
   ['availableUnits', 'Units available'],
   ['eventsPending', 'Events pending'],
 ];
+
+/** A table in a box of its own that scrolls sideways on a narrow screen (and can be scrolled from the keyboard). */
+function scrollBox(label: string, content: HTMLElement, kind = ''): HTMLElement {
+  return h(
+    'div',
+    { class: `table-scroll ${kind}`.trim(), role: 'region', 'aria-label': label, tabindex: 0 },
+    content,
+  );
+}
+
+/** An audited value as a person reads it: no JSON quotes, "—" for none, yes/no, numbers grouped. */
+function valueText(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'string') return value === '' ? '(empty)' : value;
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value === 'number') return value.toLocaleString();
+  // What is left of JSON: a list (of values, or of objects one after another) or an object, in short.
+  let text = '—';
+  if (Array.isArray(value)) text = value.length === 0 ? 'none' : value.map(valueText).join('; ');
+  else if (typeof value === 'object')
+    text = Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${k}: ${valueText(v)}`)
+      .join(', ');
+  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+}
+
+/** Who made an audited change: the person's email, or what in Dropline did it. */
+function actorText(entry: AuditJson['entries'][number]): string {
+  if (entry.actorEmail) return entry.actorEmail;
+  if (entry.actor === 'system:schedule') return 'schedule';
+  if (entry.actor.startsWith('system:')) return 'system';
+  return entry.actor.split(':')[0] ?? entry.actor;
+}
+
+/** What the admission settings mean for shoppers, and whether that deserves a warning. */
+function admissionReport(a: AdmissionJson): { warn: boolean; text: string } {
+  const rate = a.paused ? 'paused' : `at ${a.perMinute.toLocaleString()} per minute`;
+  const heavy = a.challengeBits >= HIGH_CHALLENGE_BITS;
+  const work =
+    a.challengeBits > 0
+      ? `; joiners solve ${a.challengeBits} bits of work${heavy ? ' (a phone may take a minute or more)' : ''}`
+      : '';
+  const paused = a.paused ? ' Nobody in the line is let in until you resume.' : '';
+  return {
+    warn: a.paused || heavy,
+    text: `Admission is ${rate}, at most ${a.maxActive.toLocaleString()} active${work}.${paused}`,
+  };
+}
 
 function admissionForm(): HTMLFormElement {
   return h(
@@ -64,7 +127,7 @@ function admissionForm(): HTMLFormElement {
 /** Tuning the rate and `maxActive`, pausing and resuming; `onChanged` runs once the server took a change. */
 function admissionControls(dropId: string, initial: AdmissionJson, onChanged: () => void) {
   let admission = initial;
-  const status = h('div', {});
+  const status = h('div', { id: 'admission-status' });
   const form = admissionForm();
   const input = (name: string) => form.elements.namedItem(name) as HTMLInputElement;
   const pause = form.querySelector('#pause')!;
@@ -75,15 +138,18 @@ function admissionControls(dropId: string, initial: AdmissionJson, onChanged: ()
     input('pauseMessage').value = admission.pauseMessage ?? '';
     pause.textContent = admission.paused ? 'Resume admission' : 'Pause admission';
   };
+  // A paused line or a heavy proof of work stays in view as a warning; a plain change is a success.
+  const report = (changed: boolean) => {
+    const { warn, text } = admissionReport(admission);
+    mount(status, warn ? alert('warn', text) : changed ? alert('ok', text) : null);
+  };
   const put = (body: Partial<AdmissionJson>) =>
     api<AdmissionJson>(`/api/admin/drops/${dropId}/admission`, { method: 'PUT', body }).then(
       (a) => {
         admission = a;
         show();
         showFieldErrors(form, []);
-        const rate = a.paused ? 'paused' : `at ${a.perMinute} per minute`;
-        const work = a.challengeBits > 0 ? `; joiners solve ${a.challengeBits} bits of work` : '';
-        mount(status, alert('ok', `Admission is ${rate}, at most ${a.maxActive} active${work}.`));
+        report(true);
         onChanged();
       },
       (error: unknown) => showProblem(form, status, error),
@@ -107,7 +173,7 @@ function admissionControls(dropId: string, initial: AdmissionJson, onChanged: ()
   // Pausing says the message too: waiting shoppers read it in place of their wait.
   const message = () => input('pauseMessage').value.trim() || null;
   pause.addEventListener('click', () => void put({ paused: !admission.paused, pauseMessage: message() }));
-  return { status, form, show };
+  return { status, form, show: () => (show(), report(false)) };
 }
 
 function auditLog(dropId: string) {
@@ -118,13 +184,16 @@ function auditLog(dropId: string) {
       element,
       entries.length === 0
         ? h('p', { class: 'muted' }, 'No changes yet.')
-        : table(
-            ['When', 'Who', 'Change'],
-            entries.map((e) => [
-              when(e.at),
-              e.actor.split(':')[0] ?? e.actor,
-              `${e.change.field}: ${JSON.stringify(e.change.from)} → ${JSON.stringify(e.change.to)}`,
-            ]),
+        : scrollBox(
+            'Audit log',
+            table(
+              ['When', 'Who', 'Change'],
+              entries.map((e) => [
+                whenExact(e.at),
+                actorText(e),
+                `${e.change.field}: ${valueText(e.change.from)} → ${valueText(e.change.to)}`,
+              ]),
+            ),
           ),
     );
   };
@@ -145,7 +214,7 @@ function liveFigures(dropId: string) {
       ...SERIES.concat([
         ['soldUnits', 'Units sold'],
         ['joinsPerMinute', 'Joins per minute'],
-      ]).map(([key, label]) => stat(label, String(m[key]), `metric-${key}`)),
+      ]).map(([key, label]) => stat(label, m[key].toLocaleString(), `metric-${key}`)),
     );
     mount(
       charts,
@@ -165,7 +234,7 @@ function liveFigures(dropId: string) {
   return { figures, charts, load };
 }
 
-async function consoleFor(drop: DropJson, panel: HTMLElement) {
+async function consoleFor(drop: DropJson, panel: HTMLElement, toOverview: (event: Event) => void) {
   const figures = liveFigures(drop.id);
   const audit = auditLog(drop.id);
   const hoarding = hoardingReport(drop.id);
@@ -173,8 +242,18 @@ async function consoleFor(drop: DropJson, panel: HTMLElement) {
   const controls = admissionControls(drop.id, initial, () => void audit.load());
   mount(
     panel,
+    h('p', {}, h('a', { href: '/operator', onclick: toOverview }, '← All live and upcoming drops')),
     h('div', { class: 'spread' }, h('h2', {}, drop.title), badge(drop.status)),
     figures.figures,
+    h(
+      'p',
+      {},
+      h(
+        'a',
+        { href: `/api/drops/${drop.id}/orders.csv`, download: `orders-${drop.id}.csv`, id: 'orders-csv' },
+        'Download the orders (CSV)',
+      ),
+    ),
     h('h2', { id: 'tune' }, 'Admission'),
     controls.status,
     controls.form,
@@ -182,7 +261,7 @@ async function consoleFor(drop: DropJson, panel: HTMLElement) {
     h('h2', {}, 'Audit log'),
     audit.element,
     h('h2', {}, 'Suspected hoarding'),
-    hoarding.element,
+    scrollBox('Suspected hoarding', hoarding.element),
   );
   controls.show();
   await Promise.all([figures.load(), audit.load(), hoarding.load()]);
@@ -190,31 +269,103 @@ async function consoleFor(drop: DropJson, panel: HTMLElement) {
   poll = setInterval(() => void figures.load().catch(() => {}), 1000);
 }
 
+/** Every drop live or opening within 24 h, read again every few seconds; a drop's name opens its console. */
+function overview(open: (dropId: string, event: Event) => void) {
+  const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  const element = h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'overview' },
+    h('h2', { id: 'overview' }, 'Live and upcoming drops'),
+    h('p', { class: 'muted' }, 'Open now, or opening within 24 hours.'),
+    body,
+  );
+  const load = async () => {
+    const { drops } = await api<OverviewJson>('/api/admin/overview');
+    // A refresh replaces the rows; the drop link that had the focus gets it back.
+    const focused = (document.activeElement as HTMLElement | null)?.dataset.drop;
+    mount(
+      body,
+      drops.length === 0
+        ? h('p', { class: 'muted' }, 'No drop is open or opening within 24 hours.')
+        : scrollBox(
+            'Live and upcoming drops',
+            table(
+              ['Drop', 'Status', 'Opens', 'In line', 'Active', 'Available', 'Held', 'Sold', 'Revenue'],
+              drops.map((d) => [
+                h(
+                  'a',
+                  { href: `/operator?drop=${d.id}`, 'data-drop': d.id, onclick: (e) => open(d.id, e) },
+                  d.title,
+                ),
+                h(
+                  'span',
+                  {},
+                  badge(d.status),
+                  d.paused ? h('span', { class: 'badge paused' }, 'paused') : null,
+                ),
+                when(d.opensAt),
+                d.queueLength.toLocaleString(),
+                d.activeShoppers.toLocaleString(),
+                d.units.available.toLocaleString(),
+                d.units.held.toLocaleString(),
+                d.units.sold.toLocaleString(),
+                money(d.revenue.paidCents, d.revenue.currency),
+              ]),
+            ),
+            'figures',
+          ),
+    );
+    if (focused) body.querySelector<HTMLElement>(`[data-drop="${CSS.escape(focused)}"]`)?.focus();
+  };
+  return { element, load };
+}
+
 async function dashboard(_me: Me, layout: (...children: (Node | null)[]) => void) {
   const { drops } = await api<DropListResponse>('/api/drops?limit=200');
-  const panel = h('section', { class: 'card' }, h('p', { class: 'muted' }, 'Pick a drop.'));
+  const panel = h('div', {});
   const picker = h(
     'select',
     { id: 'drop-picker', name: 'drop' },
     h('option', { value: '' }, '— choose —'),
     ...drops.map((d) => h('option', { value: d.id }, `${d.title} (${d.status.replace('_', ' ')})`)),
   );
-  picker.addEventListener('change', () => {
-    const drop = drops.find((d) => d.id === picker.value);
+
+  /** Shows the overview (no id) or a drop's console, and keeps the address in step (`?drop=<id>`). */
+  const show = (dropId: string | null, push: boolean) => {
     clearInterval(poll);
-    if (drop)
-      void consoleFor(drop, panel).catch((error: unknown) => mount(panel, alert('error', errorText(error))));
-  });
+    if (push) history.pushState(null, '', dropId ? `/operator?drop=${dropId}` : '/operator');
+    picker.value = dropId && drops.some((d) => d.id === dropId) ? dropId : '';
+    if (!dropId) {
+      const view = overview((id, event) => {
+        event.preventDefault();
+        show(id, true);
+      });
+      mount(panel, view.element);
+      const refresh = () =>
+        view.load().catch((error: unknown) => mount(panel, alert('error', errorText(error))));
+      void refresh();
+      poll = setInterval(() => void view.load().catch(() => {}), OVERVIEW_REFRESH_MS);
+      return;
+    }
+    const card = h('section', { class: 'card' }, h('p', { class: 'muted' }, 'Loading…'));
+    mount(panel, card);
+    const toOverview = (event: Event) => {
+      event.preventDefault();
+      show(null, true);
+    };
+    void api<DropJson>(`/api/drops/${dropId}`)
+      .then((drop) => consoleFor(drop, card, toOverview))
+      .catch((error: unknown) => mount(card, alert('error', errorText(error))));
+  };
+
+  picker.addEventListener('change', () => show(picker.value || null, true));
+  window.onpopstate = () => show(new URLSearchParams(location.search).get('drop'), false);
   layout(
     h('h1', {}, 'Operator console'),
-    h('section', { class: 'card' }, h('label', { for: 'drop-picker' }, 'Drop', picker)),
+    h('section', { class: 'card' }, h('label', { for: 'drop-picker' }, 'Any drop', picker)),
     panel,
   );
-  const preset = new URLSearchParams(location.search).get('drop');
-  if (preset && drops.some((d) => d.id === preset)) {
-    picker.value = preset;
-    picker.dispatchEvent(new Event('change'));
-  }
+  show(new URLSearchParams(location.search).get('drop'), false);
 }
 
 startStaffPage({

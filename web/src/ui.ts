@@ -70,6 +70,18 @@ export const when = (iso: string) =>
     timeZoneName: 'short',
   });
 
+/** A date and time to the second with its time zone: "3 Dec 2026, 18:04:05 UTC" (an audit entry's time). */
+export const whenExact = (iso: string) =>
+  new Date(iso).toLocaleString(undefined, {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    timeZoneName: 'short',
+  });
+
 /** A time of day with its time zone: "16:41 CET". */
 export const clockTime = (at: Date) =>
   new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(
@@ -125,8 +137,14 @@ export function stat(
   );
 }
 
-export function alert(kind: 'error' | 'info' | 'ok', text: string): HTMLElement {
-  return h('div', { class: `alert ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
+/** A message box; a warning says so in words (and a sign), not by its colour alone. */
+export function alert(kind: 'error' | 'info' | 'ok' | 'warn', text: string): HTMLElement {
+  return h(
+    'div',
+    { class: `alert ${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+    kind === 'warn' ? h('strong', {}, h('span', { 'aria-hidden': 'true' }, '⚠ '), 'Warning: ') : null,
+    text,
+  );
 }
 
 export function badge(status: string): HTMLElement {
