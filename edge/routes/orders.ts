@@ -1,76 +1,45 @@
-/** Orders, read from PostgreSQL (written by the workers from events, so they may trail a payment slightly). */
+/**
+ * Orders, read from PostgreSQL (written by the workers from events, so they may trail a payment slightly): the
+ * shopper's own, and a drop's for its brands and operators (with buyers, shipments and takings per brand). The
+ * drop's CSV export and shipment marks are in fulfilment.ts.
+ */
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { RESERVATION_ID } from '../../inventory/index.js';
 import type { DropsService } from '../../workers/drops/index.js';
-import type {
-  Order,
-  OrderAddress,
-  OrdersStore,
-  OrderTotals,
-  ShopperOrder,
-} from '../../workers/orders/index.js';
+import { splitByShare, type Order, type OrdersStore } from '../../workers/orders/index.js';
 import type { EdgeEnv } from '../context.js';
 import { requireRole } from '../middleware/session.js';
 import { instant } from '../input-rules.js';
 import { HttpProblem } from '../problems.js';
 import { decodeCursor, encodeCursor, paging, pathId, readQuery } from '../validation.js';
+import { registerFulfilment, type OnShipped } from './fulfilment.js';
+import {
+  dropOrderJson,
+  ORDER_STATUSES,
+  readableDrop,
+  shopperOrderJson,
+  type DropOrdersResponse,
+  type ShopperOrderListResponse,
+} from './order-json.js';
 
-export interface OrderJson {
-  id: string;
-  dropId: string;
-  quantity: number;
-  amountCents: number;
-  status: Order['status'];
-  createdAt: string;
-  paidAt: string | null;
-}
-
-export interface OrderListResponse {
-  orders: OrderJson[];
-  nextCursor: string | null;
-}
-
-/** One of the shopper's own orders: what a receipt shows. */
-export interface ShopperOrderJson extends OrderJson {
-  /** The short order number, `DL-XXXX-XXXX` (null for an order never checked out). */
-  number: string | null;
-  /** The product (the drop's title). */
-  title: string;
-  brandName: string;
-  currency: string;
-  buyer: { name: string; email: string; address: OrderAddress | null } | null;
-}
-
-export interface ShopperOrderListResponse {
-  orders: ShopperOrderJson[];
-  nextCursor: string | null;
-}
-
-export interface DropOrdersResponse extends OrderListResponse {
-  totals: OrderTotals;
-}
-
-const orderJson = (o: Order): OrderJson => ({
-  id: o.id,
-  dropId: o.dropId,
-  quantity: o.quantity,
-  amountCents: o.amountCents,
-  status: o.status,
-  createdAt: o.createdAt.toISOString(),
-  paidAt: o.paidAt?.toISOString() ?? null,
-});
-
-const shopperOrderJson = (o: ShopperOrder): ShopperOrderJson => ({
-  ...orderJson(o),
-  number: o.number,
-  title: o.title,
-  brandName: o.brandName,
-  currency: o.currency,
-  buyer: o.buyer,
-});
+export type {
+  BuyerJson,
+  DropOrderJson,
+  DropOrdersResponse,
+  OrderJson,
+  OrderListResponse,
+  ShipmentJson,
+  ShopperOrderJson,
+  ShopperOrderListResponse,
+} from './order-json.js';
+export type { OnShipped } from './fulfilment.js';
 
 const listQuery = z.strictObject(paging);
+const dropListQuery = z.strictObject({
+  status: z.enum(ORDER_STATUSES, 'must be held, paid, expired or released').optional(),
+  ...paging,
+});
 const cursor = z.tuple([instant(), z.string().regex(RESERVATION_ID)]);
 
 async function page<O extends Order, J>(
@@ -94,7 +63,16 @@ async function page<O extends Order, J>(
 
 export function registerOrders(
   app: Hono<EdgeEnv>,
-  { orders, drops }: { orders: OrdersStore; drops: DropsService },
+  {
+    orders,
+    drops,
+    onShipped = () => {},
+  }: {
+    orders: OrdersStore;
+    drops: DropsService;
+    /** Told of an order marked shipped (or given a new tracking), once the mark is committed. */
+    onShipped?: OnShipped;
+  },
 ) {
   app.get('/api/orders', async (c) => {
     const shopper = requireRole(c, 'shopper');
@@ -117,14 +95,15 @@ export function registerOrders(
   app.get('/api/drops/:id/orders', async (c) => {
     const who = requireRole(c, 'brand', 'operator');
     const dropId = pathId(c, 'id', 'drop');
-    const query = readQuery(c, listQuery);
-    const drop = await drops.get(dropId);
-    if (who.role === 'brand' && who.brandId !== drop.brandId)
-      throw new HttpProblem('forbidden', 'only the drop’s brand or an operator sees its orders');
+    const query = readQuery(c, dropListQuery);
+    const drop = await readableDrop(drops, who, dropId);
     const [listing, totals] = await Promise.all([
-      page(query, (p) => orders.listForDrop(dropId, p), orderJson),
+      page(query, (p) => orders.listForDrop(dropId, { ...p, status: query.status }), dropOrderJson),
       orders.totals(dropId),
     ]);
-    return c.json({ ...listing, totals } satisfies DropOrdersResponse);
+    const byBrand = splitByShare(totals.paidCents, drop.brands);
+    return c.json({ ...listing, totals: { ...totals, byBrand } } satisfies DropOrdersResponse);
   });
+
+  registerFulfilment(app, { orders, drops, onShipped });
 }

@@ -24,14 +24,32 @@ export interface OrderAddress {
   country: string;
 }
 
+/** The buyer's details a checkout recorded. */
+export interface OrderBuyer {
+  name: string;
+  email: string;
+  address: OrderAddress | null;
+}
+
+/** A paid order marked shipped: when it was first marked, and its tracking reference if one was given. */
+export interface Shipment {
+  shippedAt: Date;
+  tracking: string | null;
+}
+
 /**
- * An order as its shopper reads it: with its product, brand and currency, and the short number and buyer's details
- * its checkout recorded (null for an order never checked out).
+ * An order with what fulfilment needs: its short number and buyer (null for an order never checked out) and its
+ * shipment (null until marked shipped).
  */
-export interface ShopperOrder extends Order {
+export interface DropOrder extends Order {
   number: string | null;
+  buyer: OrderBuyer | null;
+  shipment: Shipment | null;
+}
+
+/** An order as its shopper reads it: a drop's order with its product, brand and currency. */
+export interface ShopperOrder extends DropOrder {
   title: string;
   brandName: string;
   currency: string;
-  buyer: { name: string; email: string; address: OrderAddress | null } | null;
 }

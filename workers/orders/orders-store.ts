@@ -5,52 +5,34 @@
 import type { PendingQuery, Row, Sql } from 'postgres';
 import type { InventoryEvent } from '../../inventory/index.js';
 import { applyEvents } from './apply-events.js';
-import type { Order, OrderAddress, OrderStatus, ShopperOrder } from './order.js';
+import {
+  dropOrdersOf,
+  exportBatchesOf,
+  markShippedOf,
+  type DropOrderPage,
+  type MarkShipped,
+} from './fulfilment.js';
+import type { DropOrder, Order, OrderStatus, ShopperOrder } from './order.js';
+import {
+  detailColumns,
+  detailJoins,
+  toDropOrder,
+  toOrder,
+  type DetailRow,
+  type OrderRow,
+} from './order-rows.js';
 
-interface OrderRow {
-  id: string;
-  drop_id: string;
-  user_id: string;
-  quantity: number;
-  amount_cents: string;
-  status: OrderStatus;
-  created_at: Date;
-  paid_at: Date | null;
-  expires_at: Date;
-}
-
-const toOrder = (r: OrderRow): Order => ({
-  id: r.id,
-  dropId: r.drop_id,
-  userId: r.user_id,
-  quantity: r.quantity,
-  amountCents: Number(r.amount_cents),
-  status: r.status,
-  createdAt: r.created_at,
-  paidAt: r.paid_at,
-  expiresAt: r.expires_at,
-});
-
-interface ShopperOrderRow extends OrderRow {
-  number: string | null;
+interface ShopperOrderRow extends DetailRow {
   title: string;
   brand_name: string;
   currency: string;
-  buyer_name: string | null;
-  buyer_email: string | null;
-  shipping_address: OrderAddress | null;
 }
 
 const toShopperOrder = (r: ShopperOrderRow): ShopperOrder => ({
-  ...toOrder(r),
-  number: r.number,
+  ...toDropOrder(r),
   title: r.title,
   brandName: r.brand_name,
   currency: r.currency,
-  buyer:
-    r.buyer_name !== null && r.buyer_email !== null
-      ? { name: r.buyer_name, email: r.buyer_email, address: r.shipping_address }
-      : null,
 });
 
 /** The shopper's orders `where` selects, with their drop, brand and checkout details; newest first. */
@@ -60,12 +42,11 @@ async function shopperOrdersOf(
   page: OrderPage,
 ): Promise<ShopperOrder[]> {
   const rows = await sql<ShopperOrderRow[]>`
-    SELECT o.*, d.title, d.currency, b.name AS brand_name, od.number, od.buyer_name, od.buyer_email,
-           od.shipping_address
+    SELECT ${detailColumns(sql)}, d.title, d.currency, b.name AS brand_name
     FROM orders o
       JOIN drops d ON d.id = o.drop_id
       JOIN brands b ON b.id = d.brand_id
-      LEFT JOIN order_details od ON od.reservation_id = o.id
+      ${detailJoins(sql)}
     WHERE ${where}
       ${page.before ? sql`AND (o.created_at, o.id) < (${page.before.createdAt}, ${page.before.id})` : sql``}
     ORDER BY o.created_at DESC, o.id DESC LIMIT ${page.limit}`;
@@ -168,7 +149,17 @@ export function createOrdersStore(sql: Sql) {
       return order ?? null;
     },
 
-    listForDrop: (dropId: string, page: OrderPage) => pageOf(sql, sql`drop_id = ${dropId}`, page),
+    /** One page of a drop's orders (of one status if given) with their number, buyer and shipment. */
+    listForDrop: (dropId: string, page: DropOrderPage): Promise<DropOrder[]> =>
+      dropOrdersOf(sql, dropId, page),
+
+    /** Every order of a drop, newest first, in batches read through a cursor (for an export of any size). */
+    exportBatches: (dropId: string, options: { status?: OrderStatus | undefined; batch: number }) =>
+      exportBatchesOf(sql, dropId, options),
+
+    /** Marks a paid order of the drop shipped (idempotent; `changed` says whether anything was written). */
+    markShipped: (mark: MarkShipped): Promise<{ order: DropOrder; changed: boolean }> =>
+      markShippedOf(sql, mark),
 
     /** The user's orders on a drop that PostgreSQL last saw held, newest first (Redis says whether they still are). */
     heldOnDrop: (userId: string, dropId: string, limit = 5) =>
