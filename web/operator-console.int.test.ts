@@ -4,13 +4,17 @@
  * zone and values as values; pausing shows a warning, not a success. Nothing scrolls sideways; axe finds nothing
  * serious.
  */
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect } from 'vitest';
 import { accessibilityViolations, useBrowser, WIDTHS } from './browser-testing.js';
 import { test } from '../infra/testing/index.js';
 
 const WAIT = { timeout: 10_000 };
+const SHOTS = fileURLToPath(new URL('../test-artifacts/screenshots/', import.meta.url));
 const browser = useBrowser();
+mkdirSync(SHOTS, { recursive: true });
 
 /** The page is no wider than its window: wide tables scroll inside their own boxes. */
 const overflow = (page: Page) =>
@@ -76,8 +80,11 @@ describe('the operator console', () => {
           '0',
           'US$0.00',
         ]);
+      // The people of Dropline are managed below the overview.
+      await page.getByRole('region', { name: 'People' }).waitFor(WAIT);
       expect({ name, overflow: await overflow(page) }).toEqual({ name, overflow: 0 });
       expect({ name, violations: await accessibilityViolations(page) }).toEqual({ name, violations: [] });
+      await page.screenshot({ path: `${SHOTS}operator-overview-${name}.png`, fullPage: true });
 
       // A drop's name opens its console, whose address names the drop.
       await link.click();
@@ -106,6 +113,7 @@ describe('the operator console', () => {
 
       expect({ name, overflow: await overflow(page) }).toEqual({ name, overflow: 0 });
       expect({ name, violations: await accessibilityViolations(page) }).toEqual({ name, violations: [] });
+      await page.screenshot({ path: `${SHOTS}operator-drop-${name}.png`, fullPage: true });
 
       // Back to the overview, which shows the pause.
       await page.getByRole('link', { name: '← All live and upcoming drops' }).click();

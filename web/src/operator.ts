@@ -1,6 +1,7 @@
 /**
- * The operator's console: an overview of every drop live or opening within a day, and for one drop its live
- * figures, admission (and its proof of work), the audit log, the report of suspected hoarding and its orders.
+ * The operator's console: an overview of every drop live or opening within a day with the people (users) below it,
+ * and for one drop its live figures, admission (and its proof of work), the audit log, the report of suspected
+ * hoarding and its orders.
  */
 import type {
   AdmissionJson,
@@ -13,6 +14,7 @@ import type {
 import { api, type Me } from './api.js';
 import { lineChart } from './chart.js';
 import { hoardingReport } from './hoarding.js';
+import { usersSection } from './operator-users.js';
 import { startStaffPage } from './staff.js';
 import {
   alert,
@@ -323,6 +325,8 @@ function overview(open: (dropId: string, event: Event) => void) {
 async function dashboard(_me: Me, layout: (...children: (Node | null)[]) => void) {
   const { drops } = await api<DropListResponse>('/api/drops?limit=200');
   const panel = h('div', {});
+  // Made once, so that a search in it stays while drops are opened and closed; shown beside the overview.
+  const people = usersSection();
   const picker = h(
     'select',
     { id: 'drop-picker', name: 'drop' },
@@ -340,7 +344,7 @@ async function dashboard(_me: Me, layout: (...children: (Node | null)[]) => void
         event.preventDefault();
         show(id, true);
       });
-      mount(panel, view.element);
+      mount(panel, view.element, people);
       const refresh = () =>
         view.load().catch((error: unknown) => mount(panel, alert('error', errorText(error))));
       void refresh();
