@@ -2,7 +2,7 @@
  * One drop (#/drops/<id>): its figures, the shopper's place in its line and the checkout. The controller loads the
  * drop, owns its state, picks the state module that draws each card, and keeps countdowns and holds current.
  */
-import type { DropJson, StockSnapshot } from '../../index.js';
+import type { DropImageJson, DropJson, StockSnapshot } from '../../index.js';
 import { api, ApiError } from '../api.js';
 import {
   alert,
@@ -32,10 +32,26 @@ import { paidCard } from './states/paid.js';
 import { soldOutForNowLead } from './states/sold-out.js';
 import { pausedLead, prequeueCard, updateWaiting, waitingCard, waitingLead } from './states/waiting.js';
 
+/** The lead image large, the others as a row of thumbnails; each sized by its attributes before it loads. */
+function gallery(images: DropJson['images']): Child {
+  const [lead, ...others] = images;
+  if (!lead) return null;
+  const img = (i: DropImageJson, cls: string) =>
+    h('img', { src: i.url, alt: i.alt, width: i.width, height: i.height, class: cls, decoding: 'async' });
+  return h(
+    'div',
+    { class: 'gallery' },
+    img(lead, 'drop-image'),
+    others.length > 0 ? h('div', { class: 'thumbs' }, ...others.map((i) => img(i, 'thumb'))) : null,
+  );
+}
+
 function infoCard({ drop: d, stock }: DropState): Child[] {
   return [
     h('div', { class: 'spread' }, h('h1', { id: 'drop-title' }, d.title), badge(d.status)),
-    d.description ? h('p', {}, d.description) : null,
+    gallery(d.images),
+    // Text, never markup: line breaks kept by CSS (white-space: pre-line).
+    d.description ? h('p', { class: 'description', id: 'drop-description' }, d.description) : null,
     h(
       'div',
       { class: 'stats' },

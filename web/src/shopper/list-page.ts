@@ -4,12 +4,30 @@ import { api } from '../api.js';
 import { badge, h, money, tickCountdowns, when } from '../ui.js';
 import type { ShopperApp } from './app.js';
 
+/** The lead image, sized by its attributes before it loads, fetched only as it nears the screen. */
+function leadImage(d: DropJson): HTMLElement | null {
+  const lead = d.images[0];
+  return lead
+    ? h('img', {
+        src: lead.url,
+        alt: lead.alt,
+        width: lead.width,
+        height: lead.height,
+        loading: 'lazy',
+        decoding: 'async',
+        class: 'card-image',
+      })
+    : null;
+}
+
 function dropCard(d: DropJson): HTMLElement {
   return h(
     'article',
     { class: 'card' },
+    leadImage(d),
     h('div', { class: 'spread' }, h('h2', {}, h('a', { href: `#/drops/${d.id}` }, d.title)), badge(d.status)),
-    h('p', { class: 'muted' }, d.description || d.sku),
+    // Text, never markup: line breaks kept by CSS.
+    h('p', { class: 'muted description' }, d.description || d.sku),
     h(
       'div',
       { class: 'spread' },
