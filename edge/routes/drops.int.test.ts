@@ -55,6 +55,7 @@ describe('creating drops', () => {
     expect(r.body).toEqual({
       id: expect.any(String),
       brandId: brand.user.brandId,
+      brands: [{ id: brand.user.brandId, name: 'A', sharePercent: 100, lead: true }],
       ...body,
       currency: 'USD',
       description: '',
