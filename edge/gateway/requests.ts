@@ -101,7 +101,9 @@ function requestRunner(socket: DropsSocket, slots: WatchSlots, { log, maxWatches
           throw new HttpProblem('rate_limited', `a connection may watch at most ${maxWatches} drops`);
         }
         try {
-          reply?.(await act(dropId, parsed.data));
+          // Acted on first: `reply?.(await act(…))` would skip `act` itself when the client asked for no ack.
+          const answer = await act(dropId, parsed.data);
+          reply?.(answer);
         } finally {
           slots.release(dropId);
         }
