@@ -18,6 +18,7 @@ import {
   type Child,
 } from '../ui.js';
 import type { ShopperApp } from './app.js';
+import { brandNames } from './brand-names.js';
 import { createDropActions } from './drop-actions.js';
 import { createWatch } from './drop-socket.js';
 import { initialState, type DropActions, type DropPage, type DropState, type Part } from './drop-state.js';
@@ -49,6 +50,7 @@ function gallery(images: DropJson['images']): Child {
 function infoCard({ drop: d, stock }: DropState): Child[] {
   return [
     h('div', { class: 'spread' }, h('h1', { id: 'drop-title' }, d.title), badge(d.status)),
+    h('p', { class: 'muted brands', id: 'drop-brands' }, brandNames(d)),
     gallery(d.images),
     // Text, never markup: line breaks kept by CSS (white-space: pre-line).
     d.description ? h('p', { class: 'description', id: 'drop-description' }, d.description) : null,

@@ -3,6 +3,7 @@ import type { DropJson, DropListResponse } from '../../index.js';
 import { api } from '../api.js';
 import { badge, h, money, tickCountdowns, when } from '../ui.js';
 import type { ShopperApp } from './app.js';
+import { brandNames } from './brand-names.js';
 
 /** The lead image, sized by its attributes before it loads, fetched only as it nears the screen. */
 function leadImage(d: DropJson): HTMLElement | null {
@@ -26,6 +27,7 @@ function dropCard(d: DropJson): HTMLElement {
     { class: 'card' },
     leadImage(d),
     h('div', { class: 'spread' }, h('h2', {}, h('a', { href: `#/drops/${d.id}` }, d.title)), badge(d.status)),
+    h('p', { class: 'muted brands' }, brandNames(d)),
     // Text, never markup: line breaks kept by CSS.
     h('p', { class: 'muted description' }, d.description || d.sku),
     h(
