@@ -54,7 +54,7 @@ const newUser = z
   .superRefine((v, ctx) => {
     const brand = v.brandName !== undefined || v.brandId !== undefined;
     if (v.role === 'brand' && !brand)
-      ctx.addIssue({ code: 'custom', path: ['brandName'], message: 'brandName or brandId is required' });
+      ctx.addIssue({ code: 'custom', path: ['brandName'], message: 'required for a brand user' });
     if (v.role === 'brand' && v.brandName !== undefined && v.brandId !== undefined)
       ctx.addIssue({ code: 'custom', path: ['brandId'], message: 'give brandName or brandId, not both' });
     if (v.role !== 'brand' && brand)
