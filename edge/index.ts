@@ -54,10 +54,14 @@ export type {
 export type {
   OrderJson,
   OrderListResponse,
+  DropOrderJson,
   DropOrdersResponse,
+  OnShipped,
+  ShipmentJson,
   ShopperOrderJson,
   ShopperOrderListResponse,
 } from './routes/orders.js';
+export type { ShipmentRequest, ShipmentResponse } from './routes/fulfilment.js';
 export type { DropSalesResponse, SalesPointJson } from './routes/drop-sales.js';
 export type {
   AdmissionSummary,

@@ -82,6 +82,12 @@ export const whenExact = (iso: string) =>
     timeZoneName: 'short',
   });
 
+/** A shipment as the brand and the shopper read it: "Shipped on 12 Mar 2030 · tracking 1Z999AA1…". */
+export function shipmentText(shipment: { shippedAt: string; tracking: string | null }): string {
+  const day = `Shipped on ${new Date(shipment.shippedAt).toLocaleDateString(undefined, { dateStyle: 'medium' })}`;
+  return shipment.tracking ? `${day} · tracking ${shipment.tracking}` : day;
+}
+
 /** A time of day with its time zone: "16:41 CET". */
 export const clockTime = (at: Date) =>
   new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', timeZoneName: 'short' }).format(

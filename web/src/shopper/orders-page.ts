@@ -1,10 +1,10 @@
 /**
- * The shopper's orders (#/orders): each with its product, brand, number, amount in the drop's currency and
- * status, linking to its receipt. One card per order, so that nothing scrolls sideways on a phone.
+ * The shopper's orders (#/orders): each with its product, brand, number, amount in the drop's currency,
+ * status and shipment, linking to its receipt. One card per order, so that nothing scrolls sideways on a phone.
  */
 import type { ShopperOrderJson, ShopperOrderListResponse } from '../../index.js';
 import { api } from '../api.js';
-import { badge, h, plural, when } from '../ui.js';
+import { badge, h, plural, shipmentText, when } from '../ui.js';
 import type { ShopperApp } from './app.js';
 import { amount } from './receipt-page.js';
 import { signInCard } from './sign-in.js';
@@ -28,6 +28,7 @@ function orderCard(o: ShopperOrderJson): HTMLElement {
       `${plural(o.quantity, 'unit')} · ${amount(o.amountCents, o.currency)}`,
     ),
     h('p', { class: 'muted' }, o.paidAt ? `Paid ${when(o.paidAt)}` : `Placed ${when(o.createdAt)}`),
+    o.shipment ? h('p', { class: 'shipped' }, shipmentText(o.shipment)) : null,
   );
 }
 

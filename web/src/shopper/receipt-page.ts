@@ -5,7 +5,7 @@
  */
 import type { ShopperOrderJson } from '../../index.js';
 import { api, ApiError } from '../api.js';
-import { alert, badge, h, when } from '../ui.js';
+import { alert, badge, h, shipmentText, when } from '../ui.js';
 import type { ShopperApp } from './app.js';
 import { signInCard } from './sign-in.js';
 
@@ -52,6 +52,7 @@ export function receipt(order: ShopperOrderJson): HTMLElement {
       ...entry('Amount', amount(order.amountCents, order.currency)),
       ...entry('Status', badge(order.status)),
       ...entry('Paid at', order.paidAt ? when(order.paidAt) : 'Not paid'),
+      ...(order.shipment ? entry('Shipping', shipmentText(order.shipment)) : []),
       ...(buyer ? entry('Email', buyer.email) : []),
       ...entry('Order id', orderId(order.id)),
     ),
