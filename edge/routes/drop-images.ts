@@ -4,9 +4,8 @@
  */
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
-import type { Drop, DropsService } from '../../workers/drops/index.js';
+import { mayChange, type Drop, type DropsService } from '../../workers/drops/index.js';
 import { mediaFileName, type DropImage, type DropImages } from '../../workers/media/index.js';
-import type { Session } from '../auth/tokens.js';
 import type { EdgeEnv } from '../context.js';
 import { lineText } from '../input-rules.js';
 import { requireRole } from '../middleware/session.js';
@@ -45,11 +44,6 @@ const patchBody = z
   .strictObject({ alt: alt.optional(), position: z.number().int('must be a whole number').min(0).max(5) })
   .partial();
 
-/** Until drops/ names who may change a drop: its lead brand (its brandId) and operators. */
-function mayChangeImages(who: Session, drop: Drop): boolean {
-  return who.role === 'operator' || drop.brandId === who.brandId;
-}
-
 async function readUpload(c: Context<EdgeEnv>): Promise<{ bytes: Uint8Array; alt: string }> {
   if (!/^multipart\/form-data\s*;/i.test(c.req.header('content-type') ?? '')) {
     throw new HttpProblem(
@@ -83,7 +77,7 @@ export function registerDropImages(
   const changeable = async (c: Context<EdgeEnv>): Promise<Drop> => {
     const who = requireRole(c, 'brand', 'operator');
     const drop = await drops.get(pathId(c, 'id', 'drop'));
-    if (!mayChangeImages(who, drop))
+    if (!mayChange({ id: who.userId, role: who.role, brandId: who.brandId }, drop))
       throw new HttpProblem('forbidden', 'only the drop’s lead brand or an operator may change its images');
     return drop;
   };
