@@ -184,4 +184,19 @@ describe('configuration', () => {
     expect(line).toContain('user:***@');
     expect(line).not.toContain('hunter2');
   });
+
+  test('webhooks: http to loopback allowed by default outside production; never in production', () => {
+    expect(loadConfig({}).webhooks).toEqual({ allowLocal: true });
+    expect(loadConfig({ WEBHOOK_ALLOW_HTTP: 'off' }).webhooks).toEqual({ allowLocal: false });
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      PAYMENTS: 'test',
+      PUBLIC_ORIGIN: ORIGIN,
+    };
+    expect(loadConfig(production).webhooks).toEqual({ allowLocal: false });
+    expect(problemsOf({ ...production, WEBHOOK_ALLOW_HTTP: 'on' })).toEqual([
+      'WEBHOOK_ALLOW_HTTP: never on when NODE_ENV=production (webhooks go to public https:// only)',
+    ]);
+  });
 });
