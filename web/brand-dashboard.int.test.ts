@@ -1,0 +1,191 @@
+/**
+ * The collaboration journey on the brand dashboard, in a real browser (Debian's Chromium driven by playwright-core):
+ * brand A schedules a drop with partner B (70/30) in the page, opens it (confirmed in a dialog), a shopper buys a
+ * unit, and both dashboards show the sale live over the socket and "A × B"; A downloads the orders' CSV and marks
+ * the order shipped, which the shopper's order shows; B sees the drop read-only; a reload draws the same chart; nothing
+ * scrolls sideways at 390 px and axe finds no serious WCAG 2 A/AA violation.
+ */
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect } from 'vitest';
+import { createAdmissionTokens, SESSION_COOKIE } from '../edge/index.js';
+import { payBody, test, TEST_BUYER, type Api, type Config } from '../infra/testing/index.js';
+import { accessibilityViolations, useBrowser, WIDTHS } from './browser-testing.js';
+
+const SHOTS = fileURLToPath(new URL('../test-artifacts/screenshots/', import.meta.url));
+const WAIT = { timeout: 15_000 };
+const [DESKTOP, PHONE] = [WIDTHS[0].viewport, WIDTHS[1].viewport];
+
+const browser = useBrowser();
+mkdirSync(SHOTS, { recursive: true });
+
+/** A browser context signed in with `token` (the session cookie), its pages' errors collected. */
+async function signedIn(base: string, token: string, viewport: { width: number; height: number }) {
+  const context: BrowserContext = await browser().newContext({
+    viewport,
+    locale: 'en-US',
+    timezoneId: 'Europe/Berlin',
+  });
+  context.setDefaultTimeout(WAIT.timeout);
+  await context.addCookies([{ name: SESSION_COOKIE, value: token, url: base }]);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  return { page, problems };
+}
+
+/** Whether the page is wider than its window (it would scroll sideways). */
+const scrollsSideways = (page: Page) =>
+  page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
+
+/** A shopper holds and pays one unit through the API, with an admission signed directly. */
+async function buyOne(api: Api, config: Config, dropId: string) {
+  const shopper = await api.shopper();
+  const tokens = createAdmissionTokens({ key: new TextEncoder().encode(config.jwtSecret) });
+  const admission = await tokens.sign({
+    shopperId: shopper.user.id,
+    dropId,
+    expiresAt: new Date(Date.now() + 5 * 60_000),
+  });
+  const held = await api.post(`/api/drops/${dropId}/reservations`, {
+    token: shopper.token,
+    body: { quantity: 1 },
+    headers: { 'x-admission-token': admission },
+  });
+  expect(held.status, JSON.stringify(held.body)).toBe(201);
+  const paid = await api.post(`/api/reservations/${held.body.id}/pay`, {
+    token: shopper.token,
+    body: payBody(),
+  });
+  expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+  return { shopper, orderId: held.body.id as string };
+}
+
+describe('the brand dashboard', () => {
+  test('a collaboration drop: scheduled with a partner, opened, sold live on both dashboards, shipped', async ({
+    api,
+    config,
+    dropline,
+  }) => {
+    const server = await dropline.listen(0, '127.0.0.1');
+    const base = `http://127.0.0.1:${server.port}`;
+    const op = await api.operator();
+    const lead = await api.brand(op.token, 'Nordlicht');
+    const partner = await api.brand(op.token, 'Kasai');
+
+    // A schedules the drop with B at 70/30, the price in euros.
+    const a = await signedIn(base, lead.token, DESKTOP);
+    await a.page.goto(`${base}/brand`);
+    await a.page.getByRole('heading', { name: 'Schedule a drop' }).waitFor();
+    await a.page.getByLabel('Title').fill('Lamp No. 3');
+    await a.page.getByLabel('SKU').fill('LN-3');
+    await a.page.getByLabel('Currency').fill('EUR');
+    await a.page.getByLabel('Price').fill('249.5');
+    await a.page.getByLabel('Units', { exact: true }).fill('5');
+    await a.page.getByLabel('Fulfilment').selectOption('shipped');
+    await a.page.getByLabel('Find a partner brand').fill('Kasa');
+    await a.page.getByRole('button', { name: 'Add Kasai' }).click();
+    await a.page.getByLabel('Your share (%)').fill('70');
+    await a.page.getByLabel('Kasai’s share (%)').fill('20');
+    await a.page.getByRole('button', { name: 'Schedule drop' }).click();
+    // Checked in the page: the shares, and the price in the currency's units.
+    await a.page.getByText('The shares add up to 90%: make them 100%.').waitFor();
+    await a.page.getByLabel('Kasai’s share (%)').fill('30');
+    await a.page.getByLabel('Price').fill('249.001');
+    await a.page.getByRole('button', { name: 'Schedule drop' }).click();
+    await a.page.getByText('Enter a price like 249.00').waitFor();
+    await a.page.getByLabel('Price').fill('249.00');
+    await a.page.getByRole('button', { name: 'Schedule drop' }).click();
+    await a.page.getByText('“Lamp No. 3” is scheduled').waitFor();
+    const view = a.page.locator('.drop-view');
+    await view.getByRole('heading', { name: 'Lamp No. 3' }).waitFor();
+    await view.getByText('Nordlicht × Kasai').waitFor();
+    const [drop] = await dropline.sql<{ id: string; price_cents: string }[]>`
+      SELECT id, price_cents FROM drops WHERE title = 'Lamp No. 3'`;
+    expect(Number(drop!.price_cents)).toBe(24_900);
+    expect(
+      await dropline.sql`SELECT brand_id, share_percent, lead FROM drop_brands WHERE drop_id = ${drop!.id}
+        ORDER BY share_percent DESC`,
+    ).toEqual([
+      { brand_id: lead.user.brandId, share_percent: 70, lead: true },
+      { brand_id: partner.user.brandId, share_percent: 30, lead: false },
+    ]);
+
+    // Opening asks first; Escape keeps it scheduled.
+    await view.getByRole('button', { name: 'Open now' }).click();
+    const dialog = a.page.getByRole('dialog', { name: 'Open the drop now?' });
+    await dialog.getByText('“Lamp No. 3” opens at once').waitFor();
+    await a.page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await view.locator('.badge').textContent()).toBe('scheduled');
+    await view.getByRole('button', { name: 'Open now' }).click();
+    await dialog.getByRole('button', { name: 'Open now' }).click();
+    await view.getByRole('button', { name: 'Close drop' }).waitFor();
+    expect(await view.locator('.badge').textContent()).toBe('open');
+
+    // B sees the drop read-only, on a phone.
+    const b = await signedIn(base, partner.token, PHONE);
+    await b.page.goto(`${base}/brand?drop=${drop!.id}`);
+    const bView = b.page.locator('.drop-view');
+    await bView.getByText('Partner drop — Nordlicht leads').waitFor();
+    await bView.getByText('Nordlicht × Kasai').waitFor();
+    for (const name of ['Edit drop', 'Open now', 'Close drop', 'Cancel drop'])
+      expect(await bView.getByRole('button', { name }).count(), name).toBe(0);
+
+    // A sale, pushed live to both dashboards: the stock tiles and the revenue (read from the sales history).
+    const { shopper, orderId } = await buyOne(api, config, drop!.id);
+    for (const page of [a.page, b.page]) {
+      await expect.poll(() => page.locator('#stat-sold').textContent(), WAIT).toBe('1');
+      await expect.poll(() => page.locator('#stat-revenue').textContent(), WAIT).toBe('€249.00');
+      await expect
+        .poll(() => page.getByRole('img', { name: /^Units sold over time: 1 at / }).count(), WAIT)
+        .toBe(1);
+    }
+
+    // A's CSV names the buyer.
+    const csv = await a.page.evaluate<string, string>(
+      (path) => fetch(path).then((r) => r.text()),
+      `/api/drops/${drop!.id}/orders.csv`,
+    );
+    expect(csv).toContain(TEST_BUYER.email);
+
+    // A marks the order shipped with a tracking reference; the shopper's order shows it.
+    const shipped = await a.page.evaluate<{ status: number }, string>(
+      (path) =>
+        fetch(path, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ tracking: 'DHL 00340434161234567890' }),
+        }).then((r) => ({ status: r.status })),
+      `/api/drops/${drop!.id}/orders/${orderId}/shipment`,
+    );
+    expect(shipped.status).toBe(200);
+    const order = await api.get(`/api/orders/${orderId}`, { token: shopper.token });
+    expect(order.body.shipment).toMatchObject({ tracking: 'DHL 00340434161234567890' });
+
+    // A reload draws the same chart, from the server's history.
+    await a.page.reload();
+    await a.page.getByRole('img', { name: /^Units sold over time: 1 at / }).waitFor();
+    await expect.poll(() => a.page.locator('#stat-revenue').textContent(), WAIT).toBe('€249.00');
+    expect(await accessibilityViolations(a.page)).toEqual([]);
+    await a.page.screenshot({ path: `${SHOTS}brand-collaboration-desktop.png`, fullPage: true });
+
+    // At 390 px nothing scrolls sideways, and revenue tiles keep large amounts inside them.
+    for (const page of [a.page, b.page]) {
+      await page.setViewportSize(PHONE);
+      expect(await scrollsSideways(page)).toBe(false);
+      const clipped = await page.evaluate<boolean[]>(`[
+        '€1,047.00', '€1,234,567.89'
+      ].map((text) => {
+        const value = document.querySelector('#stat-revenue');
+        value.textContent = text;
+        return value.scrollWidth > value.clientWidth || value.parentElement.scrollWidth > value.parentElement.clientWidth;
+      })`);
+      expect(clipped).toEqual([false, false]);
+    }
+    expect(await accessibilityViolations(b.page)).toEqual([]);
+    await b.page.screenshot({ path: `${SHOTS}brand-partner-phone.png`, fullPage: true });
+    expect([...a.problems, ...b.problems]).toEqual([]);
+  }, 60_000);
+});
