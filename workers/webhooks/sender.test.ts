@@ -66,5 +66,8 @@ describe('sendAttempt', () => {
       error: 'host resolves to an internal address',
     });
     expect(hits).toEqual([]);
+    // An address written in the URL too.
+    expect(await sendAttempt(`${base}/ok`, '{}', {}, { allowInternal: false })).toMatchObject({ ok: false });
+    expect(hits).toEqual([]);
   });
 });

@@ -73,6 +73,9 @@ export function sendAttempt(
   { timeoutMs = REQUEST_TIMEOUT_MS, allowInternal }: SendOptions,
 ): Promise<AttemptResult> {
   const target = new URL(url);
+  // An address written in the URL is never looked up: it is checked here.
+  if (!allowInternal && isInternalAddress(target.hostname))
+    return Promise.resolve({ ok: false, status: null, error: NETWORK_ERRORS.EADDRBLOCKED! });
   const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
   const options: RequestOptions = {
     method: 'POST',
