@@ -198,7 +198,7 @@ export function webhooksSection(): HTMLElement {
       h(
         'div',
         { class: 'table-scroll figures', tabindex: 0, role: 'region', 'aria-label': 'Recent deliveries' },
-        table(['Time', 'Event', 'Status', 'Attempts', 'Last answer', ''], rows),
+        table(['Time', 'Event', 'Status', 'Attempts', 'Last answer', 'Action'], rows),
       ),
       nextCursor
         ? h(
