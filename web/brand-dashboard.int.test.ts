@@ -112,6 +112,17 @@ describe('the brand dashboard', () => {
       { brand_id: partner.user.brandId, share_percent: 30, lead: false },
     ]);
 
+    // While scheduled, the lead changes it in a form prefilled with every field, the price in euros.
+    await view.getByRole('button', { name: 'Edit drop' }).click();
+    const edit = a.page.getByRole('region', { name: 'Change “Lamp No. 3”' });
+    expect(await edit.getByLabel('Price').inputValue()).toBe('249.00');
+    expect(await edit.getByLabel('Kasai’s share (%)').inputValue()).toBe('30');
+    expect(await edit.getByLabel('Fulfilment').inputValue()).toBe('shipped');
+    await edit.getByLabel('Price').fill('259.00');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await view.getByText('€259.00 · 5 units · shipped').waitFor();
+    expect(await a.page.getByRole('region', { name: 'Change “Lamp No. 3”' }).count()).toBe(0);
+
     // Opening asks first; Escape keeps it scheduled.
     await view.getByRole('button', { name: 'Open now' }).click();
     const dialog = a.page.getByRole('dialog', { name: 'Open the drop now?' });
@@ -137,7 +148,7 @@ describe('the brand dashboard', () => {
     const { shopper, orderId } = await buyOne(api, config, drop!.id);
     for (const page of [a.page, b.page]) {
       await expect.poll(() => page.locator('#stat-sold').textContent(), WAIT).toBe('1');
-      await expect.poll(() => page.locator('#stat-revenue').textContent(), WAIT).toBe('€249.00');
+      await expect.poll(() => page.locator('#stat-revenue').textContent(), WAIT).toBe('€259.00');
       await expect
         .poll(() => page.getByRole('img', { name: /^Units sold over time: 1 at / }).count(), WAIT)
         .toBe(1);
@@ -167,7 +178,7 @@ describe('the brand dashboard', () => {
     // A reload draws the same chart, from the server's history.
     await a.page.reload();
     await a.page.getByRole('img', { name: /^Units sold over time: 1 at / }).waitFor();
-    await expect.poll(() => a.page.locator('#stat-revenue').textContent(), WAIT).toBe('€249.00');
+    await expect.poll(() => a.page.locator('#stat-revenue').textContent(), WAIT).toBe('€259.00');
     expect(await accessibilityViolations(a.page)).toEqual([]);
     await a.page.screenshot({ path: `${SHOTS}brand-collaboration-desktop.png`, fullPage: true });
 

@@ -35,7 +35,22 @@ function select(label: string, name: string, options: [string, string][], value:
 }
 
 /** The partner brands and their shares, the lead's share, and a search to add partners. */
-function brandsFieldset(leadId: string, drop: DropJson | undefined) {
+/**
+ * Gives the ids under `root` (and the `for` and `aria-describedby` naming them) the form's prefix: the page holds
+ * the new drop's form and a drop's change form at once, and ids are unique in a page.
+ */
+function prefixIds(root: Element, prefix: string): void {
+  if (!prefix) return;
+  const named = (value: string) => value.replace(/(^|\s)f-/g, `$1${prefix}f-`);
+  for (const el of [root, ...root.querySelectorAll('[id], [for], [aria-describedby]')]) {
+    for (const attr of ['id', 'for', 'aria-describedby']) {
+      const value = el.getAttribute(attr);
+      if (value?.match(/(^|\s)f-/)) el.setAttribute(attr, named(value));
+    }
+  }
+}
+
+function brandsFieldset(leadId: string, drop: DropJson | undefined, prefix: string) {
   const partners = new Map<string, BrandName & { share: string }>();
   for (const b of drop?.brands ?? [])
     if (!b.lead) partners.set(b.id, { id: b.id, name: b.name, share: String(b.sharePercent) });
@@ -56,7 +71,7 @@ function brandsFieldset(leadId: string, drop: DropJson | undefined) {
   });
   const errorSlot = h('span', { class: 'field-error', id: 'f-brands-error', 'aria-live': 'polite' });
 
-  const renderList = () =>
+  const renderList = () => {
     mount(
       list,
       ...[...partners.values()].map((p) => {
@@ -86,6 +101,8 @@ function brandsFieldset(leadId: string, drop: DropJson | undefined) {
         );
       }),
     );
+    prefixIds(list, prefix);
+  };
 
   let asked = 0;
   const find = async () => {
@@ -109,7 +126,7 @@ function brandsFieldset(leadId: string, drop: DropJson | undefined) {
               search.value = '';
               mount(results);
               renderList();
-              document.getElementById(`f-share-${b.id}`)?.focus();
+              list.querySelector<HTMLElement>(`[name="share-${CSS.escape(b.id)}"]`)?.focus();
             },
           },
           `Add ${b.name}`,
@@ -166,7 +183,8 @@ export function dropForm(
 ): HTMLFormElement {
   const inHour = localFrom(new Date(Date.now() + 3600_000).toISOString());
   const currency = drop?.currency ?? 'USD';
-  const brands = brandsFieldset(leadId, drop);
+  const prefix = drop ? 'edit-' : '';
+  const brands = brandsFieldset(leadId, drop, prefix);
   const price = field('Price', 'priceCents', {
     inputmode: 'decimal',
     required: true,
@@ -260,7 +278,7 @@ export function dropForm(
     );
     brands.errorSlot.textContent = ofBrands.map((e) => e.message).join(' ');
     if (ofBrands.length > 0 && !form.querySelector('[aria-invalid="true"]'))
-      form.querySelector<HTMLElement>('#f-share-lead')?.focus();
+      form.querySelector<HTMLElement>('[name="share-lead"]')?.focus();
     return unmatched;
   };
 
@@ -297,6 +315,7 @@ export function dropForm(
       },
     );
   });
+  prefixIds(form, prefix);
   return form;
 }
 
