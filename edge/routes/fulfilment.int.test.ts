@@ -695,6 +695,40 @@ describe('the orders CSV', { timeout: 90_000 }, () => {
     },
   );
 
+  test('a client that goes away mid-download over HTTP ends its export: the cursor closes, the slot is free again', async ({
+    api,
+    dropline,
+  }) => {
+    const server = await dropline.listen(0, '127.0.0.1');
+    const { brand, drop } = await api.openDrop({ sku: 'GONE-1' }, { open: false });
+    const buyer = await api.shopper();
+    await insertOrders(dropline.sql, {
+      dropId: drop.id,
+      userId: buyer.user.id,
+      count: 20_000,
+      numberBase: 6_000_000,
+    });
+    const url = `http://127.0.0.1:${server.port}/api/drops/${drop.id}/orders.csv`;
+    const headers = { authorization: `Bearer ${brand.token}` };
+    const aborts = [];
+    for (let k = 0; k < MAX_EXPORTS; k++) {
+      const abort = new AbortController();
+      const res = await fetch(url, { headers, signal: abort.signal });
+      expect(res.status).toBe(200);
+      expect((await res.body!.getReader().read()).done).toBe(false);
+      aborts.push(abort);
+    }
+    expect((await fetch(url, { headers })).status).toBe(503);
+    for (const abort of aborts) abort.abort();
+    // The server hears the connection close, cancels the stream, which returns the cursor's connection.
+    await vi.waitFor(async () => {
+      const again = await Promise.all(Array.from({ length: MAX_EXPORTS }, () => fetch(url, { headers })));
+      const statuses = again.map((r) => r.status);
+      for (const r of again) await r.body?.cancel();
+      expect(statuses).toEqual(Array(MAX_EXPORTS).fill(200));
+    }, PIPELINE);
+  });
+
   test(`at most ${MAX_EXPORTS} exports at once per edge; one more is 503 until one ends (read or cancelled)`, async ({
     api,
     dropline,
