@@ -7,6 +7,8 @@ import { describe, expect } from 'vitest';
 import { accessibilityViolations, useBrowser, WIDTHS } from './browser-testing.js';
 import { test } from '../infra/testing/index.js';
 
+/** A page loading (and its API calls answered); a text already shown is read with WAIT. */
+const LOAD = { timeout: 15_000 };
 const WAIT = { timeout: 5_000 };
 const browser = useBrowser();
 
@@ -46,16 +48,16 @@ describe('a collaboration drop', () => {
         const page: Page = await context.newPage();
         await page.goto(`${base}/#/`);
         const card = page.locator('article.card', { hasText: 'Shared Stool' });
-        await card.waitFor(WAIT);
+        await card.waitFor(LOAD);
         expect(await card.locator('.brands').textContent(WAIT), name).toBe('Atelier A × Bureau B');
         const soloCard = page.locator('article.card', { hasText: 'Solo Lamp' });
         expect(await soloCard.locator('.brands').textContent(WAIT), name).toBe('Bureau B');
         expect(await accessibilityViolations(page), name).toEqual([]);
 
         await page.goto(`${base}/#/drops/${created.body.id}`);
-        await page.locator('#drop-brands').waitFor(WAIT);
+        await page.locator('#drop-brands').waitFor(LOAD);
         expect(await page.locator('#drop-brands').textContent(WAIT), name).toBe('Atelier A × Bureau B');
-        await page.getByRole('heading', { name: 'Shared Stool' }).waitFor(WAIT);
+        await page.getByRole('heading', { name: 'Shared Stool' }).waitFor(LOAD);
         expect(await accessibilityViolations(page), name).toEqual([]);
       } finally {
         await context.close();
