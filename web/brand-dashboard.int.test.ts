@@ -161,24 +161,24 @@ describe('the brand dashboard', () => {
     );
     expect(csv).toContain(TEST_BUYER.email);
 
-    // A marks the order shipped with a tracking reference; the shopper's order shows it.
-    const shipped = await a.page.evaluate<{ status: number }, string>(
-      (path) =>
-        fetch(path, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ tracking: 'DHL 00340434161234567890' }),
-        }).then((r) => ({ status: r.status })),
-      `/api/drops/${drop!.id}/orders/${orderId}/shipment`,
-    );
-    expect(shipped.status).toBe(200);
-    const order = await api.get(`/api/orders/${orderId}`, { token: shopper.token });
-    expect(order.body.shipment).toMatchObject({ tracking: 'DHL 00340434161234567890' });
-
-    // A reload draws the same chart, from the server's history.
+    // A reload draws the same chart, from the server's history, and lists the order.
     await a.page.reload();
     await a.page.getByRole('img', { name: /^Units sold over time: 1 at / }).waitFor();
     await expect.poll(() => a.page.locator('#stat-revenue').textContent(), WAIT).toBe('€259.00');
+
+    // A marks the order shipped with a tracking reference; the shopper's order shows it.
+    await a.page.getByRole('textbox', { name: /^Tracking for / }).fill('DHL 00340434161234567890');
+    await a.page.getByRole('button', { name: 'Mark shipped' }).click();
+    await a.page.getByRole('button', { name: 'Update tracking' }).waitFor();
+    const order = await api.get(`/api/orders/${orderId}`, { token: shopper.token });
+    expect(order.body.shipment).toMatchObject({ tracking: 'DHL 00340434161234567890' });
+
+    // B, reloaded, reads the order but ships nothing.
+    await b.page.reload();
+    await b.page.getByRole('img', { name: /^Units sold over time: 1 at / }).waitFor();
+    await b.page.getByText(TEST_BUYER.email).first().waitFor();
+    for (const name of ['Mark shipped', 'Update tracking', 'Edit drop', 'Close drop'])
+      expect(await b.page.getByRole('button', { name }).count(), name).toBe(0);
     expect(await accessibilityViolations(a.page)).toEqual([]);
     await a.page.screenshot({ path: `${SHOTS}brand-collaboration-desktop.png`, fullPage: true });
 

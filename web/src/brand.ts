@@ -1,10 +1,14 @@
 /**
  * The brand's dashboard: the drops it takes part in (as lead or partner), one drop at a time with its live stock and
- * sales (pushed over the socket), the lead's changes and steps, and the form to schedule a drop. The drop picked is
- * kept in the address (`?drop=<id>`), so a reload comes back to it.
+ * sales (pushed over the socket), the lead's changes and steps, its images (the lead's) and orders; the form to
+ * schedule a drop, and the brand's webhooks. The drop picked is kept in the address (`?drop=<id>`), so a reload comes
+ * back to it.
  */
 import type { DropJson, DropListResponse } from '../index.js';
 import { api, type Me } from './api.js';
+import { imagesSection } from './brand-images.js';
+import { ordersSection } from './brand-orders.js';
+import { webhooksSection } from './brand-webhooks.js';
 import { brandNames, dropView, isLead, type DropView } from './brand/drop-view.js';
 import { dropForm } from './brand/drop-form.js';
 import { watchDrop } from './brand/live.js';
@@ -84,6 +88,11 @@ async function dashboard(me: Me, layout: (...children: (Node | null)[]) => void)
           render(changed);
           void loadList();
         },
+        // Images are the lead's to change; orders every brand of the drop reads (only the lead ships them).
+        extra: (shown, lead) => [
+          lead ? imagesSection(shown, () => void loadList()) : null,
+          ordersSection(shown, me),
+        ],
       });
       mount(detail, view.element);
     };
@@ -128,6 +137,7 @@ async function dashboard(me: Me, layout: (...children: (Node | null)[]) => void)
       created,
       formSlot,
     ),
+    webhooksSection(),
   );
   await loadList();
   const picked = pickedInAddress();
