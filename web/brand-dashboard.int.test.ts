@@ -180,6 +180,13 @@ describe('the brand dashboard', () => {
     for (const name of ['Mark shipped', 'Update tracking', 'Edit drop', 'Close drop'])
       expect(await b.page.getByRole('button', { name }).count(), name).toBe(0);
     expect(await accessibilityViolations(a.page)).toEqual([]);
+
+    // A closes the drop, asked first.
+    await view.getByRole('button', { name: 'Close drop' }).click();
+    const closing = a.page.getByRole('dialog', { name: 'Close the drop?' });
+    await closing.getByRole('button', { name: 'Close drop' }).click();
+    await view.locator('.badge', { hasText: 'closed' }).waitFor();
+    expect(await view.getByRole('button', { name: 'Close drop' }).count()).toBe(0);
     await a.page.screenshot({ path: `${SHOTS}brand-collaboration-desktop.png`, fullPage: true });
 
     // At 390 px nothing scrolls sideways, and revenue tiles keep large amounts inside them.
