@@ -5,6 +5,8 @@
  * finds no serious WCAG 2 A/AA violation.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { describe, expect } from 'vitest';
 import { SESSION_COOKIE } from '../edge/index.js';
@@ -13,7 +15,9 @@ import { accessibilityViolations, useBrowser, WIDTHS } from './browser-testing.j
 
 const WAIT = { timeout: 15_000 };
 const [DESKTOP, PHONE] = [WIDTHS[0].viewport, WIDTHS[1].viewport];
+const SHOTS = fileURLToPath(new URL('../test-artifacts/screenshots/', import.meta.url));
 const browser = useBrowser();
+mkdirSync(SHOTS, { recursive: true });
 
 const scrollsSideways = (page: Page) =>
   page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
@@ -95,12 +99,14 @@ describe('the dashboard’s orders section', () => {
         SELECT tracking, actor FROM order_shipments WHERE order_id = ${`rsv_${tag}${'6'.padStart(31, '0')}`}`;
       expect(shipment).toEqual({ tracking: '1Z999AA10123456784', actor: brand.user.id });
       expect(await accessibilityViolations(page)).toEqual([]);
+      await section.screenshot({ path: `${SHOTS}brand-orders-desktop.png` });
 
       // A phone: the table scrolls in its own box, the page does not.
       await page.setViewportSize(PHONE);
       expect(await scrollsSideways(page)).toBe(false);
       const box = section.locator('.orders-table');
       expect(await box.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+      await section.screenshot({ path: `${SHOTS}brand-orders-phone.png` });
       expect(await accessibilityViolations(page)).toEqual([]);
       expect(problems).toEqual([]);
     } finally {
