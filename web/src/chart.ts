@@ -20,7 +20,7 @@ export interface ChartOptions {
 }
 
 const NS = 'http://www.w3.org/2000/svg';
-const W = 400;
+const W = 360;
 const H = 220;
 const M = { left: 58, right: 14, top: 12, bottom: 46 };
 const PLOT_W = W - M.left - M.right;
@@ -95,7 +95,7 @@ export function lineChart(
   const x = (t: number) => M.left + ((t - start) / (end - start)) * PLOT_W;
   const y = (v: number) => M.top + PLOT_H - (v / top) * PLOT_H;
 
-  const axes = el('g', { class: 'axes', 'font-size': 11, fill: '#55575f', 'aria-hidden': 'true' });
+  const axes = el('g', { class: 'axes', 'font-size': 12, fill: '#55575f', 'aria-hidden': 'true' });
   for (const v of ticks) {
     axes.append(
       el('line', {
@@ -111,7 +111,12 @@ export function lineChart(
   for (const t of timeTicks(start, end)) {
     axes.append(
       el('line', { x1: x(t), x2: x(t), y1: M.top + PLOT_H, y2: M.top + PLOT_H + 5, stroke: '#8d8f99' }),
-      el('text', { x: x(t), y: M.top + PLOT_H + 18, 'text-anchor': 'middle' }, timeText(t, end - start)),
+      // A tick near the right edge ends there, so its text is not cut off.
+      el(
+        'text',
+        { x: x(t), y: M.top + PLOT_H + 18, 'text-anchor': x(t) > W - M.right - 36 ? 'end' : 'middle' },
+        timeText(t, end - start),
+      ),
     );
   }
   axes.append(
