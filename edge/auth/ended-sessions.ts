@@ -106,7 +106,8 @@ export function createSessionEnds(options: SessionEndsOptions): SessionEnds {
       if (!started) return;
       subscriber.off('ready', onReady);
       subscriber.off('message', onMessage);
-      await subscriber.unsubscribe(channel).catch(() => {});
+      // Not while Redis is away: the command would wait for its return. Closing the connection ends it anyway.
+      if (subscriber.status === 'ready') await subscriber.unsubscribe(channel).catch(() => {});
     },
   };
 }
