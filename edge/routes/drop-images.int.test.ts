@@ -399,4 +399,24 @@ describe('GET /media/:file', () => {
     ).toBe(204);
     expect((await dropline.app!.request(image.url)).status).toBe(404);
   });
+
+  test('the same bytes on two drops are one file, served while either keeps them', async ({
+    api,
+    dropline,
+  }) => {
+    const bytes = new Uint8Array([...testImages.png.bytes, ...randomBytes(8)]);
+    const png = { ...testImages.png, bytes };
+    const a = await scheduledDrop(api);
+    const b = await scheduledDrop(api);
+    const first = await uploadOk(dropline, a.drop.id, a.brand.token, png, 'On A');
+    const second = await uploadOk(dropline, b.drop.id, b.brand.token, png, 'On B');
+    expect(second.url).toBe(first.url);
+    expect(
+      (await api.delete(`/api/drops/${a.drop.id}/images/${first.id}`, { token: a.brand.token })).status,
+    ).toBe(204);
+    const served = await dropline.app!.request(first.url);
+    expect(served.status).toBe(200);
+    expect(Buffer.from(await served.arrayBuffer()).equals(Buffer.from(bytes))).toBe(true);
+    expect((await api.get(`/api/drops/${b.drop.id}`)).body.images).toEqual([second]);
+  });
 });
