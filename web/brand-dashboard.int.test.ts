@@ -152,6 +152,8 @@ describe('the brand dashboard', () => {
       await expect
         .poll(() => page.getByRole('img', { name: /^Units sold over time: 1 at / }).count(), WAIT)
         .toBe(1);
+      // The orders section lists the new order too, without a reload.
+      await page.locator('.drop-view').getByText(TEST_BUYER.email).first().waitFor();
     }
 
     // A's CSV names the buyer.

@@ -81,6 +81,7 @@ async function dashboard(me: Me, layout: (...children: (Node | null)[]) => void)
     leaveDrop?.();
     keepInAddress(dropId);
     let view: DropView | undefined;
+    const orders = h('div', {});
     const render = (drop: DropJson) => {
       view?.stop();
       view = dropView(drop, me, {
@@ -89,10 +90,14 @@ async function dashboard(me: Me, layout: (...children: (Node | null)[]) => void)
           void loadList();
         },
         // Images are the lead's to change; orders every brand of the drop reads (only the lead ships them).
-        extra: (shown, lead) => [
-          lead ? imagesSection(shown, () => void loadList()) : null,
-          ordersSection(shown, me),
-        ],
+        extra: (shown, lead) => {
+          mount(orders, ordersSection(shown, me));
+          return [lead ? imagesSection(shown, () => void loadList()) : null, orders];
+        },
+        // New sales list again, unless the brand is at work in the orders (a tracking reference half typed).
+        sold: () => {
+          if (!orders.contains(document.activeElement)) mount(orders, ordersSection(drop, me));
+        },
       });
       mount(detail, view.element);
     };

@@ -97,7 +97,13 @@ function series(drop: DropJson, sales: DropSalesResponse, key: 'units' | 'revenu
 export function dropView(
   drop: DropJson,
   me: Me,
-  on: { changed(drop: DropJson): void; extra?: (drop: DropJson, lead: boolean) => (Node | null)[] },
+  on: {
+    changed(drop: DropJson): void;
+    /** Sections shown below the charts (images, orders). */
+    extra?: (drop: DropJson, lead: boolean) => (Node | null)[];
+    /** The sales history grew (after the first read): what lists sales may read again. */
+    sold?: () => void;
+  },
 ): DropView {
   const lead = isLead(drop, me);
   const leadBrand = drop.brands.find((b) => b.lead);
@@ -107,6 +113,7 @@ export function dropView(
   const charts = h('div', { class: 'grid' });
   let sold = 0;
   let soldInSeries = 0;
+  let loaded = false;
   let stock: Pick<StockPush, 'available' | 'held' | 'sold'> | null = null;
   let revenue: number | null = null;
 
@@ -143,7 +150,10 @@ export function dropView(
     const sales = await api<DropSalesResponse>(`/api/drops/${drop.id}/sales`);
     const units = series(drop, sales, 'units');
     const takings = series(drop, sales, 'revenueCents');
+    const before = soldInSeries;
     soldInSeries = sales.points.at(-1)?.units ?? 0;
+    if (loaded && soldInSeries > before) on.sold?.();
+    loaded = true;
     revenue = sales.points.at(-1)?.revenueCents ?? 0;
     renderTiles();
     mount(
