@@ -8,13 +8,21 @@ import { createSessionEnds } from './ended-sessions.js';
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TTL_SECONDS = 3600;
 
-/** What PostgreSQL would hold: users whose sessions ended, and when. */
+/** What PostgreSQL would hold: users whose sessions ended, and when; `failures` loads fail first (an outage). */
 function store() {
   const rows: { userId: string; validAfter: Date }[] = [];
-  return {
+  const db = {
     rows,
-    load: async (since: Date) => rows.filter((r) => r.validAfter > since),
+    failures: 0,
+    load: async (since: Date) => {
+      if (db.failures > 0) {
+        db.failures -= 1;
+        throw new Error('PostgreSQL unreachable');
+      }
+      return rows.filter((r) => r.validAfter > since);
+    },
   };
+  return db;
 }
 
 /** One edge's view of ended sessions, on connections of its own, stopped after the test. */
@@ -32,6 +40,7 @@ async function edge(prefix: string, db: ReturnType<typeof store>, clock: { now()
     log: silentLog,
     clock,
     onEnded: (userId) => ended.push(userId),
+    retryMs: 50,
   });
   await ends.start();
   onTestFinished(async () => {
@@ -103,6 +112,16 @@ describe('ended sessions', () => {
       JSON.stringify({ userId: next, validAfter: Date.now() }),
     );
     await vi.waitFor(() => expect(b.ends.validAfter(next)).toBeDefined(), { timeout: 5000 });
+
+    // PostgreSQL failing when the subscriber comes back: the load is tried again until it works.
+    const during = { userId: randomUUID(), validAfter: new Date() };
+    db.rows.push(during);
+    db.failures = 2;
+    b.subscriber.disconnect(true);
+    await vi.waitFor(() => expect(b.ends.validAfter(during.userId)).toBe(during.validAfter.getTime()), {
+      timeout: 5000,
+    });
+    expect(db.failures).toBe(0);
   });
 
   test('an end is forgotten once every session it could refuse has expired', async ({ prefix }) => {

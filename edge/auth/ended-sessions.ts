@@ -34,6 +34,8 @@ export interface SessionEndsOptions {
   clock?: Pick<DateConstructor, 'now'>;
   /** Told of every end this edge learns of, its own included (to disconnect the user's sockets). */
   onEnded?: (userId: string) => void;
+  /** The wait before loading again after a failed reload (default 1 s). */
+  retryMs?: number;
 }
 
 const message = z.strictObject({ userId: z.uuid(), validAfter: z.number().int().nonnegative() });
@@ -81,10 +83,14 @@ export function createSessionEnds(options: SessionEndsOptions): SessionEnds {
   }
 
   // After a reconnect ioredis subscribes again by itself; loading again covers what was missed while it was down.
+  // Should PostgreSQL fail meanwhile, the load is tried again until it succeeds (or another reconnect starts over).
+  let retry: ReturnType<typeof setTimeout> | undefined;
   const onReady = () => {
-    subscribeAndLoad().catch((error: unknown) =>
-      log.error({ err: error }, 'could not reload ended sessions after a reconnect'),
-    );
+    clearTimeout(retry);
+    subscribeAndLoad().catch((error: unknown) => {
+      log.error({ err: error }, 'could not reload ended sessions after a reconnect; trying again');
+      retry = setTimeout(onReady, options.retryMs ?? 1000);
+    });
   };
   let started = false;
 
@@ -104,6 +110,7 @@ export function createSessionEnds(options: SessionEndsOptions): SessionEnds {
     },
     async stop() {
       if (!started) return;
+      clearTimeout(retry);
       subscriber.off('ready', onReady);
       subscriber.off('message', onMessage);
       // Not while Redis is away: the command would wait for its return. Closing the connection ends it anyway.
