@@ -56,6 +56,7 @@ describe('creating drops', () => {
       id: expect.any(String),
       brandId: brand.user.brandId,
       brands: [{ id: brand.user.brandId, name: 'A', sharePercent: 100, lead: true }],
+      images: [],
       ...body,
       currency: 'USD',
       description: '',
