@@ -4,9 +4,8 @@
  */
 import type { Sql } from 'postgres';
 import { OrderNotFoundError, OrderNotPaidError } from './errors.js';
-import type { DropOrder, OrderStatus } from './order.js';
+import type { DropOrder, OrderPage, OrderStatus } from './order.js';
 import { detailColumns, detailJoins, toDropOrder, type DetailRow } from './order-rows.js';
-import type { OrderPage } from './orders-store.js';
 
 /** A page of a drop's orders, of one status if given. */
 export interface DropOrderPage extends OrderPage {

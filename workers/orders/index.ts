@@ -10,6 +10,7 @@ export type {
   Order,
   OrderAddress,
   OrderBuyer,
+  OrderPage,
   OrderStatus,
   Shipment,
   ShopperOrder,
@@ -17,7 +18,7 @@ export type {
 export { OrderNotFoundError, OrderNotPaidError } from './errors.js';
 export { splitByShare, type BrandTakings } from './brand-split.js';
 export type { DropOrderPage, MarkShipped } from './fulfilment.js';
-export { createOrdersStore, type OrderPage, type OrdersStore, type OrderTotals } from './orders-store.js';
+export { createOrdersStore, type OrdersStore, type OrderTotals } from './orders-store.js';
 export {
   startEventProjector,
   type AvailabilityEvent,

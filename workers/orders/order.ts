@@ -53,3 +53,10 @@ export interface ShopperOrder extends DropOrder {
   brandName: string;
   currency: string;
 }
+
+/** A page of orders, newest first. */
+export interface OrderPage {
+  limit: number;
+  /** Keyset position: (createdAt, id) of the last order of the previous page; newest first. */
+  before?: { createdAt: Date; id: string };
+}

@@ -12,7 +12,7 @@ import {
   type DropOrderPage,
   type MarkShipped,
 } from './fulfilment.js';
-import type { DropOrder, Order, OrderStatus, ShopperOrder } from './order.js';
+import type { DropOrder, Order, OrderPage, OrderStatus, ShopperOrder } from './order.js';
 import {
   detailColumns,
   detailJoins,
@@ -58,12 +58,6 @@ export interface OrderTotals {
   paidCents: number;
   heldUnits: number;
   expiredUnits: number;
-}
-
-export interface OrderPage {
-  limit: number;
-  /** Keyset position: (createdAt, id) of the last order of the previous page; newest first. */
-  before?: { createdAt: Date; id: string };
 }
 
 /** One page of the orders `owner` selects, newest first. */
