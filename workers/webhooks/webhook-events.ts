@@ -86,3 +86,6 @@ export interface WebhookEvent {
 /** The body sent, byte for byte what is signed. */
 export const webhookBody = (d: { eventId: string; type: string; createdAt: Date; payload: unknown }) =>
   JSON.stringify({ id: d.eventId, type: d.type, createdAt: d.createdAt.toISOString(), data: d.payload });
+
+/** `order.shipped` is sent once per order: its event id is the order's id with this suffix. */
+export const SHIPPED_EVENT_SUFFIX = ':order.shipped';

@@ -4,7 +4,7 @@
  * attempt records what came of it.
  */
 import type { Sql } from 'postgres';
-import type { WebhookEventType } from './webhook-events.js';
+import { SHIPPED_EVENT_SUFFIX as SHIPPED_SUFFIX, type WebhookEventType } from './webhook-events.js';
 
 export interface Endpoint {
   brandId: string;
@@ -62,6 +62,28 @@ const toDelivery = (r: DeliveryRow): Delivery => ({
 });
 
 /** What an attempt came to, as the delivery row records it. */
+/** An order shipped whose `order.shipped` was never written (see `unsentShipments`). */
+export interface UnsentShipment {
+  id: string;
+  dropId: string;
+  number: string | null;
+  quantity: number;
+  amountCents: number;
+  paidAt: Date | null;
+  shipment: { shippedAt: Date; tracking: string | null };
+}
+
+interface UnsentShipmentRow {
+  id: string;
+  drop_id: string;
+  number: string | null;
+  quantity: number;
+  amount_cents: string | number;
+  paid_at: Date | null;
+  shipped_at: Date;
+  tracking: string | null;
+}
+
 export type AttemptRecord =
   | { outcome: 'delivered'; status: number }
   | { outcome: 'retry'; status: number | null; error: string; nextAttemptAt: Date }
@@ -130,6 +152,36 @@ export function createWebhooksStore(sql: Sql) {
         SELECT id FROM webhook_deliveries
         WHERE event_id = ${event.id} AND brand_id = ANY(${brandIds}::uuid[]) AND status = 'pending'`;
       return rows.map((r) => r.id);
+    },
+
+    /**
+     * Orders marked shipped since `since` (and before `before`) whose `order.shipped` was never written for a brand
+     * of their drop that had an endpoint when they were shipped: the shipment committed, then the process died
+     * before the webhooks heard of it. The oldest first.
+     */
+    async unsentShipments(since: Date, before: Date, limit: number): Promise<UnsentShipment[]> {
+      const rows = await sql<UnsentShipmentRow[]>`
+        SELECT o.id, o.drop_id, d.number, o.quantity, o.amount_cents, o.paid_at, s.shipped_at, s.tracking
+        FROM order_shipments s
+        JOIN orders o ON o.id = s.order_id
+        LEFT JOIN order_details d ON d.reservation_id = o.id
+        WHERE s.shipped_at >= ${since} AND s.shipped_at < ${before}
+          AND EXISTS (
+            SELECT 1 FROM drop_brands b JOIN webhook_endpoints e ON e.brand_id = b.brand_id
+            WHERE b.drop_id = o.drop_id AND e.created_at <= s.shipped_at
+              AND NOT EXISTS (
+                SELECT 1 FROM webhook_deliveries w
+                WHERE w.brand_id = b.brand_id AND w.event_id = o.id || ${SHIPPED_SUFFIX}))
+        ORDER BY s.shipped_at LIMIT ${limit}`;
+      return rows.map((r) => ({
+        id: r.id,
+        dropId: r.drop_id,
+        number: r.number,
+        quantity: r.quantity,
+        amountCents: Number(r.amount_cents),
+        paidAt: r.paid_at,
+        shipment: { shippedAt: r.shipped_at, tracking: r.tracking },
+      }));
     },
 
     /** The short number the checkout gave an order (null when it was paid without one). */

@@ -368,4 +368,43 @@ describe('webhooks', () => {
       await hook.close();
     }
   });
+  test('a shipment committed by a process that died before telling the webhooks is sent by the sweep, once', async ({
+    api,
+    dropline,
+  }) => {
+    const hook = await receiver(() => 200);
+    try {
+      const { brand, drop } = await brandWithWebhook(api, hook.url);
+      expect((await api.post(`/api/drops/${drop.id}/open`, { token: brand.token })).status).toBe(200);
+      const guest = await api.guest();
+      const { hold } = await dropline.holds.reserve({
+        dropId: drop.id,
+        shopperId: guest.user.id,
+        guest: true,
+        quantity: 1,
+        admissionEndsAt: new Date(Date.now() + 60_000),
+      });
+      const paid = await api.post(`/api/reservations/${hold.id}/pay`, {
+        token: guest.token,
+        body: payBody(),
+      });
+      expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+      await vi.waitFor(async () => expect((await dropline.orders.get(hold.id))?.status).toBe('paid'), WAIT);
+      // The shipment's commit, and nothing after it: the route's process is gone before onShipped.
+      await dropline.sql`
+        INSERT INTO order_shipments (order_id, shipped_at, tracking, actor)
+        VALUES (${hold.id}, now(), 'LOST-1', ${brand.user.id})`;
+      const shippedOnes = () =>
+        hook.accepted().filter((r) => r.headers['dropline-event'] === 'order.shipped');
+      expect(await dropline.webhooks.sweep({ graceMs: 0 })).toBeGreaterThanOrEqual(1);
+      await vi.waitFor(() => expect(shippedOnes()).toHaveLength(1), WAIT);
+      expect(JSON.parse(shippedOnes()[0]!.body).data.order.shipment.tracking).toBe('LOST-1');
+      // Found again by no later sweep: the delivery now exists.
+      await dropline.webhooks.sweep({ graceMs: 0 });
+      const rows = await deliveriesOf(dropline, brand.user.brandId!);
+      expect(rows.filter((r) => r.type === 'order.shipped')).toHaveLength(1);
+    } finally {
+      await hook.close();
+    }
+  });
 });

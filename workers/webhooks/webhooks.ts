@@ -12,6 +12,7 @@ import { maskSecret, newSecret } from './signer.js';
 import { targetProblem, type TargetRules } from './target.js';
 import {
   isSentDropType,
+  SHIPPED_EVENT_SUFFIX,
   type DropStatusMessage,
   type WebhookDrop,
   type WebhookEvent,
@@ -69,6 +70,8 @@ export interface EndpointView {
 /** Pending deliveries at least this old with no job are enqueued by the sweep. */
 const SWEEP_GRACE_MS = 30_000;
 const SWEEP_BATCH = 500;
+/** How far back the sweep looks for shipments the webhooks never heard of (a process that died after the commit). */
+const SHIPMENT_LOOKBACK_MS = 24 * 3600_000;
 
 const brandIdsOf = (drop: WebhookDropSource) =>
   drop.brands && drop.brands.length > 0 ? drop.brands.map((b) => b.id) : [drop.brandId];
@@ -98,6 +101,32 @@ export function createWebhooks({ store, queue, drop: dropOf, rules, clock }: Web
     const ids = await store.record(event, brandIds);
     await queue.enqueue(ids);
     return ids.length;
+  }
+
+  /** Sends `order.shipped` to the drop's brands, once per order however often it is marked. */
+  async function orderShipped(shipped: ShippedOrder): Promise<number> {
+    const drop = await findDrop(shipped.dropId);
+    if (!drop) return 0;
+    const shippedAt = shipped.shipment?.shippedAt ?? new Date(clock.now());
+    const order: WebhookOrder = {
+      id: shipped.id,
+      dropId: shipped.dropId,
+      number: shipped.number,
+      quantity: shipped.quantity,
+      amountCents: shipped.amountCents,
+      currency: drop.currency,
+      paidAt: shipped.paidAt?.toISOString() ?? null,
+      shipment: { shippedAt: shippedAt.toISOString(), tracking: shipped.shipment?.tracking ?? null },
+    };
+    return deliver(
+      {
+        id: `${shipped.id}${SHIPPED_EVENT_SUFFIX}`,
+        type: 'order.shipped',
+        at: shippedAt,
+        data: { order, drop: webhookDrop(drop) },
+      },
+      brandIdsOf(drop),
+    );
   }
 
   return {
@@ -186,35 +215,21 @@ export function createWebhooks({ store, queue, drop: dropOf, rules, clock }: Web
       );
     },
 
-    /** Sends `order.shipped` to the drop's brands, once per order however often it is marked. */
-    async orderShipped(shipped: ShippedOrder): Promise<number> {
-      const drop = await findDrop(shipped.dropId);
-      if (!drop) return 0;
-      const shippedAt = shipped.shipment?.shippedAt ?? new Date(clock.now());
-      const order: WebhookOrder = {
-        id: shipped.id,
-        dropId: shipped.dropId,
-        number: shipped.number,
-        quantity: shipped.quantity,
-        amountCents: shipped.amountCents,
-        currency: drop.currency,
-        paidAt: shipped.paidAt?.toISOString() ?? null,
-        shipment: { shippedAt: shippedAt.toISOString(), tracking: shipped.shipment?.tracking ?? null },
-      };
-      return deliver(
-        {
-          id: `${shipped.id}:order.shipped`,
-          type: 'order.shipped',
-          at: shippedAt,
-          data: { order, drop: webhookDrop(drop) },
-        },
-        brandIdsOf(drop),
-      );
-    },
+    orderShipped,
 
-    /** Enqueues pending deliveries older than the grace period (a no-op for those with a job); returns how many. */
+    /**
+     * Enqueues pending deliveries older than the grace period (a no-op for those with a job), and writes the
+     * `order.shipped` of shipments of the last day that never reached the webhooks; returns how many it enqueued.
+     */
     async sweep({ graceMs = SWEEP_GRACE_MS }: { graceMs?: number } = {}): Promise<number> {
       let total = 0;
+      const now = clock.now();
+      const shipped = await store.unsentShipments(
+        new Date(now - SHIPMENT_LOOKBACK_MS),
+        new Date(now - graceMs),
+        SWEEP_BATCH,
+      );
+      for (const order of shipped) total += await orderShipped(order);
       let before = new Date(clock.now() - graceMs);
       for (;;) {
         const batch = await store.pending(before, SWEEP_BATCH);
