@@ -171,7 +171,7 @@ describe('configuration', () => {
   test('sign-in limits, password hashing and the request timeout have defaults and bounds', () => {
     const config = loadConfig({});
     expect(config.rateLimits.passwordPerMinute).toBe(20);
-    expect(config.passwordHashing).toEqual({ concurrency: 1, queue: 64 });
+    expect(config.passwordHashing).toEqual({ concurrency: 1, queue: 64, scryptN: 2 ** 17 });
     expect(config.requestTimeoutSeconds).toBe(20);
     expect(loadConfig({ REQUEST_TIMEOUT: '1m' }).requestTimeoutSeconds).toBe(60);
     expect(problemsOf({ PASSWORD_HASH_CONCURRENCY: '0', LOGIN_RATE_LIMIT_PER_MINUTE: 'many' })).toHaveLength(
@@ -197,6 +197,22 @@ describe('configuration', () => {
     expect(loadConfig(production).webhooks).toEqual({ allowLocal: false });
     expect(problemsOf({ ...production, WEBHOOK_ALLOW_HTTP: 'on' })).toEqual([
       'WEBHOOK_ALLOW_HTTP: never on when NODE_ENV=production (webhooks go to public https:// only)',
+    ]);
+  });
+
+  test('SCRYPT_N: a power of two, 2^17 by default; cheaper only outside production', () => {
+    expect(loadConfig({ SCRYPT_N: '1024' }).passwordHashing.scryptN).toBe(1024);
+    expect(problemsOf({ SCRYPT_N: '3000' })).toEqual(['SCRYPT_N: must be a power of two (got "3000")']);
+    expect(problemsOf({ SCRYPT_N: '512' })).toHaveLength(1);
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: 'x'.repeat(32),
+      PAYMENTS: 'test',
+      PUBLIC_ORIGIN: ORIGIN,
+    };
+    expect(loadConfig({ ...production, SCRYPT_N: String(2 ** 18) }).passwordHashing.scryptN).toBe(2 ** 18);
+    expect(problemsOf({ ...production, SCRYPT_N: '16384' })).toEqual([
+      'SCRYPT_N: at least 131072 (2^17, OWASP) when NODE_ENV=production',
     ]);
   });
 });

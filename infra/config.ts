@@ -48,6 +48,9 @@ const schema = z.object({
   LOGIN_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000).default(20),
   PASSWORD_HASH_CONCURRENCY: integer(1, 64).default(1),
   PASSWORD_HASH_QUEUE: integer(0, 100_000).default(64),
+  SCRYPT_N: integer(2 ** 10, 2 ** 20)
+    .refine((n) => (n & (n - 1)) === 0, 'must be a power of two')
+    .default(2 ** 17),
   REQUEST_TIMEOUT: durationSeconds.default(20),
   HOLDERS_PER_ADDRESS: integer(0, 1_000_000).default(4),
   GUEST_CHALLENGE_BITS: integer(0, 28).default(0),
@@ -101,8 +104,11 @@ export interface Config {
     /** Sign-ins, sign-ups and users created, which all run scrypt. */
     passwordPerMinute: number;
   };
-  /** Password hashes at once (each on a thread of its own, 128 MiB) and how many may wait; past that, 503. */
-  passwordHashing: { concurrency: number; queue: number };
+  /**
+   * Password hashes at once (each on a thread of its own, 128 MiB) and how many may wait; past that, 503. `scryptN`
+   * is the cost new hashes get: OWASP's minimum, 2^17, and never less in production; tests run cheaper.
+   */
+  passwordHashing: { concurrency: number; queue: number; scryptN: number };
   /** How long a client may take to send a whole request (headers: at most 10 s of it). */
   requestTimeoutSeconds: number;
   /** Proof of work: the zero bits a new guest session needs (0: none) and how long a challenge stays good. */
@@ -177,6 +183,9 @@ function acrossVariables(
   } else if (production && parsed && !parsed.PUBLIC_ORIGIN?.startsWith('https:')) {
     problems.push('PUBLIC_ORIGIN: must be https:// when NODE_ENV=production');
   }
+  if (production && parsed && parsed.SCRYPT_N < 2 ** 17) {
+    problems.push('SCRYPT_N: at least 131072 (2^17, OWASP) when NODE_ENV=production');
+  }
   if (production && parsed?.WEBHOOK_ALLOW_HTTP) {
     problems.push(
       'WEBHOOK_ALLOW_HTTP: never on when NODE_ENV=production (webhooks go to public https:// only)',
@@ -242,7 +251,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       holdersPerAddress: v.HOLDERS_PER_ADDRESS,
       passwordPerMinute: v.LOGIN_RATE_LIMIT_PER_MINUTE,
     },
-    passwordHashing: { concurrency: v.PASSWORD_HASH_CONCURRENCY, queue: v.PASSWORD_HASH_QUEUE },
+    passwordHashing: {
+      concurrency: v.PASSWORD_HASH_CONCURRENCY,
+      queue: v.PASSWORD_HASH_QUEUE,
+      scryptN: v.SCRYPT_N,
+    },
     requestTimeoutSeconds: v.REQUEST_TIMEOUT,
     challenge: { guestBits: v.GUEST_CHALLENGE_BITS, ttlSeconds: v.CHALLENGE_TTL_SECONDS },
     trustProxy: v.TRUST_PROXY,

@@ -11,7 +11,7 @@ describe('migrations', () => {
     try {
       const results = await Promise.all(clients.map((sql) => migrate(sql)));
       const all = (await readMigrations()).map((m) => m.version);
-      expect(results.flat().sort()).toEqual(all);
+      expect(results.flat().sort((a, b) => a - b)).toEqual(all);
       expect(await migrate(clients[0]!)).toEqual([]);
       const rows = await clients[0]!`SELECT version, checksum FROM schema_migrations ORDER BY version`;
       expect(rows.map((r) => r.version)).toEqual(all);

@@ -78,20 +78,21 @@ export interface Passwords {
   ): Promise<{ ok: boolean; rehash: boolean }>;
 }
 
-export function createPasswords(pool: HashPool): Passwords {
+/** `cost`: what new hashes get (SCRYPT_COST unless the configuration asks for a cheaper one outside production). */
+export function createPasswords(pool: HashPool, cost: ScryptCost = SCRYPT_COST): Passwords {
   const derive: Derive = (...args) => pool.derive(...args);
   let decoy: Promise<string> | undefined;
   return {
-    hash: (password, signal) => hashWith(derive, password, SCRYPT_COST, signal),
+    hash: (password, signal) => hashWith(derive, password, cost, signal),
     async verify(password, stored, signal) {
       if (stored === undefined) {
-        decoy ??= hashPassword('decoy-password-for-unknown-emails');
+        decoy ??= hashPassword('decoy-password-for-unknown-emails', cost);
         await verifyWith(derive, password, await decoy, signal);
         return { ok: false, rehash: false };
       }
       const ok = await verifyWith(derive, password, stored, signal);
-      const cost = parse(stored)?.cost;
-      const current = cost?.N === SCRYPT_COST.N && cost.r === SCRYPT_COST.r && cost.p === SCRYPT_COST.p;
+      const its = parse(stored)?.cost;
+      const current = its?.N === cost.N && its.r === cost.r && its.p === cost.p;
       return { ok, rehash: ok && !current };
     },
   };

@@ -7,6 +7,7 @@ const password = 'correct horse battery';
 describe('identity', () => {
   test('signup returns a token and a shopper, stores a scrypt hash, and refuses a taken email', async ({
     api,
+    config,
     dropline,
   }) => {
     const email = `Ada-${Date.now()}@Example.com`;
@@ -15,7 +16,8 @@ describe('identity', () => {
     expect(first.body.user).toMatchObject({ email: email.toLowerCase(), role: 'shopper', guest: false });
     expect(typeof first.body.token).toBe('string');
     const [row] = await dropline.sql`SELECT password_hash FROM users WHERE email = ${email.toLowerCase()}`;
-    expect(row?.password_hash).toMatch(/^scrypt\$131072\$8\$1\$/);
+    // At the configured cost (2^17 in production, cheaper in tests), r = 8, p = 1.
+    expect(row?.password_hash).toMatch(new RegExp(`^scrypt\\$${config.passwordHashing.scryptN}\\$8\\$1\\$`));
 
     const again = await api.post('/api/auth/signup', { body: { email: email.toLowerCase(), password } });
     expect(again.status).toBe(409);

@@ -167,6 +167,7 @@ describe('the whole flow', () => {
       brandName: 'Test Brand',
       currency: 'USD',
       buyer: { ...TEST_BUYER },
+      shipment: null,
     };
     await vi.waitFor(async () => {
       const list = await api.get('/api/orders', { token: guest.token });
@@ -182,9 +183,18 @@ describe('the whole flow', () => {
 
     const forBrand = await api.get(`/api/drops/${d.drop.id}/orders`, { token: d.brand.token });
     expect(forBrand.status).toBe(200);
+    // The brand's list carries what fulfilment needs: the number, the buyer, the shipment (none yet).
     expect(forBrand.body).toEqual({
-      orders: [order],
-      totals: { paidUnits: 2, paidCents: 25_000, heldUnits: 0, expiredUnits: 0 },
+      orders: [{ ...order, number: mine.number, buyer: mine.buyer, shipment: null }],
+      totals: {
+        paidUnits: 2,
+        paidCents: 25_000,
+        heldUnits: 0,
+        expiredUnits: 0,
+        byBrand: [
+          { brandId: d.brand.user.brandId, name: 'Test Brand', sharePercent: 100, paidCents: 25_000 },
+        ],
+      },
       nextCursor: null,
     });
 

@@ -15,13 +15,21 @@ import { PAIR_FREE } from '../auth/login-guard.js';
 const password = 'correct horse battery';
 const from = (address: string) => ({ 'x-forwarded-for': address });
 
-/** An edge of its own with `env` on top of the test's configuration; closed after `run`. */
+/**
+ * An edge of its own with `env` on top of the test's configuration, hashing at the production cost (N = 2^17);
+ * closed after `run`.
+ */
 async function withEdge(
   base: { databaseUrl: string; prefix: string },
   env: Record<string, string>,
   run: (api: Api) => Promise<void>,
 ) {
-  const config = testConfig({ databaseUrl: base.databaseUrl, redisPrefix: base.prefix, ...env });
+  const config = testConfig({
+    databaseUrl: base.databaseUrl,
+    redisPrefix: base.prefix,
+    SCRYPT_N: String(2 ** 17),
+    ...env,
+  });
   const dropline = await createDropline({ config, log: silentLog, roles: { edge: true, workers: false } });
   try {
     await run(apiClient(dropline.app!, config));
@@ -124,22 +132,25 @@ describe('sign-in limits', () => {
   });
 
   test('a hash of an older cost is stored again at N = 2^17 on a successful sign-in', async ({
-    api,
+    databaseUrl,
+    prefix,
     dropline,
   }) => {
-    const email = `old-${randomUUID()}@example.com`;
-    const old = await hashPassword(password, { N: 2 ** 14, r: 8, p: 1 });
-    await dropline.sql`INSERT INTO users (id, email, password_hash, role) VALUES (${randomUUID()}, ${email}, ${old}, 'shopper')`;
-    expect((await api.post('/api/auth/login', { body: { email, password: 'wrong password' } })).status).toBe(
-      401,
-    );
-    const [unchanged] = await dropline.sql`SELECT password_hash FROM users WHERE email = ${email}`;
-    expect(unchanged?.password_hash).toBe(old);
+    await withEdge({ databaseUrl, prefix }, {}, async (api) => {
+      const email = `old-${randomUUID()}@example.com`;
+      const old = await hashPassword(password, { N: 2 ** 14, r: 8, p: 1 });
+      await dropline.sql`INSERT INTO users (id, email, password_hash, role) VALUES (${randomUUID()}, ${email}, ${old}, 'shopper')`;
+      expect(
+        (await api.post('/api/auth/login', { body: { email, password: 'wrong password' } })).status,
+      ).toBe(401);
+      const [unchanged] = await dropline.sql`SELECT password_hash FROM users WHERE email = ${email}`;
+      expect(unchanged?.password_hash).toBe(old);
 
-    expect((await api.post('/api/auth/login', { body: { email, password } })).status).toBe(200);
-    const [row] = await dropline.sql`SELECT password_hash FROM users WHERE email = ${email}`;
-    expect(row?.password_hash).toMatch(/^scrypt\$131072\$8\$1\$/);
-    expect((await api.post('/api/auth/login', { body: { email, password } })).status).toBe(200);
+      expect((await api.post('/api/auth/login', { body: { email, password } })).status).toBe(200);
+      const [row] = await dropline.sql`SELECT password_hash FROM users WHERE email = ${email}`;
+      expect(row?.password_hash).toMatch(/^scrypt\$131072\$8\$1\$/);
+      expect((await api.post('/api/auth/login', { body: { email, password } })).status).toBe(200);
+    });
   });
 
   test('logout answers 204 even with a broken or malformed Bearer token', async ({ api }) => {

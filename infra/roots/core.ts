@@ -4,7 +4,7 @@
  * and nowhere else: the inventory's stock key for the waiting room, the waiting room's active-set key for the holds.
  */
 import type { Logger } from 'pino';
-import { hashPassword } from '../../edge/index.js';
+import { hashPassword, SCRYPT_COST } from '../../edge/index.js';
 import {
   createDropMirror,
   createHolds,
@@ -189,7 +189,10 @@ export async function ensureOperator({ config, log }: CoreOptions, core: Core): 
   if (await core.users.findByEmail(config.operator.email)) return;
   const created = await core.users.ensure({
     email: config.operator.email,
-    passwordHash: await hashPassword(config.operator.password),
+    passwordHash: await hashPassword(config.operator.password, {
+      ...SCRYPT_COST,
+      N: config.passwordHashing.scryptN,
+    }),
     role: 'operator',
   });
   if (created) log.info({ email: config.operator.email }, 'created the first operator');

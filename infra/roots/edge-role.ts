@@ -17,6 +17,7 @@ import {
   createHashPool,
   createLoginGuard,
   createPasswords,
+  SCRYPT_COST,
   createHolders,
   createRateLimiter,
   createStockCache,
@@ -84,7 +85,7 @@ function createEdgeApp(conn: Connections, core: Core, { config, log, clock }: Ed
     tokens: auth.tokens,
     admissionTokens: auth.admissionTokens,
     limiters: auth.limiters,
-    passwords: createPasswords(auth.hashPool),
+    passwords: createPasswords(auth.hashPool, { ...SCRYPT_COST, N: config.passwordHashing.scryptN }),
     loginGuard: createLoginGuard({ redis, keys: createEdgeKeys(config.redisPrefix), log, clock }),
     trustProxy: config.trustProxy,
     guestChallenges: createGuestChallenges({

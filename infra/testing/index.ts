@@ -41,6 +41,8 @@ export function testConfig(
     LOG_LEVEL: 'silent',
     DATABASE_URL: databaseUrl,
     REDIS_PREFIX: redisPrefix,
+    // Tests sign in hundreds of times: hashes at 2^10 (sign-in-limits tests hashing at the real cost, 2^17).
+    SCRYPT_N: String(2 ** 10),
     ...env,
   });
 }
