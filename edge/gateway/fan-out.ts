@@ -38,6 +38,11 @@ export interface FanOut {
 }
 
 const SUMMARY_EVERY_MS = 1000;
+/**
+ * Unchanged stock is told again this often: a socket that started watching just after the last change (its page
+ * read the stock a moment before that change) learns the figures within this time, not at the next change.
+ */
+const STOCK_AGAIN_MS = 5000;
 /** A change that does not move the shopper's place (the queue grew behind it) is told at most this often. */
 const REFRESH_MS = 5000;
 
@@ -139,7 +144,10 @@ async function signAdmissions(result: TickResult, admissionTokens: AdmissionToke
   };
 }
 
-/** Tells the drop's room, on every edge, of a new status at once and of changed stock at most once a second. */
+/**
+ * Tells the drop's room, on every edge, of a new status at once, of changed stock at most once a second, and of
+ * unchanged stock every 5 s.
+ */
 function tellRoom(
   drops: DropsNamespace,
   result: TickResult,
@@ -154,7 +162,8 @@ function tellRoom(
   }
   if (result.stock) {
     const stock = JSON.stringify(result.stock);
-    if (stock !== last.stock && now - last.stockAt >= SUMMARY_EVERY_MS) {
+    const due = stock !== last.stock ? SUMMARY_EVERY_MS : STOCK_AGAIN_MS;
+    if (now - last.stockAt >= due) {
       last.stock = stock;
       last.stockAt = now;
       const figures = { dropId: result.dropId, ...result.stock };

@@ -242,6 +242,26 @@ describe('Socket.IO gateway', () => {
       heldUntil: null,
     });
   });
+
+  test('a socket that watches after the last change is told the stock within seconds all the same', async ({
+    dropline,
+    api,
+    prefix,
+  }) => {
+    const server = await dropline.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${server.port}`;
+    const { brand, dropId } = await scheduledDrop(api);
+    expect((await api.post(`/api/drops/${dropId}/open`, { token: brand.token })).status).toBe(200);
+    const [early] = await sockets(url, [(await api.guest()).token]);
+    await early!.call('watch', { dropId });
+    const stockKey = `${prefix}{drop:${dropId}}:stock`;
+    await dropline.redis.multi().hincrby(stockKey, 'available', -3).hincrby(stockKey, 'held', 3).exec();
+    await early!.next('stock', (e) => e.available === 7);
+    // The change has been told; a socket watching from now on hears the same figures, with nothing changing.
+    const [late] = await sockets(url, [(await api.guest()).token]);
+    await late!.call('watch', { dropId });
+    expect(await late!.next('stock', (e) => e.dropId === dropId)).toMatchObject({ available: 7, held: 3 });
+  });
 });
 
 describe('two edge processes', () => {
