@@ -7,11 +7,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { describe, expect } from 'vitest';
-import { createAdmissionTokens, SESSION_COOKIE } from '../edge/index.js';
-import { payBody, test, TEST_BUYER, type Api, type Config } from '../infra/testing/index.js';
-import { accessibilityViolations, useBrowser, WIDTHS } from './browser-testing.js';
+import { SESSION_COOKIE } from '../edge/index.js';
+import { buyOne, test, TEST_BUYER } from '../infra/testing/index.js';
+import { accessibilityViolations, scrollsSideways, useBrowser, WIDTHS } from './browser-testing.js';
 
 const SHOTS = fileURLToPath(new URL('../test-artifacts/screenshots/', import.meta.url));
 const WAIT = { timeout: 15_000 };
@@ -33,33 +33,6 @@ async function signedIn(base: string, token: string, viewport: { width: number; 
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   return { page, problems };
-}
-
-/** Whether the page is wider than its window (it would scroll sideways). */
-const scrollsSideways = (page: Page) =>
-  page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
-
-/** A shopper holds and pays one unit through the API, with an admission signed directly. */
-async function buyOne(api: Api, config: Config, dropId: string) {
-  const shopper = await api.shopper();
-  const tokens = createAdmissionTokens({ key: new TextEncoder().encode(config.jwtSecret) });
-  const admission = await tokens.sign({
-    shopperId: shopper.user.id,
-    dropId,
-    expiresAt: new Date(Date.now() + 5 * 60_000),
-  });
-  const held = await api.post(`/api/drops/${dropId}/reservations`, {
-    token: shopper.token,
-    body: { quantity: 1 },
-    headers: { 'x-admission-token': admission },
-  });
-  expect(held.status, JSON.stringify(held.body)).toBe(201);
-  const paid = await api.post(`/api/reservations/${held.body.id}/pay`, {
-    token: shopper.token,
-    body: payBody(),
-  });
-  expect(paid.status, JSON.stringify(paid.body)).toBe(200);
-  return { shopper, orderId: held.body.id as string };
 }
 
 describe('the brand dashboard', () => {

@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect } from 'vitest';
 import { SESSION_COOKIE } from '../edge/index.js';
 import { countOf, test, testImages } from '../infra/testing/index.js';
-import { accessibilityViolations, useBrowser, WIDTHS } from './browser-testing.js';
+import { accessibilityViolations, scrollsSideways, useBrowser, WIDTHS } from './browser-testing.js';
 
 const WAIT = { timeout: 15_000 };
 const browser = useBrowser();
@@ -67,9 +67,6 @@ async function sectionPage(
   })`);
   return { page, problems, close: () => context.close() };
 }
-
-const scrollsSideways = (page: Page) =>
-  page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
 
 async function chooseFile(page: Page, name: string, mimeType: string, bytes: Uint8Array, alt: string) {
   await page.getByLabel('Image file').setInputFiles({ name, mimeType, buffer: Buffer.from(bytes) });

@@ -7,20 +7,16 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
 import { describe, expect } from 'vitest';
 import { SESSION_COOKIE } from '../edge/index.js';
 import { test } from '../infra/testing/index.js';
-import { accessibilityViolations, useBrowser, WIDTHS } from './browser-testing.js';
+import { accessibilityViolations, scrollsSideways, useBrowser, WIDTHS } from './browser-testing.js';
 
 const WAIT = { timeout: 15_000 };
 const [DESKTOP, PHONE] = [WIDTHS[0].viewport, WIDTHS[1].viewport];
 const SHOTS = fileURLToPath(new URL('../test-artifacts/screenshots/', import.meta.url));
 const browser = useBrowser();
 mkdirSync(SHOTS, { recursive: true });
-
-const scrollsSideways = (page: Page) =>
-  page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
 
 describe('the dashboard’s orders section', () => {
   test('pages, filters, links the CSV and marks an order shipped; fits a phone', async ({

@@ -9,11 +9,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect } from 'vitest';
 import { SESSION_COOKIE } from '../edge/index.js';
 import { test } from '../infra/testing/index.js';
-import { accessibilityViolations, useBrowser, WIDTHS } from './browser-testing.js';
+import { accessibilityViolations, scrollsSideways, useBrowser, WIDTHS } from './browser-testing.js';
 
 const WAIT = { timeout: 15_000 };
 const browser = useBrowser();
@@ -83,9 +82,6 @@ async function sectionPage(base: string, token: string, viewport: { width: numbe
   await page.evaluate(`document.querySelector('main').append(webhooksModule.webhooksSection())`);
   return { page, problems, close: () => context.close() };
 }
-
-const scrollsSideways = (page: Page) =>
-  page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
 
 describe('brand webhooks section', () => {
   for (const { name, viewport } of WIDTHS) {

@@ -51,3 +51,7 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.nodes.length})`);
 }
+
+/** Whether the page is wider than its window (it would scroll sideways). */
+export const scrollsSideways = (page: Page) =>
+  page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');

@@ -7,9 +7,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
 import { describe, expect } from 'vitest';
-import { accessibilityViolations, useBrowser } from './browser-testing.js';
+import { accessibilityViolations, scrollsSideways, useBrowser } from './browser-testing.js';
 import { fillPayForm, test } from '../infra/testing/index.js';
 
 const SHOTS = fileURLToPath(new URL('../test-artifacts/screenshots/', import.meta.url));
@@ -18,10 +17,6 @@ const NUMBER = /DL-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}/;
 
 const browser = useBrowser();
 mkdirSync(SHOTS, { recursive: true });
-
-/** Whether the page is wider than its window (it would scroll sideways). */
-const scrollsSideways = (page: Page) =>
-  page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
 
 describe('checkout and receipt', () => {
   for (const [name, viewport] of [

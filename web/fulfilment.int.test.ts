@@ -3,42 +3,14 @@
  * read "Shipped on <date> · tracking <ref>" once the brand marks the order shipped, at desktop and phone widths,
  * nothing scrolling sideways, axe finding no serious WCAG 2 A/AA violation.
  */
-import type { Page } from 'playwright-core';
 import { describe, expect } from 'vitest';
-import { createAdmissionTokens, SESSION_COOKIE } from '../edge/index.js';
-import { payBody, test, type Api, type Config } from '../infra/testing/index.js';
-import { accessibilityViolations, useBrowser, WIDTHS } from './browser-testing.js';
+import { SESSION_COOKIE } from '../edge/index.js';
+import { buyOne, test } from '../infra/testing/index.js';
+import { accessibilityViolations, scrollsSideways, useBrowser, WIDTHS } from './browser-testing.js';
 
 const WAIT = { timeout: 15_000 };
 const PIPELINE = { timeout: 10_000, interval: 50 };
 const browser = useBrowser();
-
-/** Whether the page is wider than its window (it would scroll sideways). */
-const scrollsSideways = (page: Page) =>
-  page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
-
-/** A shopper holds and pays one unit through the API, with an admission signed directly. */
-async function buyOne(api: Api, config: Config, dropId: string) {
-  const shopper = await api.shopper();
-  const tokens = createAdmissionTokens({ key: new TextEncoder().encode(config.jwtSecret) });
-  const admission = await tokens.sign({
-    shopperId: shopper.user.id,
-    dropId,
-    expiresAt: new Date(Date.now() + 5 * 60_000),
-  });
-  const held = await api.post(`/api/drops/${dropId}/reservations`, {
-    token: shopper.token,
-    body: { quantity: 1 },
-    headers: { 'x-admission-token': admission },
-  });
-  expect(held.status, JSON.stringify(held.body)).toBe(201);
-  const paid = await api.post(`/api/reservations/${held.body.id}/pay`, {
-    token: shopper.token,
-    body: payBody(),
-  });
-  expect(paid.status, JSON.stringify(paid.body)).toBe(200);
-  return { shopper, orderId: held.body.id as string };
-}
 
 describe('a shipped order in the shopper’s pages', () => {
   test('the orders page and the receipt read "Shipped on <date> · tracking <ref>"', async ({

@@ -92,6 +92,7 @@ export const test = base
   });
 export { spawnDropline, type DroplineProcess } from './process.js';
 export { CARD_NUMBER, DECLINED_NUMBER, payBody, TEST_BUYER, testCard } from './checkout.js';
+export { buyOne } from './buy.js';
 export { fillPayForm, futureExpiry, type PayFormValues } from './pay-form.js';
 
 /** Deletes a JetStream stream if it exists. */
