@@ -60,6 +60,7 @@ export function hostileRoutes(known: KnownIds): HostileRoute[] {
     ...holdRoutes(ids, known),
     ...queueRoutes(ids),
     ...webhookRoutes(ids, known),
+    ...staffToolRoutes(ids, known),
     ...pageRoutes(),
   ];
 }
@@ -354,6 +355,73 @@ function webhookRoutes({ cursorIds, write }: Ids, known: KnownIds): HostileRoute
       ids: write(known.spareDrop),
     }),
     route({ method: 'DELETE', route: '/api/webhook', caller: 'brand', runs: 10 }),
+  ];
+}
+
+/**
+ * What brands and operators run a drop with: the brand directory, the operators' overview, sales history, the orders
+ * CSV, shipments, product images and the images' own path. Routes with two ids fix the drop's and vary the other.
+ */
+function staffToolRoutes({ write, open, reservation, cursorIds }: Ids, known: KnownIds): HostileRoute[] {
+  const limit = fc.oneof(fc.integer({ min: 1, max: 200 }).map(String), hostileString(6));
+  const status = fc.oneof(fc.constantFrom('held', 'paid', 'expired', 'released'), hostileString());
+  const image = hostileId(known.openDrop, [known.reservation]);
+  return [
+    route({
+      method: 'GET',
+      route: '/api/brands',
+      caller: 'brand',
+      query: hostileQuery({ q: hostileString(), limit, cursor: hostileCursor(cursorIds) }),
+      runs: 60,
+    }),
+    route({
+      method: 'GET',
+      route: '/api/admin/overview',
+      caller: 'operator',
+      query: hostileQuery({ limit }),
+    }),
+    route({ method: 'GET', route: '/api/drops/:id/sales', caller: 'brand', ids: open }),
+    route({
+      method: 'GET',
+      route: '/api/drops/:id/orders.csv',
+      caller: 'brand',
+      ids: open,
+      query: hostileQuery({ status }),
+      runs: 40,
+    }),
+    route({
+      method: 'POST',
+      route: `/api/drops/${known.openDrop}/orders/:id/shipment`,
+      caller: 'brand',
+      ids: reservation,
+      body: hostileBody({ tracking: hostileString(120) }),
+    }),
+    route({
+      method: 'POST',
+      route: '/api/drops/:id/images',
+      caller: 'brand',
+      ids: write(known.scheduledDrop),
+      body: hostileBody({ alt: hostileString(), file: hostileString() }),
+    }),
+    route({
+      method: 'PATCH',
+      route: `/api/drops/${known.scheduledDrop}/images/:id`,
+      caller: 'brand',
+      ids: image,
+      body: hostileBody({ alt: hostileString(), position: fc.integer({ min: -2, max: 8 }) }),
+    }),
+    route({
+      method: 'DELETE',
+      route: `/api/drops/${known.scheduledDrop}/images/:id`,
+      caller: 'brand',
+      ids: image,
+    }),
+    route({
+      method: 'GET',
+      route: '/media/:id',
+      caller: 'anonymous',
+      ids: hostileString(80).map(percentEncoded),
+    }),
   ];
 }
 
