@@ -33,8 +33,11 @@ async function readKey(redis: Redis, key: string): Promise<unknown> {
   }
 }
 
-/** The admission controller's rate state in a drop's queue config: it changes on every tick. */
-const TICK_FIELDS = new Set(['lastTick', 'credit']);
+/**
+ * The admission controller's state in a drop's queue config (its rate credit and the pace of ended admissions,
+ * `activeMs`, first written by the drop's first tick): it changes on every tick, whatever a request did.
+ */
+const TICK_FIELDS = new Set(['lastTick', 'credit', 'activeMs']);
 
 export function stateSnapshots({ sql, redis, prefix }: { sql: Sql; redis: Redis; prefix: string }) {
   const queue = createQueueKeys(prefix);
