@@ -57,8 +57,22 @@ describe('the dashboard’s orders section', () => {
       const page = await context.newPage();
       const problems: string[] = [];
       page.on('pageerror', (error) => problems.push(error.message));
+      // The first page of orders is held back: until it arrives the section says it is loading, not "No orders".
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      await page.route(
+        /\/api\/drops\/[^/]+\/orders\?/,
+        async (route) => {
+          await released;
+          await route.continue();
+        },
+        { times: 1 },
+      );
       await page.goto(`${base}/brand?drop=${drop.id}`);
       const section = page.locator('section[aria-labelledby^="orders-heading-"]');
+      await section.getByText('Loading orders…').waitFor();
+      expect(await section.getByText('No orders yet.').count()).toBe(0);
+      release();
       await section.getByText('DL-7000-0001').waitFor();
       const rows = section.locator('tbody tr');
       expect(await rows.count()).toBe(50);

@@ -23,6 +23,8 @@ export function ordersSection(drop: DropJson, me: Me): HTMLElement {
   let status = '';
   let orders: DropOrderJson[] = [];
   let nextCursor: string | null = null;
+  // Until the first page is read the section says so: "No orders yet" would be a claim.
+  let loaded = false;
 
   const messages = h('div', { role: 'status' });
   const totalsBox = h('div', {});
@@ -74,40 +76,42 @@ export function ordersSection(drop: DropJson, me: Me): HTMLElement {
     csv.setAttribute('href', csvHref());
     mount(
       tableBox,
-      orders.length === 0
-        ? h('p', { class: 'muted' }, status ? `No ${status} orders.` : 'No orders yet.')
-        : h(
-            'table',
-            {},
-            h('caption', { class: 'sr-only' }, `Orders of ${drop.title}`),
-            h(
-              'thead',
+      !loaded
+        ? h('p', { class: 'muted' }, 'Loading orders…')
+        : orders.length === 0
+          ? h('p', { class: 'muted' }, status ? `No ${status} orders.` : 'No orders yet.')
+          : h(
+              'table',
               {},
+              h('caption', { class: 'sr-only' }, `Orders of ${drop.title}`),
               h(
-                'tr',
+                'thead',
                 {},
-                ...['Number', 'Buyer', 'Email', 'Ship to', 'Status', 'Shipped'].map((c) =>
-                  h('th', { scope: 'col' }, c),
-                ),
-              ),
-            ),
-            h(
-              'tbody',
-              {},
-              ...orders.map((o) =>
                 h(
                   'tr',
                   {},
-                  h('td', { class: 'nowrap' }, o.number ?? '—'),
-                  h('td', {}, o.buyer?.name ?? '—'),
-                  h('td', { class: 'wrap-anywhere' }, o.buyer?.email ?? '—'),
-                  h('td', {}, shipTo(o)),
-                  h('td', {}, badge(o.status)),
-                  h('td', {}, shipCell(o)),
+                  ...['Number', 'Buyer', 'Email', 'Ship to', 'Status', 'Shipped'].map((c) =>
+                    h('th', { scope: 'col' }, c),
+                  ),
+                ),
+              ),
+              h(
+                'tbody',
+                {},
+                ...orders.map((o) =>
+                  h(
+                    'tr',
+                    {},
+                    h('td', { class: 'nowrap' }, o.number ?? '—'),
+                    h('td', {}, o.buyer?.name ?? '—'),
+                    h('td', { class: 'wrap-anywhere' }, o.buyer?.email ?? '—'),
+                    h('td', {}, shipTo(o)),
+                    h('td', {}, badge(o.status)),
+                    h('td', {}, shipCell(o)),
+                  ),
                 ),
               ),
             ),
-          ),
     );
     mount(
       more,
@@ -147,6 +151,7 @@ export function ordersSection(drop: DropJson, me: Me): HTMLElement {
         `/api/drops/${encodeURIComponent(drop.id)}/orders?${query.toString()}`,
       );
       orders = append ? [...orders, ...page.orders] : page.orders;
+      loaded = true;
       nextCursor = page.nextCursor;
       renderTotals(page.totals);
       mount(messages);
