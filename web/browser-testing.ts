@@ -55,3 +55,16 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
 /** Whether the page is wider than its window (it would scroll sideways). */
 export const scrollsSideways = (page: Page) =>
   page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth');
+
+/**
+ * The page's uncaught errors and console errors from now on; a refused request's 4xx (the page shows it as a
+ * problem) is not one.
+ */
+export function recordPageProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of (4\d\d)/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
+  return problems;
+}

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect } from 'vitest';
-import { accessibilityViolations, useBrowser, WIDTHS } from './browser-testing.js';
+import { accessibilityViolations, recordPageProblems, useBrowser, WIDTHS } from './browser-testing.js';
 import { test } from '../infra/testing/index.js';
 
 const WAIT = { timeout: 10_000 };
@@ -19,15 +19,6 @@ mkdirSync(SHOTS, { recursive: true });
 /** The page is no wider than its window: wide tables scroll inside their own boxes. */
 const overflow = (page: Page) =>
   page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of (4\d\d)/.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  return problems;
-}
 
 describe('the operator console', () => {
   test('overview, audit with people and exact times, a paused line as a warning, at both widths', async ({
@@ -54,7 +45,7 @@ describe('the operator console', () => {
         ...(signedIn ? { storageState: signedIn } : {}),
       });
       const page = await context.newPage();
-      const problems = watch(page);
+      const problems = recordPageProblems(page);
       await page.goto(`${base}/operator`);
       if (!signedIn) {
         await page.getByLabel('Email').fill(config.operator!.email);

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect } from 'vitest';
-import { accessibilityViolations, useBrowser, WIDTHS } from './browser-testing.js';
+import { accessibilityViolations, recordPageProblems, useBrowser, WIDTHS } from './browser-testing.js';
 import { test } from '../infra/testing/index.js';
 
 const WAIT = { timeout: 10_000 };
@@ -15,15 +15,6 @@ const browser = useBrowser();
 
 const overflow = (page: Page) =>
   page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
-
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of (4\d\d)/.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  return problems;
-}
 
 describe('the operator manages people', () => {
   test('create (new and existing brand), find, disable after a dialog, new password, audit, at both widths', async ({
@@ -47,7 +38,7 @@ describe('the operator manages people', () => {
         ...(signedIn ? { storageState: signedIn } : {}),
       });
       const page = await context.newPage();
-      const problems = watch(page);
+      const problems = recordPageProblems(page);
       await page.goto(`${base}/operator`);
       if (!signedIn) {
         await page.getByLabel('Email').fill(config.operator!.email);
