@@ -71,5 +71,8 @@ function checked(schema: z.ZodString, newlines: boolean) {
 export const lineText = (max: number) =>
   checked(z.string().trim().min(1, 'must not be empty').max(max), false);
 
+/** A search box's text, trimmed, up to `max` characters, possibly empty: the same characters as one line of text. */
+export const searchText = (max: number) => checked(z.string().trim().max(max), false);
+
 /** Text that may span lines (newlines only: no carriage returns or tabs), up to `max` characters: a description. */
 export const proseText = (max: number) => checked(z.string().max(max), true);

@@ -142,7 +142,16 @@ describe('operators manage users', () => {
     const everyone = await list('limit=200');
     expect(everyone.users.every((u: { guest: boolean; email: string }) => !u.guest && u.email)).toBe(true);
 
-    for (const bad of ['role=guest', 'limit=0', 'cursor=nonsense', 'other=1', `q=${'a'.repeat(255)}`]) {
+    const badQueries = [
+      'role=guest',
+      'limit=0',
+      'cursor=nonsense',
+      'other=1',
+      `q=${'a'.repeat(255)}`,
+      'q=a%00b',
+      'q=%E2%80%AE',
+    ];
+    for (const bad of badQueries) {
       expectProblem(await api.get(`/api/admin/users?${bad}`, { token: operator }), 400, 'validation_failed');
     }
   });

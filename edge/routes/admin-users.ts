@@ -10,7 +10,7 @@ import type { SessionEnds } from '../auth/ended-sessions.js';
 import type { Passwords } from '../auth/password.js';
 import type { Role } from '../auth/tokens.js';
 import type { EdgeEnv } from '../context.js';
-import { lineText } from '../input-rules.js';
+import { lineText, searchText } from '../input-rules.js';
 import { requireRole } from '../middleware/session.js';
 import { HttpProblem } from '../problems.js';
 import { decodeCursor, encodeCursor, paging, pathId, readJson, readQuery } from '../validation.js';
@@ -66,7 +66,7 @@ const newUser = z
   });
 
 const listQuery = z.strictObject({
-  q: z.string().trim().max(254).optional(),
+  q: searchText(254).optional(),
   role: z.enum(['shopper', 'brand', 'operator']).optional(),
   ...paging,
 });

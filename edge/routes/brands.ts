@@ -3,6 +3,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { UsersStore } from '../../workers/identity/index.js';
 import type { EdgeEnv } from '../context.js';
+import { searchText } from '../input-rules.js';
 import { requireRole } from '../middleware/session.js';
 import { decodeCursor, encodeCursor, paging, readQuery } from '../validation.js';
 
@@ -16,7 +17,7 @@ export interface BrandListResponse {
   nextCursor: string | null;
 }
 
-const listQuery = z.strictObject({ q: z.string().trim().max(200).optional(), ...paging });
+const listQuery = z.strictObject({ q: searchText(200).optional(), ...paging });
 const listCursor = z.tuple([z.string().max(200), z.uuid()]);
 
 export function registerBrands(app: Hono<EdgeEnv>, { users }: { users: Pick<UsersStore, 'listBrands'> }) {

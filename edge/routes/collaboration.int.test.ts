@@ -405,6 +405,9 @@ describe('brands directory', () => {
     expectProblem(await api.get('/api/brands'), 401, 'unauthorized');
     expectProblem(await api.get('/api/brands?cursor=bad', { token: a.token }), 400, 'validation_failed');
     expectProblem(await api.get('/api/brands?limit=0', { token: a.token }), 400, 'validation_failed');
+    // A NUL or a control character in the search is refused, not handed to PostgreSQL.
+    expectProblem(await api.get('/api/brands?q=%00', { token: a.token }), 400, 'validation_failed');
+    expectProblem(await api.get('/api/brands?q=a%E2%80%AE', { token: a.token }), 400, 'validation_failed');
   });
 });
 
