@@ -150,6 +150,8 @@ describe('operators manage users', () => {
       `q=${'a'.repeat(255)}`,
       'q=a%00b',
       'q=%E2%80%AE',
+      // A cursor whose email holds a NUL (JSON "a\u0000b", base64url).
+      'cursor=ImFcdTAwMDBiIg',
     ];
     for (const bad of badQueries) {
       expectProblem(await api.get(`/api/admin/users?${bad}`, { token: operator }), 400, 'validation_failed');

@@ -70,7 +70,7 @@ const listQuery = z.strictObject({
   role: z.enum(['shopper', 'brand', 'operator']).optional(),
   ...paging,
 });
-const listCursor = z.string().max(254);
+const listCursor = searchText(254);
 
 const auditQuery = z.strictObject(paging);
 const auditCursor = z.string().regex(/^\d{1,18}$/);

@@ -18,7 +18,7 @@ export interface BrandListResponse {
 }
 
 const listQuery = z.strictObject({ q: searchText(200).optional(), ...paging });
-const listCursor = z.tuple([z.string().max(200), z.uuid()]);
+const listCursor = z.tuple([searchText(200), z.uuid()]);
 
 export function registerBrands(app: Hono<EdgeEnv>, { users }: { users: Pick<UsersStore, 'listBrands'> }) {
   app.get('/api/brands', async (c) => {

@@ -408,6 +408,13 @@ describe('brands directory', () => {
     // A NUL or a control character in the search is refused, not handed to PostgreSQL.
     expectProblem(await api.get('/api/brands?q=%00', { token: a.token }), 400, 'validation_failed');
     expectProblem(await api.get('/api/brands?q=a%E2%80%AE', { token: a.token }), 400, 'validation_failed');
+    // So is a cursor whose name holds one (JSON ["a\u0000b", uuid], base64url).
+    const nulCursor = 'WyJhXHUwMDAwYiIsIjAwMDAwMDAwLTAwMDAtNDAwMC04MDAwLTAwMDAwMDAwMDAwMCJd';
+    expectProblem(
+      await api.get(`/api/brands?cursor=${nulCursor}`, { token: a.token }),
+      400,
+      'validation_failed',
+    );
   });
 });
 
